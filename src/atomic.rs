@@ -1,0 +1,148 @@
+//! Write a file so that it is always either the whole old or the whole new content: a temporary
+//! file in the same folder, fsync, rename over the original, the original's permissions kept.
+//! Symlinks are followed, so the file they point to is replaced and the link stays.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::error::Failure;
+
+/// What a file looked like when it was read, to notice a change before replacing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    pub fn of(meta: &fs::Metadata) -> Self {
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+}
+
+/// The real file behind `path` (following symlinks), or `path` when it does not exist yet.
+pub fn resolve(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Replaces `target` with `bytes`. With `expect`, refuses when the file changed since it was
+/// read. `mode_from` gives the permissions when the target is new.
+pub fn write(
+    target: &Path,
+    bytes: &[u8],
+    expect: Option<&Stamp>,
+    mode_from: Option<&fs::Metadata>,
+) -> Result<(), Failure> {
+    let real = resolve(target);
+    let shown = target.display();
+    let dir = match real.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = real
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "collection".into());
+    let io = |what: &str, e: std::io::Error| {
+        Failure::io(format!("could not write {shown}: {what}: {e}")).with_hint(
+            "the original file is unchanged; check the folder's permissions and free space",
+        )
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".postman-cognito.tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| {
+            io(
+                &format!("cannot create a temporary file in {}", dir.display()),
+                e,
+            )
+        })?;
+    tmp.write_all(bytes)
+        .map_err(|e| io("writing the temporary file", e))?;
+    let existing = fs::metadata(&real).ok();
+    if let Some(meta) = existing.as_ref().or(mode_from) {
+        fs::set_permissions(tmp.path(), meta.permissions())
+            .map_err(|e| io("setting permissions", e))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| io("flushing to disk", e))?;
+    if let Some(expect) = expect {
+        let now = existing.as_ref().map(Stamp::of);
+        if now.as_ref() != Some(expect) {
+            return Err(Failure::io(format!(
+                "{shown} changed on disk while postman-cognito was running; nothing was written"
+            ))
+            .with_hint("run the command again once nothing else is writing the file"));
+        }
+    }
+    tmp.persist(&real)
+        .map_err(|e| io("replacing the file", e.error))?;
+    // Make the rename itself durable.
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn replaces_keeps_mode_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.json");
+        fs::write(&f, "old").unwrap();
+        #[cfg(unix)]
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o640)).unwrap();
+        let stamp = Stamp::of(&fs::metadata(&f).unwrap());
+        write(&f, b"new", Some(&stamp), None).unwrap();
+        assert_eq!(fs::read_to_string(&f).unwrap(), "new");
+        #[cfg(unix)]
+        assert_eq!(
+            fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_a_file_changed_since_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.json");
+        fs::write(&f, "old").unwrap();
+        let stamp = Stamp::of(&fs::metadata(&f).unwrap());
+        fs::write(&f, "changed by someone else").unwrap();
+        let e = write(&f, b"new", Some(&stamp), None).unwrap_err();
+        assert!(e.message.contains("changed on disk"), "{e:?}");
+        assert_eq!(fs::read_to_string(&f).unwrap(), "changed by someone else");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn follows_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        let link = dir.path().join("link.json");
+        fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write(&link, b"new", None, None).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+    }
+}

@@ -1,0 +1,334 @@
+//! The collection-level auth block: make it OAuth 2.0 holding the token, in the params shape
+//! of the file (v2.1 `[{key, value, type}]`, v2.0 `{key: value}`), touching only what must change.
+
+use super::{Collection, NotACollection, Version};
+use crate::json::edit::{
+    self, Edits, NewValue, Style, append_elements, delete_entries, insert_members, json_string,
+};
+use crate::json::scan::{Array, Node, Object};
+
+/// What the root auth must end up holding.
+#[derive(Debug, Clone)]
+pub struct RootAuth<'a> {
+    /// The text written as `accessToken`.
+    pub token: &'a str,
+    /// `Some` sets `headerPrefix` (empty: the raw token); `None` leaves it as it is.
+    pub header_prefix: Option<&'a str>,
+}
+
+/// What the root auth was before, for the report: "oauth2", "bearer", "none" (no auth key)...
+pub type PreviousType = String;
+
+/// Adds to `edits` what makes the root auth OAuth 2.0 with the token.
+pub fn patch_root(
+    src: &[u8],
+    coll: &Collection,
+    style: &Style,
+    want: &RootAuth,
+    edits: &mut Edits,
+) -> Result<PreviousType, NotACollection> {
+    let root = &coll.root;
+    let Some(member) = root.member("auth") else {
+        let block = new_auth_block(coll.version, want);
+        insert_root_auth(src, root, style, block, edits);
+        return Ok("none (no auth key)".into());
+    };
+    match &member.value {
+        Node::Object(auth) => patch_auth_object(src, coll.version, style, auth, want, edits),
+        Node::Other { span, kind } if *kind == crate::json::scan::Kind::Null => {
+            let at = edit::line_indent(src, member.key_span.start);
+            let text = style.render(&new_auth_block(coll.version, want), at);
+            edits.replace(*span, text);
+            Ok("null".into())
+        }
+        other => Err(NotACollection {
+            offset: Some(other.span().start),
+            message: format!(
+                "the collection's \"auth\" is {}, expected an object such as \
+                 {{\"type\": \"oauth2\", ...}}",
+                other.kind().described()
+            ),
+        }),
+    }
+}
+
+/// Puts a new `auth` member after `item` (where the Postman app writes it), else at the end.
+fn insert_root_auth(src: &[u8], root: &Object, style: &Style, block: NewValue, edits: &mut Edits) {
+    let new = [("auth".to_string(), block)];
+    match root.index_of("item") {
+        Some(i) if i + 1 < root.members.len() => {
+            // Insert between `item` and the next member, laid out like that next member.
+            let next = &root.members[i + 1];
+            let lead_start = root.members[i].value.span().end + 1; // after the comma
+            let lead = std::str::from_utf8(&src[lead_start..next.key_span.start]).unwrap_or(" ");
+            let colon = std::str::from_utf8(&src[next.key_span.end..next.value.span().start])
+                .unwrap_or(": ");
+            let at = lead.rfind('\n').map_or(lead, |nl| &lead[nl + 1..]);
+            let text = format!(
+                "{}{colon}{},{lead}",
+                json_string("auth"),
+                style.render(&new[0].1, at)
+            );
+            edits.insert(next.key_span.start, text);
+        }
+        _ => insert_members(edits, src, style, root, &new, false),
+    }
+}
+
+fn new_auth_block(version: Version, want: &RootAuth) -> NewValue {
+    NewValue::Object(vec![
+        ("type".into(), NewValue::str("oauth2")),
+        ("oauth2".into(), new_params(version, &wanted_params(want))),
+    ])
+}
+
+/// The params a fresh block gets, in the order the Postman app writes them.
+fn wanted_params(want: &RootAuth) -> Vec<(&'static str, String)> {
+    let mut v = vec![
+        ("accessToken", want.token.to_string()),
+        ("tokenType", "Bearer".to_string()),
+        ("addTokenTo", "header".to_string()),
+    ];
+    if let Some(p) = want.header_prefix {
+        v.push(("headerPrefix", p.to_string()));
+    }
+    v
+}
+
+fn new_params(version: Version, params: &[(&str, String)]) -> NewValue {
+    match version {
+        Version::V2_1 => NewValue::Array(params.iter().map(|(k, v)| list_entry(k, v)).collect()),
+        Version::V2_0 => NewValue::Object(
+            params
+                .iter()
+                .map(|(k, v)| (k.to_string(), NewValue::str(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn list_entry(key: &str, value: &str) -> NewValue {
+    NewValue::Object(vec![
+        ("key".into(), NewValue::str(key)),
+        ("value".into(), NewValue::str(value)),
+        ("type".into(), NewValue::str("string")),
+    ])
+}
+
+fn patch_auth_object(
+    src: &[u8],
+    version: Version,
+    style: &Style,
+    auth: &Object,
+    want: &RootAuth,
+    edits: &mut Edits,
+) -> Result<PreviousType, NotACollection> {
+    let previous = match auth.get("type") {
+        None => "none (no type)".to_string(),
+        Some(t) => t.as_str().map_or_else(|| "null".into(), str::to_string),
+    };
+    match auth.get("type") {
+        Some(Node::String { text, .. }) if text == "oauth2" => {}
+        Some(t) => edits.replace(t.span(), json_string("oauth2")),
+        None => insert_members(
+            edits,
+            src,
+            style,
+            auth,
+            &[("type".into(), NewValue::str("oauth2"))],
+            true,
+        ),
+    }
+    match auth.get("oauth2") {
+        None => insert_members(
+            edits,
+            src,
+            style,
+            auth,
+            &[("oauth2".into(), new_params(version, &wanted_params(want)))],
+            false,
+        ),
+        Some(Node::Array(list)) => {
+            Params::List(list).patch(src, style, want, edits);
+        }
+        Some(Node::Object(map)) => {
+            Params::Map(map).patch(src, style, want, edits);
+        }
+        Some(other) if other.kind() == crate::json::scan::Kind::Null => {
+            let at = edit::line_indent(src, other.span().start);
+            let text = style.render(&new_params(version, &wanted_params(want)), at);
+            edits.replace(other.span(), text);
+        }
+        Some(other) => {
+            return Err(NotACollection {
+                offset: Some(other.span().start),
+                message: format!(
+                    "the collection's \"auth.oauth2\" is {}, expected {}",
+                    other.kind().described(),
+                    match version {
+                        Version::V2_1 => "an array of {\"key\", \"value\"} entries",
+                        Version::V2_0 => "an object of settings",
+                    }
+                ),
+            });
+        }
+    }
+    Ok(previous)
+}
+
+/// The oauth2 params in either shape.
+enum Params<'a> {
+    List(&'a Array),
+    Map(&'a Object),
+}
+
+/// What one param must become.
+enum Want<'a> {
+    /// Exactly this value, duplicates collapsed into one.
+    Exactly(&'a str),
+    /// This value when absent, or when the value in force is not acceptable.
+    Default(&'a str, fn(&Node) -> bool),
+}
+
+impl Params<'_> {
+    fn patch(&self, src: &[u8], style: &Style, want: &RootAuth, edits: &mut Edits) {
+        let mut wants = vec![
+            ("accessToken", Want::Exactly(want.token)),
+            (
+                "tokenType",
+                Want::Default("Bearer", |n| n.as_str().is_some()),
+            ),
+            (
+                "addTokenTo",
+                Want::Default("header", |n| {
+                    matches!(n.as_str(), Some("header" | "queryParams"))
+                }),
+            ),
+        ];
+        if let Some(p) = want.header_prefix {
+            wants.push(("headerPrefix", Want::Exactly(p)));
+        }
+        let mut missing: Vec<(&str, &str)> = Vec::new();
+        let mut remove: Vec<usize> = Vec::new();
+        for (key, w) in &wants {
+            let found = self.find(key);
+            let value = match w {
+                Want::Exactly(v) | Want::Default(v, _) => *v,
+            };
+            let Some(&(keep_at, _)) = found.first() else {
+                missing.push((key, value));
+                continue;
+            };
+            match w {
+                Want::Exactly(v) => {
+                    self.set(src, style, keep_at, v, edits);
+                    remove.extend(found[1..].iter().map(|(i, _)| *i));
+                }
+                Want::Default(v, ok) => {
+                    // The runtime uses the last entry: judge and fix that one.
+                    let &(last_at, node) = found.last().expect("found is not empty");
+                    if !node.is_some_and(ok) {
+                        self.set(src, style, last_at, v, edits);
+                    }
+                }
+            }
+        }
+        remove.sort_unstable();
+        match self {
+            Params::List(list) => {
+                delete_entries(edits, list.span, &edit::element_spans(list), &remove);
+                let new = missing
+                    .iter()
+                    .map(|(k, v)| template_entry(src, list, k, v))
+                    .collect::<Vec<_>>();
+                append_elements(edits, src, style, list, &new);
+            }
+            Params::Map(map) => {
+                // A kept object has unique keys, so nothing was found twice.
+                let new: Vec<(String, NewValue)> = missing
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), NewValue::str(*v)))
+                    .collect();
+                insert_members(edits, src, style, map, &new, false);
+            }
+        }
+    }
+
+    /// Indices of the entries for `key`, with their value node (if the entry has one).
+    fn find(&self, key: &str) -> Vec<(usize, Option<&Node>)> {
+        match self {
+            Params::List(list) => list
+                .elements
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| {
+                    let o = e.as_object()?;
+                    (o.get("key")?.as_str()? == key).then(|| (i, o.get("value")))
+                })
+                .collect(),
+            Params::Map(map) => map
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.key == key)
+                .map(|(i, m)| (i, Some(&m.value)))
+                .collect(),
+        }
+    }
+
+    /// Sets entry `at` to the string `value`, unless it already is exactly that.
+    fn set(&self, src: &[u8], style: &Style, at: usize, value: &str, edits: &mut Edits) {
+        let (entry_obj, node) = match self {
+            Params::List(list) => {
+                let Some(o) = list.elements[at].as_object() else {
+                    return;
+                };
+                (Some(o), o.get("value"))
+            }
+            Params::Map(map) => (None, Some(&map.members[at].value)),
+        };
+        match (node, entry_obj) {
+            (Some(n), _) if n.as_str() == Some(value) => {}
+            (Some(n), _) => edits.replace(n.span(), json_string(value)),
+            (None, Some(o)) => insert_members(
+                edits,
+                src,
+                style,
+                o,
+                &[("value".into(), NewValue::str(value))],
+                false,
+            ),
+            (None, None) => {}
+        }
+    }
+}
+
+/// A new list entry laid out exactly like the last entry when that one is a plain
+/// `{key, value, type}` object; otherwise rendered in the document's style.
+fn template_entry(src: &[u8], list: &Array, key: &str, value: &str) -> NewValue {
+    let plain = list.elements.last().and_then(Node::as_object).filter(|o| {
+        o.members.len() == 3
+            && ["key", "value", "type"]
+                .iter()
+                .zip(&o.members)
+                .all(|(k, m)| m.key == *k && m.value.as_str().is_some())
+    });
+    let Some(o) = plain else {
+        return list_entry(key, value);
+    };
+    let mut e = Edits::default();
+    let base = o.span.start;
+    let shift = |n: &Node| {
+        let s = n.span();
+        crate::json::scan::Span {
+            start: s.start - base,
+            end: s.end - base,
+        }
+    };
+    e.replace(shift(&o.members[0].value), json_string(key));
+    e.replace(shift(&o.members[1].value), json_string(value));
+    e.replace(shift(&o.members[2].value), json_string("string"));
+    let sorted = e.sorted().unwrap_or_default();
+    let bytes = edit::apply(&src[o.span.start..o.span.end], &sorted);
+    NewValue::Raw(String::from_utf8(bytes).unwrap_or_else(|_| String::from("{}")))
+}

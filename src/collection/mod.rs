@@ -1,0 +1,231 @@
+//! A Postman collection file: recognise v2.0/v2.1, and patch it (root auth, inheritance)
+//! with span edits that keep every other byte.
+
+pub mod auth;
+pub mod inherit;
+pub mod keep;
+
+use crate::json::scan::{self, Node, Object, Plan, ScanError};
+
+/// The collection format, from `info.schema`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V2_0,
+    V2_1,
+}
+
+impl Version {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V2_0 => "v2.0.0",
+            Version::V2_1 => "v2.1.0",
+        }
+    }
+}
+
+/// Why a file is not a collection this tool can patch. The caller adds the file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotACollection {
+    /// Byte offset the problem is at, when it has one.
+    pub offset: Option<usize>,
+    pub message: String,
+}
+
+impl From<ScanError> for NotACollection {
+    fn from(e: ScanError) -> Self {
+        NotACollection {
+            offset: Some(e.offset),
+            message: format!("not valid JSON: {}", e.message),
+        }
+    }
+}
+
+/// A scanned collection: the bytes' structure where it matters.
+#[derive(Debug)]
+pub struct Collection {
+    pub version: Version,
+    pub root: Object,
+}
+
+/// Where the scanner is, in collection terms.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    Root,
+    Items,
+    Item,
+    Request,
+    /// Auth blocks, `info` and item names: kept whole (they are small).
+    Whole,
+}
+
+struct CollectionPlan;
+
+impl Plan for CollectionPlan {
+    type Ctx = Ctx;
+    fn root(&self) -> Ctx {
+        Ctx::Root
+    }
+    fn member(&self, ctx: Ctx, key: &str) -> Option<Ctx> {
+        match (ctx, key) {
+            (Ctx::Root, "info" | "auth") => Some(Ctx::Whole),
+            (Ctx::Root | Ctx::Item, "item") => Some(Ctx::Items),
+            (Ctx::Item, "auth" | "name") => Some(Ctx::Whole),
+            (Ctx::Item, "request") => Some(Ctx::Request),
+            (Ctx::Request, "auth") => Some(Ctx::Whole),
+            (Ctx::Whole, _) => Some(Ctx::Whole),
+            _ => None,
+        }
+    }
+    fn element(&self, ctx: Ctx) -> Option<Ctx> {
+        match ctx {
+            Ctx::Items => Some(Ctx::Item),
+            Ctx::Whole => Some(Ctx::Whole),
+            _ => None,
+        }
+    }
+}
+
+const SCHEMA_V2_0: &str = "https://schema.getpostman.com/json/collection/v2.0.0/collection.json";
+const SCHEMA_V2_1: &str = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json";
+
+/// Scans `bytes` and checks it is a v2.0 or v2.1 collection.
+pub fn read(bytes: &[u8]) -> Result<Collection, NotACollection> {
+    let scanned = scan::scan(bytes, &CollectionPlan)?;
+    let root = match scanned.root {
+        Node::Object(o) => o,
+        other => {
+            return Err(NotACollection {
+                offset: Some(other.span().start),
+                message: format!(
+                    "found {} at the top level, but a Postman collection is an object with \
+                     \"info\" and \"item\"",
+                    other.kind().described()
+                ),
+            });
+        }
+    };
+    let version = detect_version(&root)?;
+    if let Some(item) = root.get("item")
+        && item.as_array().is_none()
+    {
+        return Err(NotACollection {
+            offset: Some(item.span().start),
+            message: format!(
+                "\"item\" is {}, but it must be an array of folders and requests",
+                item.kind().described()
+            ),
+        });
+    }
+    Ok(Collection { version, root })
+}
+
+fn detect_version(root: &Object) -> Result<Version, NotACollection> {
+    let at = |n: &Node| Some(n.span().start);
+    let Some(info) = root.get("info") else {
+        let found = if root.get("_postman_variable_scope").is_some() || root.get("values").is_some()
+        {
+            "a Postman environment or globals file (it has \"values\"), not a collection; \
+             pass the collection file instead"
+        } else if root.get("requests").is_some() || root.get("order").is_some() {
+            "a Postman v1 collection (it has \"requests\" and no \"info\"); open it in the \
+             Postman app and export it again as Collection v2.1"
+        } else {
+            "a JSON object without \"info\", so not a Postman collection; pass a collection \
+             exported from Postman (Export > Collection v2.1)"
+        };
+        return Err(NotACollection {
+            offset: Some(root.span.start),
+            message: format!("this is {found}"),
+        });
+    };
+    let Some(info) = info.as_object() else {
+        return Err(NotACollection {
+            offset: at(info),
+            message: format!(
+                "\"info\" is {}, expected an object",
+                info.kind().described()
+            ),
+        });
+    };
+    let Some(schema) = info.get("schema") else {
+        return Err(NotACollection {
+            offset: Some(info.span.start),
+            message: format!(
+                "\"info\" has no \"schema\", so the collection format is unknown; add \
+                 \"schema\": \"{SCHEMA_V2_1}\" (or export the collection again from Postman)"
+            ),
+        });
+    };
+    let Some(url) = schema.as_str() else {
+        return Err(NotACollection {
+            offset: at(schema),
+            message: format!(
+                "\"info.schema\" is {}, expected the schema URL as a string",
+                schema.kind().described()
+            ),
+        });
+    };
+    let trimmed = url.trim().trim_end_matches('#');
+    let normalized = trimmed.replacen("http://", "https://", 1);
+    if normalized == SCHEMA_V2_1 || normalized.contains("/collection/v2.1") {
+        Ok(Version::V2_1)
+    } else if normalized == SCHEMA_V2_0 || normalized.contains("/collection/v2.0") {
+        Ok(Version::V2_0)
+    } else {
+        Err(NotACollection {
+            offset: at(schema),
+            message: format!(
+                "\"info.schema\" is {url:?}; only collection formats v2.0.0 and v2.1.0 are \
+                 supported (export the collection again as Collection v2.1)"
+            ),
+        })
+    }
+}
+
+/// The display name of an item (`name`, or `(unnamed)`).
+pub fn item_name(item: &Object) -> &str {
+    item.get("name")
+        .and_then(Node::as_str)
+        .unwrap_or("(unnamed)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_versions_and_refuses_the_rest() {
+        let v21 = format!(r#"{{"info": {{"schema": "{SCHEMA_V2_1}"}}, "item": []}}"#);
+        assert_eq!(read(v21.as_bytes()).unwrap().version, Version::V2_1);
+        let v20 = format!(r#"{{"info": {{"schema": "{SCHEMA_V2_0}"}}, "item": []}}"#);
+        assert_eq!(read(v20.as_bytes()).unwrap().version, Version::V2_0);
+        for (text, needle) in [
+            (
+                r#"{"values": [], "_postman_variable_scope": "environment"}"#,
+                "environment",
+            ),
+            (
+                r#"{"id": "x", "requests": [], "order": []}"#,
+                "v1 collection",
+            ),
+            (r#"{"a": 1}"#, "without \"info\""),
+            (r#"[1]"#, "found an array"),
+            (r#"{"info": {"name": "x"}, "item": []}"#, "no \"schema\""),
+            (
+                r#"{"info": {"schema": "https://x/collection/v1.0.0/c.json"}}"#,
+                "only collection formats",
+            ),
+            (r#"{"info": {"schema": 3}}"#, "a number"),
+        ] {
+            let e = read(text.as_bytes()).unwrap_err();
+            assert!(e.message.contains(needle), "{text}: {e:?}");
+        }
+        let bad_item = format!(r#"{{"info": {{"schema": "{SCHEMA_V2_1}"}}, "item": {{}}}}"#);
+        assert!(
+            read(bad_item.as_bytes())
+                .unwrap_err()
+                .message
+                .contains("must be an array")
+        );
+    }
+}

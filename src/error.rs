@@ -1,0 +1,77 @@
+//! The typed failure every command returns: a message, a hint, and the exit code it maps to.
+
+use std::fmt;
+
+/// Exit codes, documented in the README. Each kind of failure has its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done.
+    Ok = 0,
+    /// `--check` found files that would change.
+    Changes = 1,
+    /// Bad arguments, flags or token input.
+    Usage = 2,
+    /// A file is not something the tool can work on (not JSON, not a collection, ...).
+    BadInput = 3,
+    /// Reading or writing a file failed.
+    Io = 4,
+    /// Cognito refused the sign-in, or the token is not acceptable.
+    Auth = 5,
+    /// The network or the service failed.
+    Network = 6,
+    /// A bug: please report it.
+    Internal = 70,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// A failure to show the user: what went wrong (naming the file or endpoint) and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, message)
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::new(Exit::BadInput, message)
+    }
+
+    pub fn io(message: impl Into<String>) -> Self {
+        Self::new(Exit::Io, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(Exit::Internal, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}

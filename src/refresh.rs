@@ -1,0 +1,285 @@
+//! The `refresh` command: read every collection, get a token, patch each collection (root
+//! auth and inheritance), and write it back atomically, reporting what changed.
+//!
+//! All inputs are read and checked before the token is fetched and before anything is
+//! written, so a bad file costs no sign-in and leaves every file as it was.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use secrecy::ExposeSecret;
+
+use crate::atomic::{self, Stamp};
+use crate::collection::auth::{self, RootAuth};
+use crate::collection::inherit::{self, Policy};
+use crate::collection::keep::{self, KeepError, Resolved};
+use crate::collection::{self, Collection, NotACollection};
+use crate::error::{Exit, Failure};
+use crate::json::edit::{self, Edits, Style};
+use crate::json::scan::line_col;
+use crate::report::{self, FileReport, KeptItem, RunReport, Status};
+use crate::token_source::TokenSource;
+
+/// Largest file read: beyond this a collection is refused rather than loaded.
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Checked settings for one run of `refresh`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub files: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub policy: Policy,
+    pub keep: Vec<String>,
+    pub header_prefix: Option<String>,
+    pub check: bool,
+    pub diff: bool,
+    pub json: bool,
+}
+
+/// A collection read from disk and understood.
+pub struct Loaded {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub stamp: Stamp,
+    pub meta: fs::Metadata,
+    pub collection: Collection,
+    pub keep: Resolved,
+}
+
+/// Reads `path` and checks it is a collection; errors name the file, line and column.
+pub fn load(path: &Path, keep_paths: &[String]) -> Result<Loaded, Failure> {
+    let shown = path.display();
+    let meta = fs::metadata(path).map_err(|e| {
+        Failure::io(format!("cannot read {shown}: {}", io_reason(&e)))
+            .with_hint("check the path; collections are the .json files exported from Postman")
+    })?;
+    if meta.is_dir() {
+        return Err(
+            Failure::bad_input(format!("{shown} is a folder, not a collection file"))
+                .with_hint("pass the exported .json file(s) inside it, e.g. `dir/*.json`"),
+        );
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Failure::bad_input(format!(
+            "{shown} is {} MiB; postman-cognito reads collections up to {} MiB",
+            meta.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        ))
+        .with_hint("is this really a Postman collection? exports are rarely over a few MiB"));
+    }
+    let bytes = fs::read(path)
+        .map_err(|e| Failure::io(format!("cannot read {shown}: {}", io_reason(&e))))?;
+    let collection = collection::read(&bytes).map_err(|e| not_a_collection(path, &bytes, e))?;
+    let keep = keep::resolve(&bytes, keep_paths).map_err(|e| keep_failure(path, e))?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        stamp: Stamp::of(&meta),
+        meta,
+        bytes,
+        collection,
+        keep,
+    })
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn not_a_collection(path: &Path, bytes: &[u8], e: NotACollection) -> Failure {
+    let place = match e.offset {
+        Some(at) => {
+            let (line, col) = line_col(bytes, at);
+            format!("{}:{line}:{col}", path.display())
+        }
+        None => path.display().to_string(),
+    };
+    Failure::bad_input(format!("{place}: {}", e.message))
+        .with_hint("the file was not changed; fix it (or export it again from Postman) and rerun")
+}
+
+fn keep_failure(path: &Path, e: KeepError) -> Failure {
+    match e {
+        KeepError::Syntax { path: p, message } => {
+            Failure::usage(format!("--keep {p:?} is not a valid JSONPath: {message}"))
+                .with_hint("use RFC 9535 syntax, e.g. --keep '$..item[?(@.name == \"Get token\")]'")
+        }
+        KeepError::Root { path: p } => Failure::usage(format!(
+            "--keep {p:?} selects the whole collection in {}",
+            path.display()
+        ))
+        .with_hint("to leave every folder and request alone, use --inherit none"),
+        KeepError::Document(m) => Failure::bad_input(format!(
+            "{}: cannot evaluate --keep on this file: {m}",
+            path.display()
+        )),
+    }
+}
+
+/// Everything that happens to one loaded collection, without writing.
+pub struct Patched {
+    pub new: Vec<u8>,
+    pub report: FileReport,
+}
+
+/// Applies the root auth and inheritance edits to one collection.
+pub fn patch(loaded: &Loaded, token: &str, opts: &Options) -> Result<Patched, Failure> {
+    let coll = &loaded.collection;
+    let src = &loaded.bytes;
+    let style = Style::detect(src, &coll.root);
+    let mut edits = Edits::default();
+    let want = RootAuth {
+        token,
+        header_prefix: opts.header_prefix.as_deref(),
+    };
+    let before = auth::patch_root(src, coll, &style, &want, &mut edits)
+        .map_err(|e| not_a_collection(&loaded.path, src, e))?;
+    let outcome = inherit::make_inherit(coll, opts.policy, &loaded.keep.set, &mut edits);
+    let sorted = edits.sorted().map_err(Failure::internal)?;
+    let new = edit::apply(src, &sorted);
+    // Never write what we could not read back as the same kind of collection.
+    match collection::read(&new) {
+        Ok(c) if c.version == coll.version => {}
+        Ok(_) | Err(_) => {
+            return Err(Failure::internal(format!(
+                "patching {} produced a file that does not read back as a collection; \
+                 nothing was written",
+                loaded.path.display()
+            ))
+            .with_hint("please report this with the collection's structure (not its tokens)"));
+        }
+    }
+    let status = if new == *src {
+        Status::Unchanged
+    } else if opts.check {
+        Status::WouldChange
+    } else {
+        Status::Updated
+    };
+    Ok(Patched {
+        report: FileReport {
+            file: loaded.path.display().to_string(),
+            output: opts.output.as_ref().map(|p| p.display().to_string()),
+            format: coll.version.as_str(),
+            status,
+            root_auth_before: before,
+            folders_inheriting: outcome.folders,
+            requests_inheriting: outcome.requests,
+            kept: outcome.kept.iter().map(KeptItem::from).collect(),
+            error: None,
+            diff: None,
+        },
+        new,
+    })
+}
+
+/// Runs `refresh`: returns the exit code, or the failure that stopped the run.
+pub fn run(
+    opts: &Options,
+    source: &mut dyn TokenSource,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Exit, Failure> {
+    if opts.output.is_some() && opts.files.len() != 1 {
+        return Err(Failure::usage("--output takes exactly one collection")
+            .with_hint("drop --output to update several collections in place"));
+    }
+    let loaded = opts
+        .files
+        .iter()
+        .map(|f| load(f, &opts.keep))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (j, path) in opts.keep.iter().enumerate() {
+        if loaded.iter().all(|l| l.keep.matched[j] == 0) {
+            return Err(Failure::usage(format!(
+                "--keep {path:?} matches no folder or request in {}",
+                names(&loaded)
+            ))
+            .with_hint(
+                "check the expression (a typo?); e.g. --keep '$..item[?(@.name == \"Get token\")]'",
+            ));
+        }
+    }
+    let token = source.fetch()?;
+    let secret = token.value.expose_secret();
+    let mut reports = Vec::new();
+    let mut first_failure: Option<Failure> = None;
+    for l in &loaded {
+        let mut p = patch(l, secret, opts)?;
+        if opts.diff && p.new != l.bytes {
+            let name = l.path.display().to_string();
+            p.report.diff = Some(report::diff(&name, &l.bytes, &p.new, &[secret]));
+        }
+        if !opts.check
+            && let Err(e) = write_result(l, &p, opts.output.as_deref())
+        {
+            p.report.status = Status::Failed;
+            p.report.error = Some(e.message.clone());
+            first_failure.get_or_insert(e);
+        }
+        reports.push(p.report);
+    }
+    let run = RunReport {
+        token_source: token.source.clone(),
+        files: reports,
+    };
+    emit(&run, opts, stdout, stderr)?;
+    if let Some(f) = first_failure {
+        return Err(f);
+    }
+    let changes = run.files.iter().any(|f| f.status == Status::WouldChange);
+    Ok(if opts.check && changes {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    })
+}
+
+fn names(loaded: &[Loaded]) -> String {
+    loaded
+        .iter()
+        .map(|l| l.path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn write_result(l: &Loaded, p: &Patched, output: Option<&Path>) -> Result<(), Failure> {
+    match output {
+        Some(out) => {
+            if fs::read(out).ok().as_deref() == Some(&p.new[..]) {
+                return Ok(());
+            }
+            atomic::write(out, &p.new, None, Some(&l.meta))
+        }
+        None if p.new == l.bytes => Ok(()),
+        None => atomic::write(&l.path, &p.new, Some(&l.stamp), None),
+    }
+}
+
+fn emit(
+    run: &RunReport,
+    opts: &Options,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), Failure> {
+    let broken = |e: std::io::Error| Failure::io(format!("cannot write the report: {e}"));
+    if opts.json {
+        let text =
+            serde_json::to_string_pretty(run).map_err(|e| Failure::internal(e.to_string()))?;
+        writeln!(stdout, "{text}").map_err(broken)?;
+    } else {
+        for f in &run.files {
+            if let Some(d) = &f.diff {
+                write!(stdout, "{d}").map_err(broken)?;
+            }
+        }
+    }
+    for f in &run.files {
+        writeln!(stderr, "{}", f.human()).map_err(broken)?;
+    }
+    Ok(())
+}
