@@ -1,0 +1,304 @@
+//! Shared helpers for the integration tests: the binary with a clean environment, paths to
+//! fixtures and to `../shared/postman`, an independent oracle of what a patch must do, and a
+//! byte-locality check that finds `auth` members with a different parser (jsonc-parser).
+#![allow(dead_code)]
+
+pub mod recorder;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+/// A token shaped like a Cognito id token (not signed by anyone).
+pub const TOKEN: &str = "eyJraWQiOiJ0ZXN0IiwiYWxnIjoiUlMyNTYifQ.eyJ0b2tlbl91c2UiOiJpZCIsImF1ZCI6ImNsaWVudCJ9.c2lnbmF0dXJlLWZvci10ZXN0cw";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("fixtures").join(rel)
+}
+
+pub fn fixtures_in(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixture(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `../shared/postman/<rel>`: CI puts shared/ beside the checkout.
+pub fn shared(rel: &str) -> PathBuf {
+    let p = repo().join("..").join("shared").join("postman").join(rel);
+    assert!(
+        p.exists(),
+        "{} is missing: the tests need ../shared/postman beside the checkout",
+        p.display()
+    );
+    p
+}
+
+pub fn real_collections() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(shared("real-collections"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The binary with a hermetic environment: no HOME, AWS, proxy or token variables.
+pub fn bin() -> Command {
+    let mut c = Command::cargo_bin("postman-cognito").unwrap();
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// Copies `src` into a new temp dir; returns the dir and the copy's path.
+pub fn temp_copy(src: &Path) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join(src.file_name().unwrap());
+    std::fs::copy(src, &dst).unwrap();
+    (dir, dst)
+}
+
+pub fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+pub fn parse(bytes: &[u8]) -> Value {
+    serde_json::from_slice(strip_bom(bytes)).expect("valid JSON")
+}
+
+/// What a patch must produce, computed on parsed values (not on bytes).
+pub struct Want<'a> {
+    pub token: &'a str,
+    pub policy: &'a str,
+    pub header_prefix: Option<&'a str>,
+}
+
+pub fn oracle(orig: &Value, w: &Want) -> Value {
+    let mut v = orig.clone();
+    let v20 = v["info"]["schema"].as_str().unwrap().contains("v2.0");
+    let root = v.as_object_mut().unwrap();
+    let mut wanted = vec![
+        ("accessToken", w.token.to_string(), true),
+        ("tokenType", "Bearer".to_string(), false),
+        ("addTokenTo", "header".to_string(), false),
+    ];
+    if let Some(p) = w.header_prefix {
+        wanted.push(("headerPrefix", p.to_string(), true));
+    }
+    let fresh = || -> Value {
+        if v20 {
+            Value::Object(
+                wanted
+                    .iter()
+                    .map(|(k, val, _)| (k.to_string(), json!(val)))
+                    .collect(),
+            )
+        } else {
+            Value::Array(
+                wanted
+                    .iter()
+                    .map(|(k, val, _)| json!({"key": k, "value": val, "type": "string"}))
+                    .collect(),
+            )
+        }
+    };
+    match root.get_mut("auth") {
+        None | Some(Value::Null) => {
+            root.insert("auth".into(), json!({"type": "oauth2", "oauth2": fresh()}));
+        }
+        Some(Value::Object(a)) => {
+            a.insert("type".into(), json!("oauth2"));
+            match a.get_mut("oauth2") {
+                Some(Value::Array(list)) => {
+                    for (k, val, exact) in &wanted {
+                        let at: Vec<usize> = (0..list.len())
+                            .filter(|&i| list[i]["key"] == json!(k))
+                            .collect();
+                        if at.is_empty() {
+                            list.push(json!({"key": k, "value": val, "type": "string"}));
+                        } else if *exact {
+                            list[at[0]]["value"] = json!(val);
+                            for &i in at[1..].iter().rev() {
+                                list.remove(i);
+                            }
+                        } else {
+                            let last = &mut list[*at.last().unwrap()]["value"];
+                            let ok = match *k {
+                                "addTokenTo" => last == "header" || last == "queryParams",
+                                _ => last.is_string(),
+                            };
+                            if !ok {
+                                *last = json!(val);
+                            }
+                        }
+                    }
+                }
+                Some(Value::Object(map)) => {
+                    for (k, val, exact) in &wanted {
+                        let ok = match (map.get(*k), *exact) {
+                            (None, _) => false,
+                            (Some(_), true) => false,
+                            (Some(x), false) if *k == "addTokenTo" => {
+                                x == "header" || x == "queryParams"
+                            }
+                            (Some(x), false) => x.is_string(),
+                        };
+                        if !ok {
+                            map.insert(k.to_string(), json!(val));
+                        }
+                    }
+                }
+                _ => {
+                    a.insert("oauth2".into(), fresh());
+                }
+            }
+        }
+        Some(other) => panic!("root auth is {other}"),
+    }
+    if w.policy != "none"
+        && let Some(Value::Array(items)) = root.get_mut("item")
+    {
+        strip_children(items, w.policy);
+    }
+    v
+}
+
+fn strip_children(items: &mut [Value], policy: &str) {
+    for item in items {
+        let Some(obj) = item.as_object_mut() else {
+            continue;
+        };
+        let is_folder = obj.get("item").is_some_and(Value::is_array);
+        let holder = if is_folder {
+            Some(&mut *obj)
+        } else {
+            obj.get_mut("request").and_then(Value::as_object_mut)
+        };
+        if let Some(h) = holder
+            && let Some(a) = h.get("auth")
+        {
+            let t = a.get("type").cloned().unwrap_or(Value::Null);
+            let token_like =
+                a.is_null() || t.is_null() || t == "inherit" || t == "oauth2" || t == "bearer";
+            if policy == "all" || token_like {
+                h.remove("auth");
+            }
+        }
+        if let Some(Value::Array(children)) = obj.get_mut("item") {
+            strip_children(children, policy);
+        }
+    }
+}
+
+/// `text` with the `auth` members of the root, of folders and of requests cut out with their
+/// separators, located by jsonc-parser. Two files that differ only inside those members give
+/// the same result.
+pub fn without_auth(bytes: &[u8]) -> Vec<u8> {
+    use jsonc_parser::ast::Value as V;
+    let text = std::str::from_utf8(strip_bom(bytes)).unwrap();
+    let parsed =
+        jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()).unwrap();
+    let root = parsed.value.expect("a value");
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    fn cut(obj: &jsonc_parser::ast::Object, cuts: &mut Vec<(usize, usize)>) {
+        let props = &obj.properties;
+        if let Some(i) = props.iter().position(|p| p.name.as_str() == "auth") {
+            if i > 0 {
+                cuts.push((props[i - 1].range.end, props[i].range.end));
+            } else if props.len() > 1 {
+                cuts.push((props[0].range.start, props[1].range.start));
+            } else {
+                cuts.push((obj.range.start + 1, obj.range.end - 1));
+            }
+        }
+    }
+    fn walk(items: &jsonc_parser::ast::Array, cuts: &mut Vec<(usize, usize)>) {
+        for e in &items.elements {
+            let V::Object(o) = e else { continue };
+            let children = o.properties.iter().find(|p| p.name.as_str() == "item");
+            match children.map(|p| &p.value) {
+                Some(V::Array(a)) => {
+                    cut(o, cuts);
+                    walk(a, cuts);
+                }
+                _ => {
+                    if let Some(V::Object(r)) = o
+                        .properties
+                        .iter()
+                        .find(|p| p.name.as_str() == "request")
+                        .map(|p| &p.value)
+                    {
+                        cut(r, cuts);
+                    }
+                }
+            }
+        }
+    }
+    let V::Object(r) = &root else {
+        panic!("root is not an object")
+    };
+    cut(r, &mut cuts);
+    if let Some(V::Array(items)) = r
+        .properties
+        .iter()
+        .find(|p| p.name.as_str() == "item")
+        .map(|p| &p.value)
+    {
+        walk(items, &mut cuts);
+    }
+    // jsonc-parser's ranges: the property's range ends at its value; take the value's end.
+    cuts.sort();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (s, e) in cuts {
+        out.extend_from_slice(&text.as_bytes()[at..s]);
+        at = e;
+    }
+    out.extend_from_slice(&text.as_bytes()[at..]);
+    out
+}
+
+/// Asserts the two files differ only inside auth members, and keep BOM and line endings.
+pub fn assert_only_auth_changed(name: &str, old: &[u8], new: &[u8]) {
+    assert_eq!(
+        old.starts_with(b"\xEF\xBB\xBF"),
+        new.starts_with(b"\xEF\xBB\xBF"),
+        "{name}: BOM"
+    );
+    let (a, b) = (without_auth(old), without_auth(new));
+    if a != b {
+        let (sa, sb) = (String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+        let diff = similar::TextDiff::from_lines(sa.as_ref(), sb.as_ref())
+            .unified_diff()
+            .to_string();
+        panic!(
+            "{name}: bytes outside the auth members changed:\n{}",
+            &diff[..diff.len().min(3000)]
+        );
+    }
+}
+
+/// Path to newman installed by the test command (scripts/test) into .tools/.
+pub fn newman() -> PathBuf {
+    if let Ok(p) = std::env::var("NEWMAN") {
+        return PathBuf::from(p);
+    }
+    let p = repo().join(".tools/node/node_modules/.bin/newman");
+    assert!(
+        p.exists(),
+        "newman is not installed at {}: run the tests with scripts/test, which installs it",
+        p.display()
+    );
+    p
+}
