@@ -107,7 +107,7 @@ pub fn diff(name: &str, old: &[u8], new: &[u8], secrets: &[&str]) -> String {
     let text = similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
         .unified_diff()
         .context_radius(2)
-        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .header(name, name)
         .to_string();
     redact(&text, secrets)
 }
