@@ -24,7 +24,11 @@ enum Expect {
 
 fn param(auth: &Value, ty: &str, key: &str) -> Option<Value> {
     match &auth[ty] {
-        Value::Array(list) => list.iter().rev().find(|e| e["key"] == key).map(|e| e["value"].clone()),
+        Value::Array(list) => list
+            .iter()
+            .rev()
+            .find(|e| e["key"] == key)
+            .map(|e| e["value"].clone()),
         Value::Object(map) => map.get(key).cloned(),
         _ => None,
     }
@@ -39,13 +43,23 @@ fn resolve(text: &str, vars: &HashMap<String, String>) -> String {
 }
 
 /// What a request whose nearest auth is `auth` sends (per postman-runtime).
-fn expect_for(auth: Option<&Value>, manual: Option<&str>, vars: &HashMap<String, String>) -> Expect {
+fn expect_for(
+    auth: Option<&Value>,
+    manual: Option<&str>,
+    vars: &HashMap<String, String>,
+) -> Expect {
     let Some(auth) = auth else {
         return manual.map_or(Expect::Absent, |_| Expect::NotOurs);
     };
     match auth["type"].as_str().unwrap_or("") {
         "oauth2" => {
-            let token = resolve(param(auth, "oauth2", "accessToken").unwrap().as_str().unwrap(), vars);
+            let token = resolve(
+                param(auth, "oauth2", "accessToken")
+                    .unwrap()
+                    .as_str()
+                    .unwrap(),
+                vars,
+            );
             if token != TOKEN {
                 return Expect::NotOurs;
             }
@@ -53,13 +67,28 @@ fn expect_for(auth: Option<&Value>, manual: Option<&str>, vars: &HashMap<String,
                 .and_then(|p| p.as_str().map(str::to_string))
                 .unwrap_or_else(|| "Bearer".into());
             let prefix = prefix.trim();
-            Expect::Header(if prefix.is_empty() { token } else { format!("{prefix} {token}") })
+            Expect::Header(if prefix.is_empty() {
+                token
+            } else {
+                format!("{prefix} {token}")
+            })
         }
         "noauth" => manual.map_or(Expect::Absent, |_| Expect::NotOurs),
         "basic" => {
-            let get = |k| resolve(param(auth, "basic", k).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default().as_str(), vars);
+            let get = |k| {
+                resolve(
+                    param(auth, "basic", k)
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                        .as_str(),
+                    vars,
+                )
+            };
             let creds = format!("{}:{}", get("username"), get("password"));
-            Expect::Header(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(creds)))
+            Expect::Header(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(creds)
+            ))
         }
         _ => Expect::NotOurs,
     }
@@ -69,7 +98,16 @@ fn expect_for(auth: Option<&Value>, manual: Option<&str>, vars: &HashMap<String,
 fn prepare(doc: &mut Value, base: &str) -> Vec<Expect> {
     let vars: HashMap<String, String> = doc["variable"]
         .as_array()
-        .map(|vs| vs.iter().filter_map(|v| Some((v["key"].as_str()?.to_string(), v["value"].as_str()?.to_string()))).collect())
+        .map(|vs| {
+            vs.iter()
+                .filter_map(|v| {
+                    Some((
+                        v["key"].as_str()?.to_string(),
+                        v["value"].as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let root_auth = doc.get("auth").filter(|a| !a.is_null()).cloned();
     let mut expects = Vec::new();
@@ -81,7 +119,13 @@ fn prepare(doc: &mut Value, base: &str) -> Vec<Expect> {
     expects
 }
 
-fn walk(items: &mut [Value], inherited: Option<&Value>, base: &str, vars: &HashMap<String, String>, out: &mut Vec<Expect>) {
+fn walk(
+    items: &mut [Value],
+    inherited: Option<&Value>,
+    base: &str,
+    vars: &HashMap<String, String>,
+    out: &mut Vec<Expect>,
+) {
     for item in items {
         let obj = item.as_object_mut().unwrap();
         obj.remove("event");
@@ -100,18 +144,31 @@ fn walk(items: &mut [Value], inherited: Option<&Value>, base: &str, vars: &HashM
         }
         let manual = request["header"].as_array().and_then(|hs| {
             hs.iter()
-                .find(|h| h["key"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("authorization")) && h["disabled"] != true)
+                .find(|h| {
+                    h["key"]
+                        .as_str()
+                        .is_some_and(|k| k.eq_ignore_ascii_case("authorization"))
+                        && h["disabled"] != true
+                })
                 .and_then(|h| h["value"].as_str().map(str::to_string))
         });
         let own = request.get("auth").cloned();
-        out.push(expect_for(own.as_ref().or(inherited), manual.as_deref(), vars));
+        out.push(expect_for(
+            own.as_ref().or(inherited),
+            manual.as_deref(),
+            vars,
+        ));
         request["url"] = json!(url);
     }
 }
 
 /// Patches `src` with `args`, runs newman on it, and checks every request's header.
 fn run_case(src: &Path, args: &[&str]) -> (usize, usize) {
-    let name = format!("{} {}", src.file_name().unwrap().to_string_lossy(), args.join(" "));
+    let name = format!(
+        "{} {}",
+        src.file_name().unwrap().to_string_lossy(),
+        args.join(" ")
+    );
     let (dir, file) = temp_copy(src);
     bin()
         .arg("refresh")
@@ -137,22 +194,37 @@ fn run_case(src: &Path, args: &[&str]) -> (usize, usize) {
         .env_remove("https_proxy")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{name}: newman failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{name}: newman failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let seen = recorder.seen();
-    assert_eq!(seen.len(), expects.len(), "{name}: every request reached the recorder once");
+    assert_eq!(
+        seen.len(),
+        expects.len(),
+        "{name}: every request reached the recorder once"
+    );
     let mut with_token = 0;
     for s in &seen {
         let n: usize = s.path.trim_start_matches("/r/").parse().unwrap();
         match &expects[n] {
             Expect::Header(h) => {
-                assert_eq!(s.authorization.as_deref(), Some(h.as_str()), "{name}: request {n}");
+                assert_eq!(
+                    s.authorization.as_deref(),
+                    Some(h.as_str()),
+                    "{name}: request {n}"
+                );
                 if h.contains(TOKEN) {
                     with_token += 1;
                 }
             }
             Expect::Absent => assert_eq!(s.authorization, None, "{name}: request {n}"),
             Expect::NotOurs => {
-                assert!(!s.authorization.as_deref().unwrap_or("").contains(TOKEN), "{name}: request {n} sent our token")
+                assert!(
+                    !s.authorization.as_deref().unwrap_or("").contains(TOKEN),
+                    "{name}: request {n} sent our token"
+                )
             }
         }
     }
@@ -163,9 +235,18 @@ fn run_case(src: &Path, args: &[&str]) -> (usize, usize) {
 fn fixtures_send_exactly_the_token_where_they_should() {
     for f in fixtures_in("collections") {
         let (all_sent, all_token) = run_case(&f, &["--inherit", "all"]);
-        assert_eq!(all_sent, all_token, "{}: --inherit all sends the token everywhere", f.display());
+        assert_eq!(
+            all_sent,
+            all_token,
+            "{}: --inherit all sends the token everywhere",
+            f.display()
+        );
         let (_, tokens) = run_case(&f, &["--inherit", "tokens"]);
-        assert!(tokens > 0 && tokens < all_token, "{}: {tokens} of {all_token}", f.display());
+        assert!(
+            tokens > 0 && tokens < all_token,
+            "{}: {tokens} of {all_token}",
+            f.display()
+        );
     }
 }
 
@@ -185,7 +266,11 @@ fn header_prefix_variants_reach_the_wire() {
 fn real_collections_send_the_token_and_keep_their_own_auth() {
     for f in real_collections() {
         let (sent, with_token) = run_case(&f, &["--inherit", "tokens"]);
-        assert!(sent == 0 || with_token > 0, "{}: no request sent the token", f.display());
+        assert!(
+            sent == 0 || with_token > 0,
+            "{}: no request sent the token",
+            f.display()
+        );
         run_case(&f, &["--inherit", "all"]);
     }
 }
