@@ -5,6 +5,7 @@
 
 pub mod atomic;
 pub mod cli;
+pub mod cognito;
 pub mod collection;
 pub mod error;
 pub mod json;

@@ -1,0 +1,3 @@
+//! Getting tokens from Amazon Cognito user pools.
+
+pub mod srp;
