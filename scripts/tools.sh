@@ -1,19 +1,90 @@
-# Sourced by scripts/test and scripts/demo: installs the peers the tests and the demo run
-# against into .tools/ (ignored by git), from the npm registry and PyPI, by package name.
+# Sourced by scripts/test and scripts/demo: installs the peers into .tools/ (ignored by git),
+# from the npm registry and PyPI by package name, and starts them on free loopback ports.
+# Every server started is stopped by PID when the sourcing script exits.
 
-# The repo root.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/.tools"
+PIDS=()
 
-# newman (and later cognito-local) into .tools/node, from tools/node/package-lock.json.
+stop_peers() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+trap stop_peers EXIT
+
+# newman and cognito-local into .tools/node, from tools/node/package-lock.json.
 ensure_node_tools() {
   local want="$ROOT/tools/node/package-lock.json" have="$TOOLS/node/package-lock.json"
-  if [ -x "$TOOLS/node/node_modules/.bin/newman" ] && cmp -s "$want" "$have"; then
+  if [ -d "$TOOLS/node/node_modules" ] && cmp -s "$want" "$have"; then
     return
   fi
-  command -v npm >/dev/null || { echo "npm is needed to install newman (Node.js 18+)" >&2; return 1; }
-  echo "installing test tools into .tools/node (npm ci)" >&2
+  command -v npm >/dev/null || { echo "npm is needed (Node.js 18+)" >&2; return 1; }
+  echo "installing newman and cognito-local into .tools/node (npm ci)" >&2
   mkdir -p "$TOOLS/node"
   cp "$ROOT/tools/node/package.json" "$want" "$TOOLS/node/"
   (cd "$TOOLS/node" && npm ci --no-audit --no-fund --loglevel=error >&2)
+}
+
+# moto[server] into .tools/venv, from tools/python/requirements.txt.
+ensure_python_tools() {
+  local want="$ROOT/tools/python/requirements.txt" have="$TOOLS/venv/requirements.txt"
+  if [ -x "$TOOLS/venv/bin/moto_server" ] && cmp -s "$want" "$have"; then
+    return
+  fi
+  command -v python3 >/dev/null || { echo "python3 is needed" >&2; return 1; }
+  echo "installing moto into .tools/venv (pip)" >&2
+  python3 -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check -r "$want" >&2
+  cp "$want" "$have"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until URL answers (any HTTP status), for at most 60 s.
+wait_for() {
+  python3 - "$1" <<'PY'
+import sys, time, urllib.request, urllib.error
+url = sys.argv[1]
+deadline = time.time() + 60
+while time.time() < deadline:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+        sys.exit(0)
+    except urllib.error.HTTPError:
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.2)
+sys.exit("timed out waiting for " + url)
+PY
+}
+
+# Starts moto on a free loopback port (TOTP codes checked); sets MOTO_URL.
+start_moto() {
+  local port log="$TOOLS/moto.log"
+  port=$(free_port)
+  MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  PIDS+=($!)
+  export MOTO_URL="http://127.0.0.1:$port"
+  wait_for "$MOTO_URL/moto-api/" || { cat "$log" >&2; return 1; }
+}
+
+# Starts cognito-local on a free loopback port in a fresh data folder; sets COGNITO_LOCAL_URL.
+start_cognito_local() {
+  local port dir
+  port=$(free_port)
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/cognito-local.XXXXXX")
+  mkdir -p "$dir/.cognito"
+  echo '{"UserPoolDefaults": {"UsernameAttributes": []}}' >"$dir/.cognito/config.json"
+  (cd "$dir" && exec env HOST=127.0.0.1 PORT="$port" node "$TOOLS/node/node_modules/cognito-local/lib/bin/start.js" >"$dir/log" 2>&1) &
+  PIDS+=($!)
+  export COGNITO_LOCAL_URL="http://127.0.0.1:$port"
+  wait_for "$COGNITO_LOCAL_URL/health" || { cat "$dir/log" >&2; return 1; }
 }

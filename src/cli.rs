@@ -17,6 +17,96 @@ pub struct Cli {
 pub enum Command {
     /// Write the token into each collection's OAuth 2.0 auth and make its children inherit it.
     Refresh(RefreshArgs),
+    /// Sign in to Cognito and print the token (for `newman --env-var` and curl).
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub cognito: CognitoArgs,
+
+    /// Print the id and access tokens and their expiry as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where to sign in, and how. Secrets come from the environment or standard input only.
+#[derive(Debug, Args, Clone)]
+pub struct CognitoArgs {
+    /// The user pool, e.g. us-east-1_AbCdEf123 (its prefix is the region).
+    #[arg(long, env = "COGNITO_USER_POOL_ID", value_name = "ID")]
+    pub user_pool_id: Option<String>,
+
+    /// The app client id.
+    #[arg(long, env = "COGNITO_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// The user to sign in as.
+    #[arg(long, env = "COGNITO_USERNAME", value_name = "NAME")]
+    pub username: Option<String>,
+
+    /// AWS region (else AWS_REGION, AWS_DEFAULT_REGION, or the pool id's prefix).
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// cognito-idp endpoint (else AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, AWS_ENDPOINT_URL,
+    /// or the regional AWS endpoint). Plain http only to loopback.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// How to sign in.
+    #[arg(long, value_enum, default_value_t = FlowArg::Srp)]
+    pub flow: FlowArg,
+
+    /// Which token to use: id (what an API Gateway Cognito authorizer without scopes wants) or
+    /// access.
+    #[arg(long, value_enum, default_value_t = TokenArg::Id)]
+    pub token: TokenArg,
+
+    /// Read the password from standard input (else COGNITO_PASSWORD, else a hidden prompt).
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Read the refresh token from standard input (else COGNITO_REFRESH_TOKEN).
+    #[arg(long)]
+    pub refresh_token_stdin: bool,
+
+    /// When Cognito requires a new password, read it from standard input (after the password).
+    #[arg(long)]
+    pub new_password_stdin: bool,
+
+    /// Time allowed to connect to Cognito.
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub connect_timeout: humantime::Duration,
+
+    /// Time allowed for one call to Cognito, from connect to the last byte.
+    #[arg(long, value_name = "DURATION", default_value = "20s")]
+    pub timeout: humantime::Duration,
+
+    /// Further tries on throttling, server and network errors (never on a refused sign-in).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Say what is being done on stderr (never secrets).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlowArg {
+    /// USER_SRP_AUTH: the password never leaves the machine (allowed by default).
+    Srp,
+    /// USER_PASSWORD_AUTH: the client must allow it.
+    Password,
+    /// REFRESH_TOKEN_AUTH with a refresh token from COGNITO_REFRESH_TOKEN or stdin.
+    Refresh,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenArg {
+    Id,
+    Access,
 }
 
 #[derive(Debug, Args)]
@@ -25,7 +115,11 @@ pub struct RefreshArgs {
     #[arg(required = true, value_name = "COLLECTION")]
     pub collections: Vec<PathBuf>,
 
-    /// Read the token from standard input (else from POSTMAN_COGNITO_TOKEN).
+    #[command(flatten)]
+    pub cognito: CognitoArgs,
+
+    /// Read a token you already have from standard input, instead of signing in.
+    /// (Without Cognito settings, POSTMAN_COGNITO_TOKEN is used.)
     #[arg(long)]
     pub token_stdin: bool,
 

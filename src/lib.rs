@@ -9,17 +9,21 @@ pub mod cognito;
 pub mod collection;
 pub mod error;
 pub mod json;
+pub mod jwt;
 pub mod redact;
 pub mod refresh;
 pub mod report;
+pub mod secrets_input;
+pub mod settings;
 pub mod token_source;
 
 use std::io::Write;
 
+use secrecy::ExposeSecret;
+
 use cli::{Cli, Command, InheritArg};
 use collection::inherit::Policy;
 use error::{Exit, Failure};
-use token_source::{GivenToken, TOKEN_ENV};
 
 /// Runs the parsed command line, writing reports to the given streams.
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<Exit, Failure> {
@@ -39,8 +43,24 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<E
                 diff: a.diff,
                 json: a.json,
             };
-            let mut source = GivenToken::choose(a.token_stdin, std::env::var(TOKEN_ENV).ok())?;
-            refresh::run(&opts, &mut source, stdout, stderr)
+            let mut source = settings::token_source(a.token_stdin, &a.cognito)?;
+            refresh::run(&opts, source.as_mut(), stdout, stderr)
+        }
+        Command::Token(a) => {
+            let mut source = settings::cognito_source(&a.cognito)?;
+            let token = token_source::TokenSource::fetch(&mut source)?;
+            let out = if a.json {
+                report::token_json(&token)
+            } else {
+                format!("{}\n", token.value.expose_secret())
+            };
+            stdout.write_all(out.as_bytes()).map_err(|e| {
+                Failure::io(format!("cannot write the token to standard output: {e}"))
+            })?;
+            if let Some(exp) = token.expires_at {
+                let _ = writeln!(stderr, "{}", report::expiry_line(exp));
+            }
+            Ok(Exit::Ok)
         }
     }
 }

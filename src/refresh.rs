@@ -225,8 +225,19 @@ pub fn run(
     }
     let run = RunReport {
         token_source: token.source.clone(),
+        token_expires_at: token.expires_at.map(crate::jwt::rfc3339),
         files: reports,
     };
+    if let Some(exp) = token.expires_at {
+        let line = report::expiry_line(exp);
+        let warn = if exp <= crate::jwt::now() {
+            "warning: the "
+        } else {
+            ""
+        };
+        writeln!(stderr, "{warn}{line}")
+            .map_err(|e| Failure::io(format!("cannot write the report: {e}")))?;
+    }
     emit(&run, opts, stdout, stderr)?;
     if let Some(f) = first_failure {
         return Err(f);

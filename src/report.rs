@@ -55,6 +55,9 @@ pub struct FileReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     pub token_source: String,
+    /// When the token expires (RFC 3339), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_expires_at: Option<String>,
     pub files: Vec<FileReport>,
 }
 
@@ -110,4 +113,30 @@ pub fn diff(name: &str, old: &[u8], new: &[u8], secrets: &[&str]) -> String {
         .header(name, name)
         .to_string();
     redact(&text, secrets)
+}
+
+/// `token --json`: the id and access tokens and their expiry (never the refresh token).
+pub fn token_json(token: &crate::token_source::Token) -> String {
+    use secrecy::ExposeSecret;
+    let mut v = serde_json::json!({
+        "token": token.value.expose_secret(),
+        "expires_at": token.expires_at.map(crate::jwt::rfc3339),
+        "expires_in": token.expires_at.map(|e| e - crate::jwt::now()),
+    });
+    if let Some(set) = &token.set {
+        v["id_token"] = serde_json::json!(set.id.as_ref().map(|t| t.expose_secret().to_string()));
+        v["access_token"] = serde_json::json!(set.access.expose_secret());
+    }
+    format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+}
+
+/// "token expires at 2026-11-29T05:00:00Z (in 59 min)".
+pub fn expiry_line(exp: i64) -> String {
+    let left = exp - crate::jwt::now();
+    let when = if left >= 0 {
+        format!("in {} min", left / 60)
+    } else {
+        format!("{} min ago", -left / 60)
+    };
+    format!("token expires at {} ({when})", crate::jwt::rfc3339(exp))
 }

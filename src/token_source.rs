@@ -1,11 +1,10 @@
-//! Where the token comes from. Commands ask a [`TokenSource`]; today a token handed in on
-//! standard input or in `POSTMAN_COGNITO_TOKEN`, later Cognito itself.
-
-use std::io::{IsTerminal, Read};
+//! Where the token comes from. Commands ask a [`TokenSource`]: a token handed in on standard
+//! input or in `POSTMAN_COGNITO_TOKEN`, or Cognito itself (`cognito::source`).
 
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::Failure;
+use crate::secrets_input::StdinSecrets;
 
 /// The environment variable a token may be handed in.
 pub const TOKEN_ENV: &str = "POSTMAN_COGNITO_TOKEN";
@@ -14,8 +13,22 @@ pub const TOKEN_ENV: &str = "POSTMAN_COGNITO_TOKEN";
 #[derive(Debug, Clone)]
 pub struct Token {
     pub value: SecretString,
-    /// Where it came from, for the report ("standard input", "POSTMAN_COGNITO_TOKEN", ...).
+    /// Where it came from, for the report ("standard input", "Cognito srp sign-in ...").
     pub source: String,
+    /// Seconds since the epoch, when known.
+    pub expires_at: Option<i64>,
+    /// All the tokens of a sign-in, when the token came from one.
+    pub set: Option<TokenSet>,
+}
+
+/// The tokens a sign-in returned.
+#[derive(Debug, Clone)]
+pub struct TokenSet {
+    pub id: Option<SecretString>,
+    pub access: SecretString,
+    pub refresh: Option<SecretString>,
+    /// The `cognito:username` claim (the name SECRET_HASH needs when refreshing).
+    pub username: Option<String>,
 }
 
 /// Anything that can produce a token.
@@ -25,51 +38,28 @@ pub trait TokenSource {
 
 /// A token the user hands in: read from standard input or taken from the environment.
 pub enum GivenToken {
-    Stdin,
+    Stdin(StdinSecrets),
     Env(SecretString),
-}
-
-impl GivenToken {
-    /// `--token-stdin` wins over the environment; neither is a usage error.
-    pub fn choose(stdin: bool, env: Option<String>) -> Result<Self, Failure> {
-        match (stdin, env) {
-            (true, _) => Ok(GivenToken::Stdin),
-            (false, Some(v)) if !v.trim().is_empty() => Ok(GivenToken::Env(v.into())),
-            _ => Err(Failure::usage("no token to write").with_hint(format!(
-                "pipe one in with --token-stdin (e.g. `printf %s \"$TOKEN\" | postman-cognito \
-                 refresh --token-stdin api.json`) or set {TOKEN_ENV}; tokens are never taken \
-                 from the command line"
-            ))),
-        }
-    }
 }
 
 impl TokenSource for GivenToken {
     fn fetch(&mut self) -> Result<Token, Failure> {
-        match self {
-            GivenToken::Stdin => {
-                let stdin = std::io::stdin();
-                let mut text = String::new();
-                if stdin.is_terminal() {
-                    eprint!("Paste the token and press Enter: ");
-                    stdin.read_line(&mut text)
-                } else {
-                    stdin.lock().take(1 << 20).read_to_string(&mut text)
-                }
-                .map_err(|e| {
-                    Failure::usage(format!("could not read the token from standard input: {e}"))
-                })?;
-                let token = checked(SecretString::from(text), "standard input")?;
-                Ok(Token {
-                    value: token,
-                    source: "standard input".into(),
-                })
+        let (raw, from) = match self {
+            GivenToken::Stdin(stdin) => {
+                (stdin.take("--token-stdin", "the token")?, "standard input")
             }
-            GivenToken::Env(v) => Ok(Token {
-                value: checked(v.clone(), TOKEN_ENV)?,
-                source: TOKEN_ENV.into(),
-            }),
-        }
+            GivenToken::Env(v) => (v.clone(), TOKEN_ENV),
+        };
+        let value = checked(raw, from)?;
+        let expires_at = crate::jwt::claims(value.expose_secret())
+            .ok()
+            .and_then(|c| c.exp);
+        Ok(Token {
+            value,
+            source: from.into(),
+            expires_at,
+            set: None,
+        })
     }
 }
 
@@ -94,11 +84,9 @@ mod tests {
 
     #[test]
     fn env_token_is_trimmed_and_checked() {
-        let mut g = GivenToken::choose(false, Some(" abc.def.ghi\n".into())).unwrap();
+        let mut g = GivenToken::Env(" abc.def.ghi\n".to_string().into());
         assert_eq!(g.fetch().unwrap().value.expose_secret(), "abc.def.ghi");
-        assert!(GivenToken::choose(false, None).is_err());
-        assert!(GivenToken::choose(false, Some("  ".into())).is_err());
-        let mut two = GivenToken::choose(false, Some("a b".into())).unwrap();
+        let mut two = GivenToken::Env("a b".to_string().into());
         let e = two.fetch().unwrap_err();
         assert!(!e.message.contains("a b"));
     }

@@ -1,3 +1,8 @@
 //! Getting tokens from Amazon Cognito user pools.
 
+pub mod api;
+pub mod errors;
+pub mod signin;
+pub mod source;
 pub mod srp;
+pub mod totp;

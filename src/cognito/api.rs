@@ -1,0 +1,333 @@
+//! The cognito-idp JSON API over HTTPS (or plain http to loopback): one call with timeouts,
+//! bounded retries with exponential backoff and full jitter on throttling, 5xx and network
+//! errors only, and response bodies read up to a limit. Sign-in failures are never retried:
+//! Cognito locks a user out after five.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Largest response body read; Cognito's answers are a few KB.
+const MAX_BODY: usize = 1 << 20;
+
+/// How calls are made.
+#[derive(Debug, Clone)]
+pub struct CallPolicy {
+    pub connect_timeout: Duration,
+    /// For one HTTP exchange, from connect to the last byte of the body.
+    pub timeout: Duration,
+    /// Further tries after the first, for retryable failures only.
+    pub retries: u32,
+    /// First backoff; it doubles each try, capped at `max_backoff`, with full jitter.
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+    pub verbose: bool,
+}
+
+impl Default for CallPolicy {
+    fn default() -> Self {
+        CallPolicy {
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(20),
+            retries: 3,
+            backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            verbose: false,
+        }
+    }
+}
+
+/// How a call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// Cognito answered with an error: its name (e.g. `NotAuthorizedException`) and message.
+    Service {
+        name: String,
+        message: String,
+        status: u16,
+    },
+    /// No answer: connection refused or reset, DNS, TLS.
+    Network(String),
+    /// No complete answer in time.
+    Timeout(String),
+    /// An answer that is not Cognito's JSON (an HTML page, a truncated or huge body, ...).
+    Malformed { status: u16, what: String },
+}
+
+impl ApiError {
+    /// Throttling, server errors and network failures; never a refused sign-in.
+    pub fn retryable(&self) -> bool {
+        match self {
+            ApiError::Service { name, status, .. } => {
+                *status == 429
+                    || *status >= 500
+                    || name == "TooManyRequestsException"
+                    || name == "LimitExceededException"
+                    || name == "InternalErrorException"
+            }
+            ApiError::Network(_) | ApiError::Timeout(_) => true,
+            ApiError::Malformed { status, .. } => *status >= 500 || *status == 429,
+        }
+    }
+}
+
+/// A client for one endpoint.
+pub struct Api {
+    http: reqwest::Client,
+    pub endpoint: String,
+    policy: CallPolicy,
+}
+
+impl Api {
+    pub fn new(endpoint: &str, policy: CallPolicy) -> Result<Api, String> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("postman-cognito/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+        Ok(Api {
+            http,
+            endpoint: endpoint.to_string(),
+            policy,
+        })
+    }
+
+    /// Calls `AWSCognitoIdentityProviderService.{op}` with `body`, retrying what may be retried.
+    pub async fn call(&self, op: &str, body: &Value) -> Result<Value, ApiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if self.policy.verbose {
+                eprintln!(
+                    "postman-cognito: {op} at {} (try {attempt} of {})",
+                    self.endpoint,
+                    self.policy.retries + 1
+                );
+            }
+            let (result, retry_after) = self.once(op, body).await;
+            match result {
+                Err(e) if e.retryable() && attempt <= self.policy.retries => {
+                    let wait = retry_after.unwrap_or_else(|| self.backoff(attempt));
+                    if self.policy.verbose {
+                        eprintln!(
+                            "postman-cognito: {op} failed ({}); trying again in {} ms",
+                            short(&e),
+                            wait.as_millis()
+                        );
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .policy
+            .backoff
+            .saturating_mul(1 << (attempt - 1).min(16))
+            .min(self.policy.max_backoff);
+        let mut r = [0u8; 4];
+        let _ = getrandom::fill(&mut r);
+        let frac = f64::from(u32::from_le_bytes(r)) / f64::from(u32::MAX);
+        exp.mul_f64(frac)
+    }
+
+    async fn once(&self, op: &str, body: &Value) -> (Result<Value, ApiError>, Option<Duration>) {
+        let sent = self
+            .http
+            .post(&self.endpoint)
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .header(
+                "X-Amz-Target",
+                format!("AWSCognitoIdentityProviderService.{op}"),
+            )
+            .body(body.to_string())
+            .send()
+            .await;
+        let mut resp = match sent {
+            Ok(r) => r,
+            Err(e) => return (Err(transport(&e)), None),
+        };
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s.min(30)));
+        let header_type = resp
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut bytes = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(c)) => {
+                    if bytes.len() + c.len() > MAX_BODY {
+                        return (
+                            Err(ApiError::Malformed {
+                                status,
+                                what: format!("a response body over {} KiB", MAX_BODY >> 10),
+                            }),
+                            None,
+                        );
+                    }
+                    bytes.extend_from_slice(&c);
+                }
+                Ok(None) => break,
+                Err(e) => return (Err(transport(&e)), retry_after),
+            }
+        }
+        let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+        if (200..300).contains(&status) {
+            return match json {
+                Some(v @ Value::Object(_)) => (Ok(v), None),
+                _ => (
+                    Err(ApiError::Malformed {
+                        status,
+                        what: describe_body(&bytes),
+                    }),
+                    None,
+                ),
+            };
+        }
+        let name = json
+            .as_ref()
+            .and_then(|j| j.get("__type").or_else(|| j.get("code")))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or(header_type)
+            .map(|t| error_name(&t));
+        let message = json
+            .as_ref()
+            .and_then(|j| j.get("message").or_else(|| j.get("Message")))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let result = match name {
+            Some(name) => Err(ApiError::Service {
+                name,
+                message,
+                status,
+            }),
+            None => Err(ApiError::Malformed {
+                status,
+                what: describe_body(&bytes),
+            }),
+        };
+        (result, retry_after)
+    }
+}
+
+/// `aws.protocols#NotAuthorizedException:extra` → `NotAuthorizedException`.
+pub fn error_name(raw: &str) -> String {
+    let after_hash = raw.rsplit('#').next().unwrap_or(raw);
+    after_hash
+        .split(':')
+        .next()
+        .unwrap_or(after_hash)
+        .trim()
+        .to_string()
+}
+
+fn transport(e: &reqwest::Error) -> ApiError {
+    if e.is_timeout() {
+        ApiError::Timeout("no complete answer within the timeout".into())
+    } else if e.is_connect() {
+        ApiError::Network(format!("cannot connect ({})", root_cause(e)))
+    } else {
+        ApiError::Network(root_cause(e))
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+fn describe_body(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+    let t = text.trim_start();
+    if t.is_empty() {
+        "an empty body".into()
+    } else if t.starts_with('<') {
+        "an HTML page instead of JSON (a proxy, a load balancer or the wrong endpoint?)".into()
+    } else if t.starts_with('{') || t.starts_with('[') {
+        "JSON that is truncated or not what Cognito sends".into()
+    } else {
+        "a body that is not JSON".into()
+    }
+}
+
+/// A few words for verbose lines.
+pub fn short(e: &ApiError) -> String {
+    match e {
+        ApiError::Service { name, status, .. } => format!("{name}, HTTP {status}"),
+        ApiError::Network(m) | ApiError::Timeout(m) => m.clone(),
+        ApiError::Malformed { status, what } => format!("HTTP {status}, {what}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_names_are_cut_from_type_strings() {
+        assert_eq!(
+            error_name("NotAuthorizedException"),
+            "NotAuthorizedException"
+        );
+        assert_eq!(
+            error_name("com.amazonaws.cognito#UserNotFoundException:http://x"),
+            "UserNotFoundException"
+        );
+    }
+
+    #[test]
+    fn only_throttling_server_and_network_errors_retry() {
+        let svc = |name: &str, status| ApiError::Service {
+            name: name.into(),
+            message: String::new(),
+            status,
+        };
+        assert!(svc("TooManyRequestsException", 400).retryable());
+        assert!(svc("LimitExceededException", 400).retryable());
+        assert!(svc("Anything", 503).retryable());
+        assert!(svc("Anything", 429).retryable());
+        for name in [
+            "NotAuthorizedException",
+            "UserNotFoundException",
+            "CodeMismatchException",
+            "InvalidParameterException",
+        ] {
+            assert!(!svc(name, 400).retryable(), "{name}");
+        }
+        assert!(ApiError::Network("x".into()).retryable());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let api = Api::new(
+            "http://127.0.0.1:9",
+            CallPolicy {
+                backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_millis(300),
+                ..CallPolicy::default()
+            },
+        )
+        .unwrap();
+        for attempt in 1..10 {
+            assert!(api.backoff(attempt) <= Duration::from_millis(300));
+        }
+    }
+}
