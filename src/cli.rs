@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Put a fresh Amazon Cognito token into Postman collections, so Newman and the Postman app
 /// send it on every request.
 #[derive(Debug, Parser)]
-#[command(name = "postman-cognito", version, about, long_about = None)]
+#[command(name = "postman-cognito", version, about, long_about = None, args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -1,0 +1,267 @@
+//! USER_SRP_AUTH against a server half written here, because no emulator checks SRP
+//! signatures (moto accepts any, cognito-local has no SRP). The fake holds a verifier
+//! v = g^x for the password, sends B = k*v + g^b, and accepts the PASSWORD_VERIFIER answer
+//! only when the signature matches the key it derives on its own side: the right password
+//! signs in, a wrong one is refused.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, KeyInit, Mac};
+use num_bigint::BigUint;
+use predicates::prelude::*;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use support::fake_http::{Action, FakeHttp};
+use support::*;
+
+const POOL: &str = "us-east-1_VerifierPool";
+const CLIENT: &str = "verifierclient";
+const USER: &str = "dana";
+const USER_ID: &str = "8a1c7d3e-0000-4000-8000-00000000d0a0";
+const PASSWORD: &str = "Server-Side-Check-7";
+const SECRET: &str = "client-secret-for-verifier";
+
+fn n() -> BigUint {
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("../shared/cognito/srp-vectors.json")).unwrap(),
+    )
+    .unwrap();
+    BigUint::parse_bytes(v["group"]["N_hex"].as_str().unwrap().as_bytes(), 16).unwrap()
+}
+
+fn pad(x: &BigUint) -> Vec<u8> {
+    let b = x.to_bytes_be();
+    if b[0] & 0x80 != 0 {
+        [vec![0], b].concat()
+    } else {
+        b
+    }
+}
+
+fn h(parts: &[&[u8]]) -> Vec<u8> {
+    let mut d = Sha256::new();
+    for p in parts {
+        d.update(p);
+    }
+    d.finalize().to_vec()
+}
+
+fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap();
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().to_vec()
+}
+
+fn random(n: usize) -> Vec<u8> {
+    let mut b = vec![0; n];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+/// The server half: state kept between InitiateAuth and RespondToAuthChallenge.
+struct Server {
+    n: BigUint,
+    g: BigUint,
+    k: BigUint,
+    salt: Vec<u8>,
+    v: BigUint,
+    pending: Mutex<Option<(BigUint, BigUint, BigUint, Vec<u8>)>>, // A, B, b, secret block
+    require_secret_hash: bool,
+}
+
+impl Server {
+    fn new(require_secret_hash: bool) -> Server {
+        let n = n();
+        let g = BigUint::from(2u32);
+        let k = BigUint::from_bytes_be(&h(&[&pad(&n), &pad(&g)]));
+        let salt = random(16);
+        let pool_name = POOL.split_once('_').unwrap().1;
+        let inner = h(&[
+            pool_name.as_bytes(),
+            USER_ID.as_bytes(),
+            b":",
+            PASSWORD.as_bytes(),
+        ]);
+        let x = BigUint::from_bytes_be(&h(&[&pad(&BigUint::from_bytes_be(&salt)), &inner]));
+        let v = g.modpow(&x, &n);
+        Server {
+            n,
+            g,
+            k,
+            salt,
+            v,
+            pending: Mutex::new(None),
+            require_secret_hash,
+        }
+    }
+
+    fn secret_hash_ok(&self, params: &Value, user: &str) -> bool {
+        if !self.require_secret_hash {
+            return true;
+        }
+        let want = STANDARD.encode(mac(
+            SECRET.as_bytes(),
+            &[user.as_bytes(), CLIENT.as_bytes()],
+        ));
+        params["SECRET_HASH"].as_str() == Some(want.as_str())
+    }
+
+    fn handle(&self, op: &str, body: &Value) -> Action {
+        let refuse = || {
+            Action::aws_error(
+                400,
+                "NotAuthorizedException",
+                "Incorrect username or password.",
+            )
+        };
+        match op {
+            "InitiateAuth" => {
+                let p = &body["AuthParameters"];
+                assert_eq!(body["AuthFlow"], "USER_SRP_AUTH");
+                assert!(
+                    p.get("PASSWORD").is_none(),
+                    "the password must not be sent with SRP"
+                );
+                if !self.secret_hash_ok(p, USER) {
+                    return Action::aws_error(
+                        400,
+                        "NotAuthorizedException",
+                        "Unable to verify secret hash for client verifierclient",
+                    );
+                }
+                let a = BigUint::parse_bytes(p["SRP_A"].as_str().unwrap().as_bytes(), 16).unwrap();
+                let b = BigUint::from_bytes_be(&random(32));
+                let big_b = (&self.k * &self.v + self.g.modpow(&b, &self.n)) % &self.n;
+                let block = random(64);
+                let resp = json!({
+                    "ChallengeName": "PASSWORD_VERIFIER",
+                    "ChallengeParameters": {
+                        "SALT": BigUint::from_bytes_be(&self.salt).to_str_radix(16),
+                        "SRP_B": big_b.to_str_radix(16),
+                        "SECRET_BLOCK": STANDARD.encode(&block),
+                        "USER_ID_FOR_SRP": USER_ID,
+                        "USERNAME": USER_ID,
+                    }
+                });
+                *self.pending.lock().unwrap() = Some((a, big_b, b, block));
+                Action::json(200, resp)
+            }
+            "RespondToAuthChallenge" => {
+                let r = &body["ChallengeResponses"];
+                assert_eq!(body["ChallengeName"], "PASSWORD_VERIFIER");
+                assert_eq!(
+                    r["USERNAME"], USER_ID,
+                    "answers use the challenge's USERNAME"
+                );
+                if !self.secret_hash_ok(r, USER_ID) {
+                    return Action::aws_error(
+                        400,
+                        "NotAuthorizedException",
+                        "Unable to verify secret hash for client verifierclient",
+                    );
+                }
+                let (a, big_b, b, block) = self.pending.lock().unwrap().take().unwrap();
+                let ts = r["TIMESTAMP"].as_str().unwrap();
+                // EEE MMM d HH:mm:ss UTC yyyy, day not padded.
+                let parts: Vec<&str> = ts.split(' ').collect();
+                assert_eq!(parts.len(), 6, "{ts}");
+                assert!(!parts[2].starts_with('0'), "zero-padded day: {ts}");
+                assert_eq!(parts[4], "UTC");
+                assert_eq!(
+                    STANDARD
+                        .decode(r["PASSWORD_CLAIM_SECRET_BLOCK"].as_str().unwrap())
+                        .unwrap(),
+                    block
+                );
+                let u = BigUint::from_bytes_be(&h(&[&pad(&a), &pad(&big_b)]));
+                let s = (a * self.v.modpow(&u, &self.n)).modpow(&b, &self.n);
+                let prk = mac(&pad(&u), &[&pad(&s)]);
+                let key = &mac(&prk, &[b"Caldera Derived Key", &[1]])[..16];
+                let pool_name = POOL.split_once('_').unwrap().1;
+                let want = STANDARD.encode(mac(
+                    key,
+                    &[
+                        pool_name.as_bytes(),
+                        USER_ID.as_bytes(),
+                        &block,
+                        ts.as_bytes(),
+                    ],
+                ));
+                if r["PASSWORD_CLAIM_SIGNATURE"].as_str() != Some(want.as_str()) {
+                    return refuse();
+                }
+                Action::json(
+                    200,
+                    json!({"AuthenticationResult": {
+                    "IdToken": jwt("id"), "AccessToken": jwt("access"), "RefreshToken": "refresh-opaque",
+                    "ExpiresIn": 3600, "TokenType": "Bearer"}}),
+                )
+            }
+            other => panic!("unexpected operation {other}"),
+        }
+    }
+}
+
+fn jwt(token_use: &str) -> String {
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let claims = json!({"token_use": token_use, "aud": CLIENT, "client_id": CLIENT, "exp": exp,
+        "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL}"), "cognito:username": USER_ID});
+    format!(
+        "eyJhbGciOiJSUzI1NiJ9.{}.c2ln",
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
+fn run(
+    server: Server,
+    password: &str,
+    secret: Option<&str>,
+) -> (assert_cmd::assert::Assert, usize) {
+    let server = Arc::new(server);
+    let s = server.clone();
+    let fake = FakeHttp::start(move |_, req| s.handle(&req.op, &req.body));
+    let mut cmd = bin();
+    cmd.args(["token", "--flow", "srp", "--endpoint-url", &fake.url()])
+        .env("COGNITO_USER_POOL_ID", POOL)
+        .env("COGNITO_CLIENT_ID", CLIENT)
+        .env("COGNITO_USERNAME", USER)
+        .env("COGNITO_PASSWORD", password);
+    if let Some(sec) = secret {
+        cmd.env("COGNITO_CLIENT_SECRET", sec);
+    }
+    let a = cmd.assert();
+    (a, fake.requests())
+}
+
+#[test]
+fn the_right_password_signs_in() {
+    let (a, n) = run(Server::new(false), PASSWORD, None);
+    a.success().stdout(predicate::str::starts_with("eyJ"));
+    assert_eq!(n, 2, "SRP takes exactly two requests");
+}
+
+#[test]
+fn a_wrong_password_is_refused_once_and_not_retried() {
+    let (a, n) = run(Server::new(false), "Server-Side-Check-8", None);
+    a.code(5)
+        .stderr(predicate::str::contains("wrong username or password"));
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn secret_hash_uses_the_right_username_in_each_call() {
+    let (a, _) = run(Server::new(true), PASSWORD, Some(SECRET));
+    a.success();
+    let (a, _) = run(Server::new(true), PASSWORD, None);
+    a.code(5).stderr(predicate::str::contains("SECRET_HASH"));
+}
