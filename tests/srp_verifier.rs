@@ -64,6 +64,9 @@ fn random(n: usize) -> Vec<u8> {
     b
 }
 
+/// What the server remembers between the two calls: A, B, b and the secret block.
+type Pending = (BigUint, BigUint, BigUint, Vec<u8>);
+
 /// The server half: state kept between InitiateAuth and RespondToAuthChallenge.
 struct Server {
     n: BigUint,
@@ -71,7 +74,7 @@ struct Server {
     k: BigUint,
     salt: Vec<u8>,
     v: BigUint,
-    pending: Mutex<Option<(BigUint, BigUint, BigUint, Vec<u8>)>>, // A, B, b, secret block
+    pending: Mutex<Option<Pending>>,
     require_secret_hash: bool,
 }
 
