@@ -58,7 +58,15 @@ impl ApiError {
     /// Throttling, server errors and network failures; never a refused sign-in.
     pub fn retryable(&self) -> bool {
         match self {
-            ApiError::Service { name, status, .. } => {
+            ApiError::Service {
+                name,
+                message,
+                status,
+            } => {
+                // An emulator's "unsupported feature" will not change on a retry.
+                if name == "Unsupported" || message.to_ascii_lowercase().contains("unsupported") {
+                    return false;
+                }
                 *status == 429
                     || *status >= 500
                     || name == "TooManyRequestsException"

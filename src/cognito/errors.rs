@@ -78,6 +78,13 @@ fn service(name: &str, message: &str, status: u16, cx: &Context, user: &str) -> 
                 "this app client has a secret: set COGNITO_CLIENT_SECRET to it".into()
             },
         ),
+        _ if name == "Unsupported" || lower.contains("unsupported") => auth(
+            format!(
+                "{} does not support this with --flow {}{said}",
+                cx.endpoint, cx.flow
+            ),
+            format!("use --flow {other_flow} (local emulators such as cognito-local have no SRP)"),
+        ),
         _ if lower.contains("flow not enabled") || lower.contains("flow is not enabled") => auth(
             format!(
                 "app client {} does not allow --flow {}: {message}",

@@ -3,6 +3,7 @@
 //! byte-locality check that finds `auth` members with a different parser (jsonc-parser).
 #![allow(dead_code)]
 
+pub mod api;
 pub mod fake_http;
 pub mod idp;
 pub mod recorder;

@@ -1,0 +1,125 @@
+//! The whole job, as CI runs it: moto as Cognito, `postman-cognito refresh` (SRP) on a
+//! collection, newman running it against an API that verifies each token with RS256 against
+//! moto's JWKS. URLs point at the API and scripts are dropped, so nothing leaves loopback.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::api::Authorizer;
+use support::idp::Idp;
+use support::*;
+
+fn point_at(doc: &mut Value, base: &str, n: &mut usize) {
+    if let Some(obj) = doc.as_object_mut() {
+        obj.remove("event");
+        if let Some(req) = obj.get_mut("request") {
+            if req.is_string() {
+                *req = json!({"method": "GET"});
+            }
+            req["url"] = json!(format!("{base}/r/{n}"));
+            *n += 1;
+        }
+        if let Some(Value::Array(items)) = obj.get_mut("item") {
+            for i in items {
+                point_at(i, base, n);
+            }
+        }
+    }
+}
+
+#[test]
+fn refresh_then_newman_sends_tokens_the_api_accepts() {
+    let idp = Idp::moto();
+    let pool = idp.pool("e2e", json!({}));
+    let (client, _) = idp.client(
+        &pool,
+        false,
+        &["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    );
+    idp.user(&pool, "ci-bot", "E2e-Passw0rd!");
+    let api = Authorizer::start(
+        &format!(
+            "{}/{pool}/.well-known/jwks.json",
+            idp.url.trim_end_matches('/')
+        ),
+        &client,
+        &format!("https://cognito-idp.us-east-1.amazonaws.com/{pool}"),
+    );
+    for src in [
+        shared("real-collections/02_pdoa__Performance_Dashboard_API.postman_collection.json"),
+        fixture("collections/v20-crlf-bearer.json"),
+    ] {
+        let (dir, file) = temp_copy(&src);
+        bin()
+            .args(["refresh", "--inherit", "all", "--endpoint-url", &idp.url])
+            .arg(&file)
+            .env("COGNITO_USER_POOL_ID", &pool)
+            .env("COGNITO_CLIENT_ID", &client)
+            .env("COGNITO_USERNAME", "ci-bot")
+            .env("COGNITO_PASSWORD", "E2e-Passw0rd!")
+            .assert()
+            .success();
+        let mut doc = parse(&std::fs::read(&file).unwrap());
+        let mut n = 0;
+        point_at(&mut doc, &api.base(), &mut n);
+        let runnable = dir.path().join("run.json");
+        std::fs::write(&runnable, serde_json::to_vec(&doc).unwrap()).unwrap();
+        let before = api.verdicts.lock().unwrap().len();
+        let out = std::process::Command::new(newman())
+            .arg("run")
+            .arg(&runnable)
+            .args(["--reporters", "json", "--reporter-json-export"])
+            .arg(dir.path().join("report.json"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "newman: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let verdicts = api.verdicts.lock().unwrap()[before..].to_vec();
+        assert_eq!(
+            verdicts.len(),
+            n,
+            "{}: every request reached the API",
+            src.display()
+        );
+        for (path, v) in &verdicts {
+            assert!(v.is_ok(), "{}: {path} was refused: {v:?}", src.display());
+        }
+    }
+    // And the API does refuse what it should: a token for another client.
+    let other = Authorizer::start(
+        &format!(
+            "{}/{pool}/.well-known/jwks.json",
+            idp.url.trim_end_matches('/')
+        ),
+        "another-client",
+        "x",
+    );
+    let token = String::from_utf8(
+        bin()
+            .args(["token", "--endpoint-url", &idp.url])
+            .env("COGNITO_USER_POOL_ID", &pool)
+            .env("COGNITO_CLIENT_ID", &client)
+            .env("COGNITO_USERNAME", "ci-bot")
+            .env("COGNITO_PASSWORD", "E2e-Passw0rd!")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let status = agent
+        .get(&format!("{}/x", other.base()))
+        .header("Authorization", &format!("Bearer {}", token.trim()))
+        .call()
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 401);
+}
