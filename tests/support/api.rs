@@ -8,10 +8,12 @@ use std::thread::JoinHandle;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 
+/// A request's path and whether its token was accepted (with the reason if not).
+pub type Verdict = (String, Result<(), String>);
+
 pub struct Authorizer {
     pub port: u16,
-    /// For each request: the path and whether the token was accepted (with the reason if not).
-    pub verdicts: Arc<Mutex<Vec<(String, Result<(), String>)>>>,
+    pub verdicts: Arc<Mutex<Vec<Verdict>>>,
     server: Arc<tiny_http::Server>,
     thread: Option<JoinHandle<()>>,
 }
