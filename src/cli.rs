@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
 
 /// Put a fresh Amazon Cognito token into Postman collections, so Newman and the Postman app
 /// send it on every request.
@@ -19,6 +20,41 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Sign in to Cognito and print the token (for `newman --env-var` and curl).
     Token(TokenArgs),
+    /// Show the settings in force (secrets redacted) and where each one came from.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Manage the token cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the resolved settings: flags, then environment variables, then the profile, then
+    /// defaults.
+    Show(ConfigShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigShowArgs {
+    #[command(flatten)]
+    pub cognito: CognitoArgs,
+
+    /// Print them as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Delete cached tokens: the profile's entry with --profile, else all of them.
+    Clear(CacheClearArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheClearArgs {
+    #[command(flatten)]
+    pub cognito: CognitoArgs,
 }
 
 #[derive(Debug, Args)]
@@ -34,6 +70,23 @@ pub struct TokenArgs {
 /// Where to sign in, and how. Secrets come from the environment or standard input only.
 #[derive(Debug, Args, Clone)]
 pub struct CognitoArgs {
+    /// Config file (default: postman-cognito.toml in this folder or one above, up to the repo
+    /// root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Profile of the config file to use.
+    #[arg(long, env = "POSTMAN_COGNITO_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Neither read nor write the token cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Use a cached token only if it stays valid this long [default: 10m].
+    #[arg(long, value_name = "DURATION")]
+    pub min_ttl: Option<humantime::Duration>,
+
     /// The user pool, e.g. us-east-1_AbCdEf123 (its prefix is the region).
     #[arg(long, env = "COGNITO_USER_POOL_ID", value_name = "ID")]
     pub user_pool_id: Option<String>,
@@ -55,14 +108,14 @@ pub struct CognitoArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
-    /// How to sign in.
-    #[arg(long, value_enum, default_value_t = FlowArg::Srp)]
-    pub flow: FlowArg,
+    /// How to sign in [default: srp].
+    #[arg(long, value_enum)]
+    pub flow: Option<FlowArg>,
 
     /// Which token to use: id (what an API Gateway Cognito authorizer without scopes wants) or
-    /// access.
-    #[arg(long, value_enum, default_value_t = TokenArg::Id)]
-    pub token: TokenArg,
+    /// access [default: id].
+    #[arg(long, value_enum)]
+    pub token: Option<TokenArg>,
 
     /// Read the password from standard input (else COGNITO_PASSWORD, else a hidden prompt).
     #[arg(long)]
@@ -76,24 +129,26 @@ pub struct CognitoArgs {
     #[arg(long)]
     pub new_password_stdin: bool,
 
-    /// Time allowed to connect to Cognito.
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
-    pub connect_timeout: humantime::Duration,
+    /// Time allowed to connect to Cognito [default: 5s].
+    #[arg(long, value_name = "DURATION")]
+    pub connect_timeout: Option<humantime::Duration>,
 
-    /// Time allowed for one call to Cognito, from connect to the last byte.
-    #[arg(long, value_name = "DURATION", default_value = "20s")]
-    pub timeout: humantime::Duration,
+    /// Time allowed for one call to Cognito, from connect to the last byte [default: 20s].
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<humantime::Duration>,
 
-    /// Further tries on throttling, server and network errors (never on a refused sign-in).
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub retries: u32,
+    /// Further tries on throttling, server and network errors (never on a refused sign-in)
+    /// [default: 3].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
 
     /// Say what is being done on stderr (never secrets).
     #[arg(short, long)]
     pub verbose: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FlowArg {
     /// USER_SRP_AUTH: the password never leaves the machine (allowed by default).
     Srp,
@@ -103,7 +158,8 @@ pub enum FlowArg {
     Refresh,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum TokenArg {
     Id,
     Access,
@@ -111,8 +167,9 @@ pub enum TokenArg {
 
 #[derive(Debug, Args)]
 pub struct RefreshArgs {
-    /// Collections to update (Postman format v2.0 or v2.1, as exported).
-    #[arg(required = true, value_name = "COLLECTION")]
+    /// Collections to update (Postman format v2.0 or v2.1, as exported); default: the
+    /// profile's `collections`.
+    #[arg(value_name = "COLLECTION")]
     pub collections: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -128,9 +185,10 @@ pub struct RefreshArgs {
     #[arg(long, value_name = "PREFIX")]
     pub header_prefix: Option<String>,
 
-    /// Which folders and requests lose their own auth to inherit the collection's.
-    #[arg(long, value_enum, default_value_t = InheritArg::Tokens)]
-    pub inherit: InheritArg,
+    /// Which folders and requests lose their own auth to inherit the collection's
+    /// [default: tokens].
+    #[arg(long, value_enum)]
+    pub inherit: Option<InheritArg>,
 
     /// Leave the folders or requests this JSONPath (RFC 9535) matches, and all under them,
     /// as they are. Repeatable.
@@ -154,7 +212,8 @@ pub struct RefreshArgs {
     pub output: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum InheritArg {
     /// Children holding a copy of a token (oauth2, bearer) inherit; other auth is kept.
     Tokens,

@@ -1,11 +1,20 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use postman_cognito::{cli::Cli, run};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let code = match run(cli, &mut std::io::stdout(), &mut std::io::stderr()) {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let code = match run(
+        cli,
+        Some(&matches),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    ) {
         Ok(exit) => exit,
         Err(failure) => {
             eprintln!("postman-cognito: error: {}", failure.message);

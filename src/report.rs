@@ -140,3 +140,32 @@ pub fn expiry_line(exp: i64) -> String {
     };
     format!("token expires at {} ({when})", crate::jwt::rfc3339(exp))
 }
+
+/// `config show`: each setting, its value (secrets redacted) and where it came from.
+pub fn config_show(
+    file: Option<&str>,
+    shown: &[crate::settings::Shown],
+    json: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if json {
+        let v = serde_json::json!({"config_file": file, "settings": shown});
+        return writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        );
+    }
+    writeln!(out, "config file: {}", file.unwrap_or("none found"))?;
+    let width = shown.iter().map(|s| s.key.len()).max().unwrap_or(0);
+    for s in shown {
+        writeln!(
+            out,
+            "{:width$}  {}  ({})",
+            s.key,
+            s.value.as_deref().unwrap_or("-"),
+            s.source
+        )?;
+    }
+    Ok(())
+}

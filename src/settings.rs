@@ -1,149 +1,572 @@
-//! Raw arguments and the environment turned into checked settings: which token source, and for
-//! Cognito the pool, client, region, endpoint, flow and where each secret comes from.
-//! Precedence: flags, then environment variables, then defaults.
+//! Raw arguments, the environment and the config profile turned into checked settings, with
+//! where each value came from. Precedence: flags, then environment variables, then the
+//! profile, then defaults.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{CognitoArgs, FlowArg, TokenArg};
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use serde::Serialize;
+
+use crate::cli::{CognitoArgs, FlowArg, InheritArg, RefreshArgs, TokenArg};
 use crate::cognito::api::CallPolicy;
-use crate::cognito::source::{CognitoSettings, CognitoSource, Flow, SecretFrom};
+use crate::cognito::source::{
+    CLIENT_SECRET_ENV, CognitoSettings, CognitoSource, Flow, PASSWORD_ENV, REFRESH_TOKEN_ENV,
+    SecretFrom, Secrets, TOTP_SECRET_ENV,
+};
+use crate::collection::inherit::Policy;
+use crate::config::{self, Loaded};
 use crate::error::Failure;
 use crate::jwt::TokenKind;
 use crate::secrets_input::{StdinSecrets, env_secret};
 use crate::token_source::{GivenToken, TOKEN_ENV, TokenSource};
 
-/// Reads an environment variable, ignoring blank values.
+/// One resolved setting, for `config show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    pub key: String,
+    /// The value, or `<redacted>` for secrets; `None` when unset.
+    pub value: Option<String>,
+    pub source: String,
+}
+
+/// Resolves values in precedence order and remembers where each came from.
+pub struct Resolver<'a> {
+    matches: Option<&'a ArgMatches>,
+    pub config: Option<Loaded>,
+    pub shown: Vec<Shown>,
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Picks the token source for `refresh`: `--token-stdin`, else Cognito when a pool is named,
-/// else `POSTMAN_COGNITO_TOKEN`.
-pub fn token_source(token_stdin: bool, c: &CognitoArgs) -> Result<Box<dyn TokenSource>, Failure> {
-    if token_stdin {
-        if c.user_pool_id.is_some() {
-            return Err(Failure::usage(
-                "--token-stdin and --user-pool-id (or COGNITO_USER_POOL_ID) are two token sources",
-            )
-            .with_hint("drop --token-stdin to sign in to Cognito, or unset the pool to write a token you have"));
+impl<'a> Resolver<'a> {
+    /// Finds and loads the config file named by `--config`, or found from the current folder.
+    pub fn new(args: &CognitoArgs, matches: Option<&'a ArgMatches>) -> Result<Self, Failure> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let config = match config::find(args.config.as_deref(), &cwd)? {
+            Some(path) => Some(config::load(&path, args.profile.as_deref())?),
+            None if args.profile.is_some() => {
+                return Err(Failure::usage(format!(
+                    "profile {:?} asked for, but there is no {} here or above (up to the repo root)",
+                    args.profile.as_deref().unwrap_or_default(),
+                    config::FILE_NAME
+                ))
+                .with_hint("create one, or name it with --config"));
+            }
+            None => None,
+        };
+        Ok(Resolver {
+            matches,
+            config,
+            shown: Vec::new(),
+        })
+    }
+
+    fn profile_label(&self) -> String {
+        self.config
+            .as_ref()
+            .map(|c| format!("profile {} in {}", c.name, c.path.display()))
+            .unwrap_or_default()
+    }
+
+    /// Where a value clap produced came from: the flag, or its environment variable.
+    fn cli_origin(&self, id: &str, flag: &str, env_name: Option<&str>) -> String {
+        match self.matches.and_then(|m| m.value_source(id)) {
+            Some(ValueSource::EnvVariable) => format!("env {}", env_name.unwrap_or("?")),
+            _ => format!("flag {flag}"),
         }
-        return Ok(Box::new(GivenToken::Stdin(StdinSecrets::default())));
     }
-    if c.user_pool_id.is_some() {
-        return Ok(Box::new(cognito_source(c)?));
+
+    /// flag/env (from clap) > profile > default, recording the origin.
+    #[allow(clippy::too_many_arguments)]
+    fn pick<T: Clone>(
+        &mut self,
+        key: &str,
+        flag: &str,
+        env_name: Option<&str>,
+        cli: Option<T>,
+        profile: Option<T>,
+        default: Option<T>,
+        show: impl Fn(&T) -> String,
+    ) -> Option<T> {
+        let id = key;
+        let (value, source) = if let Some(v) = cli {
+            let o = self.cli_origin(id, flag, env_name);
+            (Some(v), o)
+        } else if let Some(v) = profile {
+            (Some(v), self.profile_label())
+        } else if let Some(v) = default {
+            (Some(v), "default".to_string())
+        } else {
+            (None, "not set".to_string())
+        };
+        self.shown.push(Shown {
+            key: key.to_string(),
+            value: value.as_ref().map(&show),
+            source,
+        });
+        value
     }
-    if let Some(t) = env_secret(TOKEN_ENV) {
-        return Ok(Box::new(GivenToken::Env(t)));
+
+    fn profile(&self) -> config::Profile {
+        self.config
+            .as_ref()
+            .map(|c| c.profile.clone())
+            .unwrap_or_default()
     }
-    Err(Failure::usage("no token source").with_hint(format!(
-        "sign in to Cognito with --user-pool-id, --client-id and --username (or COGNITO_USER_POOL_ID, \
-         COGNITO_CLIENT_ID, COGNITO_USERNAME), or hand in a token with --token-stdin or \
-         {TOKEN_ENV}; tokens are never taken from the command line"
-    )))
+
+    /// A duration from the profile (checked, with the file's line on error).
+    fn profile_duration(
+        &self,
+        v: &Option<toml::Spanned<String>>,
+        key: &str,
+    ) -> Result<Option<Duration>, Failure> {
+        match (v, &self.config) {
+            (Some(s), Some(c)) => humantime::parse_duration(s.get_ref())
+                .map(Some)
+                .map_err(|e| {
+                    c.bad_value(
+                        s.span(),
+                        key,
+                        &format!("{e}; write it like \"10m\" or \"45s\""),
+                    )
+                }),
+            _ => Ok(None),
+        }
+    }
 }
 
-pub fn cognito_source(c: &CognitoArgs) -> Result<CognitoSource, Failure> {
-    Ok(CognitoSource::new(
-        cognito_settings(c)?,
-        StdinSecrets::default(),
-    ))
-}
+/// Checks the Cognito settings; `None` when no pool is named anywhere.
+pub fn cognito_settings(
+    args: &CognitoArgs,
+    r: &mut Resolver,
+) -> Result<Option<CognitoSettings>, Failure> {
+    let p = r.profile();
+    let pool_id = r.pick(
+        "user_pool_id",
+        "--user-pool-id",
+        Some("COGNITO_USER_POOL_ID"),
+        args.user_pool_id.clone(),
+        p.user_pool_id.clone(),
+        None,
+        Clone::clone,
+    );
+    let client_id = r.pick(
+        "client_id",
+        "--client-id",
+        Some("COGNITO_CLIENT_ID"),
+        args.client_id.clone(),
+        p.client_id.clone(),
+        None,
+        Clone::clone,
+    );
+    let username = r.pick(
+        "username",
+        "--username",
+        Some("COGNITO_USERNAME"),
+        args.username.clone(),
+        p.username.clone(),
+        None,
+        Clone::clone,
+    );
+    let flow_arg = r.pick(
+        "flow",
+        "--flow",
+        None,
+        args.flow,
+        p.flow,
+        Some(FlowArg::Srp),
+        |f| format!("{f:?}").to_lowercase(),
+    );
+    let token_arg = r.pick(
+        "token",
+        "--token",
+        None,
+        args.token,
+        p.token,
+        Some(TokenArg::Id),
+        |t| format!("{t:?}").to_lowercase(),
+    );
+    let region_env = env("AWS_REGION")
+        .map(|v| (v, "AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION").map(|v| (v, "AWS_DEFAULT_REGION")));
+    let endpoint_env = env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+        .map(|v| (v, "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"))
+        .or_else(|| env("AWS_ENDPOINT_URL").map(|v| (v, "AWS_ENDPOINT_URL")));
+    let pool_region = pool_id
+        .as_deref()
+        .and_then(|id| id.split_once('_'))
+        .map(|(r, _)| r.to_string());
+    let region = pick_with_env(
+        r,
+        "region",
+        "--region",
+        args.region.clone(),
+        region_env,
+        p.region.clone(),
+        pool_region.clone(),
+        "the pool id",
+    );
+    let endpoint = pick_with_env(
+        r,
+        "endpoint_url",
+        "--endpoint-url",
+        args.endpoint_url.clone(),
+        endpoint_env,
+        p.endpoint_url.clone(),
+        region
+            .as_ref()
+            .map(|reg| format!("https://cognito-idp.{reg}.amazonaws.com/")),
+        "default for the region",
+    );
+    let overridden = r
+        .shown
+        .last()
+        .is_some_and(|s| s.source != "default for the region");
+    let min_ttl = r.pick(
+        "min_ttl",
+        "--min-ttl",
+        None,
+        args.min_ttl.map(Duration::from),
+        r.profile_duration(&p.min_ttl, "min_ttl")?,
+        Some(Duration::from_secs(600)),
+        |d| humantime::format_duration(*d).to_string(),
+    );
+    let connect_timeout = r.pick(
+        "connect_timeout",
+        "--connect-timeout",
+        None,
+        args.connect_timeout.map(Duration::from),
+        r.profile_duration(&p.connect_timeout, "connect_timeout")?,
+        Some(Duration::from_secs(5)),
+        |d| humantime::format_duration(*d).to_string(),
+    );
+    let timeout = r.pick(
+        "timeout",
+        "--timeout",
+        None,
+        args.timeout.map(Duration::from),
+        r.profile_duration(&p.timeout, "timeout")?,
+        Some(Duration::from_secs(20)),
+        |d| humantime::format_duration(*d).to_string(),
+    );
+    let retries = r.pick(
+        "retries",
+        "--retries",
+        None,
+        args.retries,
+        p.retries,
+        Some(3),
+        u32::to_string,
+    );
+    let secrets = secret_sources(args, &p, r);
+    let cache_dir = if args.no_cache {
+        None
+    } else {
+        crate::cache::default_dir()
+    };
+    r.shown.push(Shown {
+        key: "cache".into(),
+        value: cache_dir.as_ref().map(|d| d.display().to_string()),
+        source: if args.no_cache {
+            "flag --no-cache".into()
+        } else {
+            "default".into()
+        },
+    });
 
-/// Checks the Cognito arguments.
-pub fn cognito_settings(c: &CognitoArgs) -> Result<CognitoSettings, Failure> {
-    let pool_id = c.user_pool_id.clone().ok_or_else(|| {
-        Failure::usage("no user pool: give --user-pool-id or set COGNITO_USER_POOL_ID")
-    })?;
-    let Some((pool_region, pool_name)) = pool_id.split_once('_') else {
+    let Some(pool_id) = pool_id else {
+        return Ok(None);
+    };
+    let Some((pool_prefix, pool_name)) = pool_id
+        .split_once('_')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+    else {
         return Err(Failure::usage(format!(
-            "--user-pool-id {pool_id:?} is not a user pool id; it looks like us-east-1_AbCdEf123"
+            "user pool id {pool_id:?} is not a user pool id; it looks like us-east-1_AbCdEf123"
         )));
     };
-    if pool_region.is_empty() || pool_name.is_empty() {
-        return Err(Failure::usage(format!(
-            "--user-pool-id {pool_id:?} is not a user pool id; it looks like us-east-1_AbCdEf123"
-        )));
-    }
-    let client_id = c.client_id.clone().ok_or_else(|| {
-        Failure::usage("no app client: give --client-id or set COGNITO_CLIENT_ID")
+    let _ = pool_name;
+    let client_id = client_id.ok_or_else(|| {
+        Failure::usage(
+            "no app client: give --client-id, set COGNITO_CLIENT_ID, or client_id in the profile",
+        )
     })?;
-    let flow = match c.flow {
+    let flow = match flow_arg.unwrap_or(FlowArg::Srp) {
         FlowArg::Srp => Flow::Srp,
         FlowArg::Password => Flow::Password,
         FlowArg::Refresh => Flow::Refresh,
     };
-    if flow != Flow::Refresh && c.username.is_none() {
+    if flow != Flow::Refresh && username.is_none() {
         return Err(Failure::usage(format!(
-            "--flow {} needs a user: give --username or set COGNITO_USERNAME",
+            "--flow {} needs a user: give --username, set COGNITO_USERNAME, or username in the profile",
             flow.as_str()
         )));
     }
-    let region = c
-        .region
-        .clone()
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"))
-        .unwrap_or_else(|| pool_region.to_string());
-    if region != pool_region {
+    let region = region.unwrap_or_else(|| pool_prefix.to_string());
+    if region != pool_prefix {
         eprintln!(
-            "postman-cognito: warning: region {region} differs from the pool id's region {pool_region}; \
-             Cognito only knows the pool in {pool_region}"
+            "postman-cognito: warning: region {region} differs from the pool id's region {pool_prefix}; \
+             Cognito only knows the pool in {pool_prefix}"
         );
     }
-    let (endpoint, overridden) = match c
-        .endpoint_url
-        .clone()
-        .or_else(|| env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"))
-        .or_else(|| env("AWS_ENDPOINT_URL"))
-    {
-        Some(url) => (url, true),
-        None => (
-            format!("https://cognito-idp.{region}.amazonaws.com/"),
-            false,
-        ),
-    };
+    let endpoint =
+        endpoint.unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com/"));
     check_endpoint(&endpoint)?;
-    let stdin_count = [c.password_stdin, c.refresh_token_stdin]
-        .iter()
-        .filter(|b| **b)
-        .count();
-    if stdin_count > 1 {
+    if args.password_stdin && args.refresh_token_stdin {
         return Err(Failure::usage(
             "--password-stdin and --refresh-token-stdin cannot both be given",
         ));
     }
-    Ok(CognitoSettings {
+    Ok(Some(CognitoSettings {
         pool_id,
         client_id,
-        username: c.username.clone(),
+        username,
         region,
         endpoint,
         endpoint_overridden: overridden,
         flow,
-        kind: match c.token {
+        kind: match token_arg.unwrap_or(TokenArg::Id) {
             TokenArg::Id => TokenKind::Id,
             TokenArg::Access => TokenKind::Access,
         },
-        password_from: if c.password_stdin {
-            SecretFrom::Stdin
-        } else {
-            SecretFrom::Env
-        },
-        refresh_from: if c.refresh_token_stdin {
-            SecretFrom::Stdin
-        } else {
-            SecretFrom::Env
-        },
-        new_password_stdin: c.new_password_stdin,
+        secrets,
+        new_password_stdin: args.new_password_stdin,
+        cache_dir,
+        min_ttl: min_ttl.unwrap_or(Duration::from_secs(600)),
         policy: CallPolicy {
-            connect_timeout: c.connect_timeout.into(),
-            timeout: c.timeout.into(),
-            retries: c.retries,
+            connect_timeout: connect_timeout.unwrap_or(Duration::from_secs(5)),
+            timeout: timeout.unwrap_or(Duration::from_secs(20)),
+            retries: retries.unwrap_or(3),
             backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
-            verbose: c.verbose,
+            verbose: args.verbose,
         },
+    }))
+}
+
+/// flag > environment variable > profile > default, for values clap does not read from the
+/// environment itself (several variables apply).
+#[allow(clippy::too_many_arguments)]
+fn pick_with_env(
+    r: &mut Resolver,
+    key: &str,
+    flag: &str,
+    cli: Option<String>,
+    env_value: Option<(String, &str)>,
+    profile: Option<String>,
+    default: Option<String>,
+    default_label: &str,
+) -> Option<String> {
+    let (value, source) = if let Some(v) = cli {
+        (Some(v), format!("flag {flag}"))
+    } else if let Some((v, name)) = env_value {
+        (Some(v), format!("env {name}"))
+    } else if let Some(v) = profile {
+        (Some(v), r.profile_label())
+    } else if let Some(v) = default {
+        (Some(v), default_label.to_string())
+    } else {
+        (None, "not set".into())
+    };
+    r.shown.push(Shown {
+        key: key.into(),
+        value: value.clone(),
+        source,
+    });
+    value
+}
+
+/// Where each secret may come from, in order, and what `config show` says of them.
+fn secret_sources(args: &CognitoArgs, p: &config::Profile, r: &mut Resolver) -> Secrets {
+    let mut password = Vec::new();
+    if args.password_stdin {
+        password.push(SecretFrom::Stdin("--password-stdin"));
+    }
+    password.push(SecretFrom::Env(PASSWORD_ENV.into()));
+    if let Some(v) = &p.password_env {
+        password.push(SecretFrom::Env(v.clone()));
+    }
+    if let Some(c) = &p.password_command {
+        password.push(SecretFrom::Command(c.clone()));
+    }
+    let mut refresh = Vec::new();
+    if args.refresh_token_stdin {
+        refresh.push(SecretFrom::Stdin("--refresh-token-stdin"));
+    }
+    refresh.push(SecretFrom::Env(REFRESH_TOKEN_ENV.into()));
+    if let Some(v) = &p.refresh_token_env {
+        refresh.push(SecretFrom::Env(v.clone()));
+    }
+    let mut client_secret = vec![CLIENT_SECRET_ENV.to_string()];
+    client_secret.extend(p.client_secret_env.clone());
+    let mut totp = vec![TOTP_SECRET_ENV.to_string()];
+    totp.extend(p.totp_secret_env.clone());
+    let label = r.profile_label();
+    for (key, list) in [("password", &password), ("refresh_token", &refresh)] {
+        r.shown.push(describe_secret(key, list, &label));
+    }
+    for (key, names) in [("client_secret", &client_secret), ("totp_secret", &totp)] {
+        let list: Vec<SecretFrom> = names.iter().map(|n| SecretFrom::Env(n.clone())).collect();
+        r.shown.push(describe_secret(key, &list, &label));
+    }
+    Secrets {
+        password,
+        refresh,
+        client_secret,
+        totp,
+    }
+}
+
+fn describe_secret(key: &str, list: &[SecretFrom], profile: &str) -> Shown {
+    let found = list.iter().find_map(|s| match s {
+        SecretFrom::Stdin(flag) => Some(format!("flag {flag}")),
+        SecretFrom::Env(name) => env_secret(name).map(|_| format!("env {name}")),
+        SecretFrom::Command(_) => Some(format!("password_command ({profile})")),
+    });
+    Shown {
+        key: key.into(),
+        value: found.as_ref().map(|_| "<redacted>".to_string()),
+        source: found.unwrap_or_else(|| "not set".into()),
+    }
+}
+
+/// Picks the token source for `refresh`: `--token-stdin`, else Cognito when a pool is named
+/// (flag, environment or profile), else `POSTMAN_COGNITO_TOKEN`.
+pub fn token_source(
+    token_stdin: bool,
+    c: &CognitoArgs,
+    r: &mut Resolver,
+) -> Result<Box<dyn TokenSource>, Failure> {
+    let settings = cognito_settings(c, r)?;
+    match (token_stdin, settings) {
+        (true, Some(_)) if c.user_pool_id.is_some() => Err(Failure::usage(
+            "--token-stdin and --user-pool-id (or COGNITO_USER_POOL_ID) are two token sources",
+        )
+        .with_hint("drop --token-stdin to sign in to Cognito, or unset the pool to write a token you have")),
+        (true, _) => Ok(Box::new(GivenToken::Stdin(StdinSecrets::default()))),
+        (false, Some(s)) => Ok(Box::new(CognitoSource::new(s, StdinSecrets::default()))),
+        (false, None) => match env_secret(TOKEN_ENV) {
+            Some(t) => Ok(Box::new(GivenToken::Env(t))),
+            None => Err(Failure::usage("no token source").with_hint(format!(
+                "sign in to Cognito with --user-pool-id, --client-id and --username (or COGNITO_USER_POOL_ID, \
+                 COGNITO_CLIENT_ID, COGNITO_USERNAME, or a profile in {}), or hand in a token with \
+                 --token-stdin or {TOKEN_ENV}; tokens are never taken from the command line",
+                config::FILE_NAME
+            ))),
+        },
+    }
+}
+
+/// The Cognito source for `token`, which needs a pool.
+pub fn cognito_source(c: &CognitoArgs, r: &mut Resolver) -> Result<CognitoSource, Failure> {
+    let s = cognito_settings(c, r)?.ok_or_else(|| {
+        Failure::usage("no user pool: give --user-pool-id, set COGNITO_USER_POOL_ID, or user_pool_id in the profile")
+    })?;
+    Ok(CognitoSource::new(s, StdinSecrets::default()))
+}
+
+/// The collection-side settings of `refresh`: files (from the profile when none are named),
+/// inherit policy, keep paths and header prefix.
+pub struct RefreshSettings {
+    pub files: Vec<PathBuf>,
+    pub policy: Policy,
+    pub keep: Vec<String>,
+    pub header_prefix: Option<String>,
+}
+
+pub fn refresh_settings(a: &RefreshArgs, r: &mut Resolver) -> Result<RefreshSettings, Failure> {
+    let p = r.profile();
+    let inherit = r.pick(
+        "inherit",
+        "--inherit",
+        None,
+        a.inherit,
+        p.inherit,
+        Some(InheritArg::Tokens),
+        |i| format!("{i:?}").to_lowercase(),
+    );
+    let keep = r.pick(
+        "keep",
+        "--keep",
+        None,
+        (!a.keep.is_empty()).then(|| a.keep.clone()),
+        p.keep.clone(),
+        Some(vec![]),
+        |k| k.join(", "),
+    );
+    let header_prefix = r.pick(
+        "header_prefix",
+        "--header-prefix",
+        None,
+        a.header_prefix.clone(),
+        p.header_prefix.clone(),
+        None,
+        |h| format!("{h:?}"),
+    );
+    let files = if a.collections.is_empty() {
+        profile_collections(r)?
+    } else {
+        a.collections.clone()
+    };
+    Ok(RefreshSettings {
+        files,
+        policy: match inherit.unwrap_or(InheritArg::Tokens) {
+            InheritArg::Tokens => Policy::Tokens,
+            InheritArg::All => Policy::All,
+            InheritArg::None => Policy::None,
+        },
+        keep: keep.unwrap_or_default(),
+        header_prefix,
     })
+}
+
+/// The profile's `collections`, globbed relative to the config file's folder.
+fn profile_collections(r: &Resolver) -> Result<Vec<PathBuf>, Failure> {
+    let none = || {
+        Failure::usage("no collections to refresh").with_hint(format!(
+            "name them (postman-cognito refresh api.json) or list them in {} as collections = [\"*.postman_collection.json\"]",
+            config::FILE_NAME
+        ))
+    };
+    let Some(c) = &r.config else {
+        return Err(none());
+    };
+    let Some(patterns) = &c.profile.collections else {
+        return Err(none());
+    };
+    let mut files = Vec::new();
+    for pat in patterns {
+        let full = if Path::new(pat).is_absolute() {
+            PathBuf::from(pat)
+        } else {
+            c.dir().join(pat)
+        };
+        let text = full.to_string_lossy().to_string();
+        let matched: Vec<PathBuf> = glob::glob(&text)
+            .map_err(|e| {
+                Failure::usage(format!(
+                    "{}: collections: {pat:?} is not a valid pattern: {e}",
+                    c.path.display()
+                ))
+            })?
+            .filter_map(Result::ok)
+            .collect();
+        if matched.is_empty() {
+            return Err(Failure::usage(format!(
+                "{}: collections: {pat:?} matches no file (profile {:?})",
+                c.path.display(),
+                c.name
+            )));
+        }
+        files.extend(matched);
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
 }
 
 /// Refuses plain http unless the host is loopback: a password must never cross a network in clear.

@@ -1,10 +1,18 @@
-//! The token source that signs in to Cognito: checked settings in, a checked token out.
+//! The token source that signs in to Cognito: checked settings in, a checked token out. With
+//! the cache on, a cached token that stays valid for `min_ttl` costs no network call; else the
+//! cached refresh token is used (no password, no MFA prompt); only if that fails is there a
+//! new sign-in. The cache entry is locked meanwhile, so parallel runs sign in once.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
 use super::api::{Api, CallPolicy};
 use super::errors::Context;
 use super::signin::{Answers, SignIn, Tokens};
+use crate::cache::{self, Cache};
 use crate::error::{Exit, Failure};
 use crate::jwt::{self, Expected, TokenKind};
 use crate::secrets_input::{StdinSecrets, env_secret, interactive, prompt};
@@ -28,13 +36,25 @@ impl Flow {
     }
 }
 
-/// Where a secret comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a secret may come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretFrom {
-    /// An environment variable (read when needed).
-    Env,
-    /// The next line of standard input.
-    Stdin,
+    /// The next line of standard input, for this flag.
+    Stdin(&'static str),
+    /// An environment variable.
+    Env(String),
+    /// The standard output of a shell command (`password_command`).
+    Command(String),
+}
+
+/// Where each secret comes from, tried in order.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    pub password: Vec<SecretFrom>,
+    pub refresh: Vec<SecretFrom>,
+    /// Environment variable names.
+    pub client_secret: Vec<String>,
+    pub totp: Vec<String>,
 }
 
 /// Everything needed to get a token from Cognito, checked.
@@ -49,13 +69,27 @@ pub struct CognitoSettings {
     pub endpoint_overridden: bool,
     pub flow: Flow,
     pub kind: TokenKind,
-    pub password_from: SecretFrom,
-    pub refresh_from: SecretFrom,
+    pub secrets: Secrets,
     pub new_password_stdin: bool,
+    /// The cache folder; `None` with `--no-cache`.
+    pub cache_dir: Option<PathBuf>,
+    pub min_ttl: Duration,
     pub policy: CallPolicy,
 }
 
-/// Names of the environment variables secrets come from.
+impl CognitoSettings {
+    pub fn cache_key(&self) -> cache::Key {
+        cache::Key {
+            endpoint: self.endpoint.clone(),
+            pool_id: self.pool_id.clone(),
+            client_id: self.client_id.clone(),
+            username: self.username.clone().unwrap_or_default(),
+            flow: self.flow.as_str().into(),
+        }
+    }
+}
+
+/// Names of the environment variables secrets come from by default.
 pub const PASSWORD_ENV: &str = "COGNITO_PASSWORD";
 pub const CLIENT_SECRET_ENV: &str = "COGNITO_CLIENT_SECRET";
 pub const REFRESH_TOKEN_ENV: &str = "COGNITO_REFRESH_TOKEN";
@@ -75,11 +109,12 @@ impl CognitoSource {
 struct EnvAnswers<'a> {
     stdin: &'a mut StdinSecrets,
     new_password_stdin: bool,
+    totp_envs: &'a [String],
 }
 
 impl Answers for EnvAnswers<'_> {
     fn totp_code(&mut self) -> Result<Option<String>, Failure> {
-        if let Some(secret) = env_secret(TOTP_SECRET_ENV) {
+        if let Some(secret) = self.totp_envs.iter().find_map(|n| env_secret(n)) {
             let now = u64::try_from(jwt::now()).unwrap_or_default();
             return super::totp::code(secret.expose_secret(), now).map(Some);
         }
@@ -106,7 +141,74 @@ impl Answers for EnvAnswers<'_> {
 impl TokenSource for CognitoSource {
     fn fetch(&mut self) -> Result<Token, Failure> {
         let s = self.settings.clone();
-        let client_secret = env_secret(CLIENT_SECRET_ENV);
+        let Some(dir) = s.cache_dir.clone() else {
+            let tokens = self.network(None)?;
+            return checked_token(&s, tokens, None);
+        };
+        let cache = Cache::open(dir)?;
+        let key = s.cache_key();
+        let _guard = cache.lock(&key)?;
+        let mut stderr = std::io::stderr();
+        let cached = cache.get(&key, &mut stderr);
+        if let Some(entry) = &cached {
+            let (token, exp) = match s.kind {
+                TokenKind::Id => (entry.id.clone(), entry.id_expires_at),
+                TokenKind::Access => (Some(entry.access.clone()), entry.access_expires_at),
+            };
+            let fresh = exp.is_some_and(|e| e - jwt::now() >= secs(s.min_ttl));
+            if let (Some(token), true) = (token, fresh) {
+                let set = tokens_of(entry);
+                if let Ok(t) = checked_token(&s, set, Some("cached")) {
+                    let _ = token;
+                    return Ok(t);
+                }
+            }
+        }
+        let refresh = cached
+            .as_ref()
+            .and_then(|e| e.refresh.clone().map(|r| (r, e.cognito_username.clone())));
+        let tokens = self.network(refresh)?;
+        let token = checked_token(&s, tokens.clone(), None)?;
+        let entry = entry_of(&tokens, &token);
+        cache.put(&key, &entry)?;
+        Ok(token)
+    }
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+fn tokens_of(e: &cache::Entry) -> Tokens {
+    Tokens {
+        id: e.id.clone(),
+        access: e.access.clone(),
+        refresh: e.refresh.clone(),
+        expires_in: None,
+    }
+}
+
+fn entry_of(t: &Tokens, checked: &Token) -> cache::Entry {
+    let exp = |tok: &SecretString| jwt::claims(tok.expose_secret()).ok().and_then(|c| c.exp);
+    cache::Entry {
+        id: t.id.clone(),
+        access: t.access.clone(),
+        refresh: t.refresh.clone(),
+        id_expires_at: t.id.as_ref().and_then(exp),
+        access_expires_at: exp(&t.access),
+        cognito_username: checked.set.as_ref().and_then(|s| s.username.clone()),
+    }
+}
+
+impl CognitoSource {
+    /// Gets tokens over the network: with a cached refresh token first (when given), falling
+    /// back to a sign-in if Cognito refuses it.
+    fn network(
+        &mut self,
+        cached_refresh: Option<(SecretString, Option<String>)>,
+    ) -> Result<Tokens, Failure> {
+        let s = self.settings.clone();
+        let client_secret = s.secrets.client_secret.iter().find_map(|n| env_secret(n));
         let cx = Context {
             endpoint: &s.endpoint,
             pool_id: &s.pool_id,
@@ -114,21 +216,6 @@ impl TokenSource for CognitoSource {
             username: s.username.as_deref(),
             flow: s.flow.as_str(),
             has_secret: client_secret.is_some(),
-        };
-        // Gather the secrets first, so a missing one fails before any network call.
-        let first = match s.flow {
-            Flow::Srp | Flow::Password => self.secret(
-                s.password_from,
-                PASSWORD_ENV,
-                "--password-stdin",
-                "the password",
-            )?,
-            Flow::Refresh => self.secret(
-                s.refresh_from,
-                REFRESH_TOKEN_ENV,
-                "--refresh-token-stdin",
-                "the refresh token",
-            )?,
         };
         let api =
             Api::new(&s.endpoint, s.policy.clone()).map_err(|e| Failure::new(Exit::Network, e))?;
@@ -143,53 +230,103 @@ impl TokenSource for CognitoSource {
             client_secret: client_secret.as_ref(),
             cx,
         };
+        if let Some((refresh, user)) = cached_refresh {
+            let hash_user = user.or_else(|| s.username.clone());
+            match runtime.block_on(signin.refresh(&refresh, hash_user.as_deref())) {
+                Ok(t) => return Ok(t),
+                Err(e) if e.exit == Exit::Auth || e.exit == Exit::Usage => {
+                    if s.policy.verbose {
+                        eprintln!(
+                            "postman-cognito: the cached refresh token was refused ({}); signing in again",
+                            e.message
+                        );
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // Gather the secret only now: a cache hit needs none.
+        let first = match s.flow {
+            Flow::Srp | Flow::Password => {
+                self.secret(&s.secrets.password, PASSWORD_ENV, "the password")?
+            }
+            Flow::Refresh => {
+                self.secret(&s.secrets.refresh, REFRESH_TOKEN_ENV, "the refresh token")?
+            }
+        };
         let mut answers = EnvAnswers {
             stdin: &mut self.stdin,
             new_password_stdin: s.new_password_stdin,
+            totp_envs: &s.secrets.totp,
         };
         let username = s.username.as_deref().unwrap_or_default();
-        let tokens = runtime.block_on(async {
+        runtime.block_on(async {
             match s.flow {
                 Flow::Srp => signin.srp(username, &first, &mut answers).await,
                 Flow::Password => signin.password(username, &first, &mut answers).await,
                 Flow::Refresh => signin.refresh(&first, s.username.as_deref()).await,
             }
-        })?;
-        checked_token(&s, tokens)
+        })
+    }
+
+    fn secret(
+        &mut self,
+        from: &[SecretFrom],
+        env: &str,
+        what: &str,
+    ) -> Result<SecretString, Failure> {
+        for f in from {
+            match f {
+                SecretFrom::Stdin(flag) => return self.stdin.take(flag, what),
+                SecretFrom::Env(name) => {
+                    if let Some(v) = env_secret(name) {
+                        return Ok(v);
+                    }
+                }
+                SecretFrom::Command(cmd) => return run_secret_command(cmd, what),
+            }
+        }
+        if interactive()
+            && let Some(v) = prompt(&format!(
+                "{what} for {}: ",
+                self.settings.username.as_deref().unwrap_or("the user")
+            ))
+        {
+            return Ok(v);
+        }
+        Err(Failure::usage(format!("no {what}: set {env} or pipe it with --{}-stdin", if env == PASSWORD_ENV { "password" } else { "refresh-token" }))
+            .with_hint("secrets are never taken from the command line; a profile may name password_env or password_command"))
     }
 }
 
-impl CognitoSource {
-    fn secret(
-        &mut self,
-        from: SecretFrom,
-        env: &str,
-        flag: &str,
-        what: &str,
-    ) -> Result<SecretString, Failure> {
-        match from {
-            SecretFrom::Stdin => self.stdin.take(flag, what),
-            SecretFrom::Env => env_secret(env)
-                .or_else(|| {
-                    interactive()
-                        .then(|| {
-                            prompt(&format!(
-                                "{what} for {}: ",
-                                self.settings.username.as_deref().unwrap_or("the user")
-                            ))
-                        })
-                        .flatten()
-                })
-                .ok_or_else(|| {
-                    Failure::usage(format!("no {what}: set {env} or pipe it with {flag}"))
-                        .with_hint("secrets are never taken from the command line")
-                }),
-        }
+/// Runs `password_command` with `sh -c`; its standard output (trimmed) is the secret. Its
+/// output is never shown, even when it fails.
+fn run_secret_command(cmd: &str, what: &str) -> Result<SecretString, Failure> {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| Failure::usage(format!("cannot run password_command: {e}")))?;
+    if !out.status.success() {
+        return Err(Failure::usage(format!(
+            "password_command failed ({}) while getting {what}",
+            out.status
+        ))
+        .with_hint("run the command by hand to see why (e.g. the password store is locked)"));
     }
+    let text = String::from_utf8(out.stdout)
+        .map_err(|_| Failure::usage("password_command printed something that is not UTF-8"))?;
+    let first = text.lines().next().unwrap_or("").trim().to_string();
+    if first.is_empty() {
+        return Err(Failure::usage("password_command printed nothing"));
+    }
+    Ok(SecretString::from(first))
 }
 
 /// Picks the wanted token, checks its claims, and works out when it expires.
-fn checked_token(s: &CognitoSettings, t: Tokens) -> Result<Token, Failure> {
+fn checked_token(s: &CognitoSettings, t: Tokens, cached: Option<&str>) -> Result<Token, Failure> {
     let chosen = match s.kind {
         TokenKind::Id => t.id.clone().ok_or_else(|| {
             Failure::new(Exit::Auth, "Cognito returned no id token")
@@ -225,17 +362,30 @@ fn checked_token(s: &CognitoSettings, t: Tokens) -> Result<Token, Failure> {
         .with_hint("check --user-pool-id, --client-id and --token, and the machine's clock")
     })?;
     let expires_at = claims.exp.or(t.expires_in.map(|d| now + d));
+    if cached.is_none()
+        && let Some(exp) = expires_at
+        && exp - now < secs(s.min_ttl)
+    {
+        eprintln!(
+            "postman-cognito: warning: Cognito issued a token valid for {} min, less than --min-ttl {}",
+            (exp - now) / 60,
+            humantime::format_duration(s.min_ttl)
+        );
+    }
+    let who = s
+        .username
+        .as_deref()
+        .map(|u| format!(" of {u:?}"))
+        .unwrap_or_default();
     Ok(Token {
         value: chosen,
-        source: format!(
-            "Cognito {} sign-in{} at {}",
-            s.flow.as_str(),
-            s.username
-                .as_deref()
-                .map(|u| format!(" of {u:?}"))
-                .unwrap_or_default(),
-            s.endpoint
-        ),
+        source: match cached {
+            Some(_) => format!(
+                "cached token from a Cognito {} sign-in{who} (no network call)",
+                s.flow.as_str()
+            ),
+            None => format!("Cognito {} sign-in{who} at {}", s.flow.as_str(), s.endpoint),
+        },
         expires_at,
         set: Some(TokenSet {
             id: t.id,

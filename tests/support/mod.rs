@@ -54,13 +54,17 @@ pub fn real_collections() -> Vec<PathBuf> {
     v
 }
 
-/// The binary with a hermetic environment: no HOME, AWS, proxy or token variables.
+/// The binary with a hermetic environment: no AWS, proxy or token variables, and a token
+/// cache of its own (a test that wants a shared cache sets XDG_CACHE_HOME itself).
 pub fn bin() -> Command {
     let mut c = Command::cargo_bin("postman-cognito").unwrap();
+    let home = tempfile::tempdir().unwrap().keep();
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .env("NO_COLOR", "1");
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("NO_COLOR", "1")
+        .current_dir(&home);
     c
 }
 

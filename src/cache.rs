@@ -1,0 +1,307 @@
+//! The token cache: one file per endpoint + pool + client + username + flow in the user's cache
+//! folder (`$XDG_CACHE_HOME/postman-cognito`, or the platform's), the folder readable by the
+//! user only and the files read-write by the user only. Writes are atomic; an exclusive lock
+//! per entry makes parallel runs wait for one sign-in instead of each doing their own. A
+//! corrupt file is reported and replaced, never fatal.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::Failure;
+
+const VERSION: u32 = 1;
+
+/// What identifies a cache entry.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub endpoint: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub flow: String,
+}
+
+impl Key {
+    fn file_stem(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            &self.endpoint,
+            &self.pool_id,
+            &self.client_id,
+            &self.username,
+            &self.flow,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// The tokens kept for one key.
+#[derive(Clone)]
+pub struct Entry {
+    pub id: Option<SecretString>,
+    pub access: SecretString,
+    pub refresh: Option<SecretString>,
+    /// `exp` of the id and access tokens (seconds since the epoch).
+    pub id_expires_at: Option<i64>,
+    pub access_expires_at: Option<i64>,
+    /// The `cognito:username` claim, for SECRET_HASH when refreshing.
+    pub cognito_username: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OnDisk {
+    version: u32,
+    endpoint: String,
+    pool_id: String,
+    client_id: String,
+    username: String,
+    flow: String,
+    id_token: Option<String>,
+    access_token: String,
+    refresh_token: Option<String>,
+    id_expires_at: Option<i64>,
+    access_expires_at: Option<i64>,
+    cognito_username: Option<String>,
+}
+
+/// The cache folder.
+pub struct Cache {
+    dir: PathBuf,
+}
+
+/// The folder used: `$XDG_CACHE_HOME/postman-cognito`, else the platform's cache folder.
+pub fn default_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(dirs::cache_dir)
+        .map(|d| d.join("postman-cognito"))
+}
+
+/// Holds the lock on one entry until dropped.
+pub struct Guard {
+    _file: fs::File,
+}
+
+impl Cache {
+    pub fn open(dir: PathBuf) -> Result<Cache, Failure> {
+        create_private_dir(&dir)?;
+        Ok(Cache { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, key: &Key) -> PathBuf {
+        self.dir.join(format!("{}.json", key.file_stem()))
+    }
+
+    /// Waits for the exclusive lock on `key`'s entry.
+    pub fn lock(&self, key: &Key) -> Result<Guard, Failure> {
+        let path = self.dir.join(format!("{}.lock", key.file_stem()));
+        let file = private_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| {
+                Failure::io(format!(
+                    "cannot open the cache lock {}: {e}",
+                    path.display()
+                ))
+            })?;
+        file.lock()
+            .map_err(|e| Failure::io(format!("cannot lock {}: {e}", path.display())))?;
+        Ok(Guard { _file: file })
+    }
+
+    /// The entry for `key`; a corrupt or foreign file is reported on `warn` and ignored.
+    pub fn get(&self, key: &Key, warn: &mut dyn Write) -> Option<Entry> {
+        let path = self.path(key);
+        let bytes = fs::read(&path).ok()?;
+        let parsed: Result<OnDisk, _> = serde_json::from_slice(&bytes);
+        match parsed {
+            Ok(d)
+                if d.version == VERSION
+                    && d.endpoint == key.endpoint
+                    && d.pool_id == key.pool_id
+                    && d.client_id == key.client_id
+                    && d.username == key.username
+                    && d.flow == key.flow =>
+            {
+                Some(Entry {
+                    id: d.id_token.map(SecretString::from),
+                    access: SecretString::from(d.access_token),
+                    refresh: d.refresh_token.map(SecretString::from),
+                    id_expires_at: d.id_expires_at,
+                    access_expires_at: d.access_expires_at,
+                    cognito_username: d.cognito_username,
+                })
+            }
+            _ => {
+                let _ = writeln!(
+                    warn,
+                    "postman-cognito: warning: the cached tokens in {} are unreadable; signing in again and replacing them",
+                    path.display()
+                );
+                None
+            }
+        }
+    }
+
+    /// Stores `entry` for `key`, atomically, readable by the user only.
+    pub fn put(&self, key: &Key, entry: &Entry) -> Result<(), Failure> {
+        let d = OnDisk {
+            version: VERSION,
+            endpoint: key.endpoint.clone(),
+            pool_id: key.pool_id.clone(),
+            client_id: key.client_id.clone(),
+            username: key.username.clone(),
+            flow: key.flow.clone(),
+            id_token: entry.id.as_ref().map(|s| s.expose_secret().to_string()),
+            access_token: entry.access.expose_secret().to_string(),
+            refresh_token: entry
+                .refresh
+                .as_ref()
+                .map(|s| s.expose_secret().to_string()),
+            id_expires_at: entry.id_expires_at,
+            access_expires_at: entry.access_expires_at,
+            cognito_username: entry.cognito_username.clone(),
+        };
+        let bytes = serde_json::to_vec(&d).map_err(|e| Failure::internal(e.to_string()))?;
+        let path = self.path(key);
+        let io = |e: std::io::Error| {
+            Failure::io(format!(
+                "cannot write the token cache {}: {e}",
+                path.display()
+            ))
+        };
+        // tempfile creates files with mode 0600.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".entry.")
+            .tempfile_in(&self.dir)
+            .map_err(io)?;
+        tmp.write_all(&bytes).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(&path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// Removes `key`'s entry, or every entry; returns how many files were removed.
+    pub fn clear(&self, key: Option<&Key>) -> Result<usize, Failure> {
+        let mut removed = 0;
+        let io = |p: &Path, e: std::io::Error| {
+            Failure::io(format!("cannot remove {}: {e}", p.display()))
+        };
+        match key {
+            Some(k) => {
+                let p = self.path(k);
+                if p.exists() {
+                    fs::remove_file(&p).map_err(|e| io(&p, e))?;
+                    removed += 1;
+                }
+            }
+            None => {
+                let entries = fs::read_dir(&self.dir).map_err(|e| io(&self.dir, e))?;
+                for e in entries.flatten() {
+                    let p = e.path();
+                    if p.extension().is_some_and(|x| x == "json") {
+                        fs::remove_file(&p).map_err(|e| io(&p, e))?;
+                        removed += 1;
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn private_options() -> fs::OpenOptions {
+    let mut o = fs::OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), Failure> {
+    let io = |e: std::io::Error| {
+        Failure::io(format!(
+            "cannot create the token cache {}: {e}",
+            dir.display()
+        ))
+    };
+    fs::create_dir_all(dir).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(user: &str) -> Key {
+        Key {
+            endpoint: "https://e/".into(),
+            pool_id: "us-east-1_X".into(),
+            client_id: "c".into(),
+            username: user.into(),
+            flow: "srp".into(),
+        }
+    }
+
+    fn entry() -> Entry {
+        Entry {
+            id: Some("id.tok.en".to_string().into()),
+            access: "acc.tok.en".to_string().into(),
+            refresh: Some("refresh".to_string().into()),
+            id_expires_at: Some(100),
+            access_expires_at: Some(100),
+            cognito_username: Some("u".into()),
+        }
+    }
+
+    #[test]
+    fn round_trip_private_and_corrupt_files_are_ignored() {
+        let d = tempfile::tempdir().unwrap();
+        let cache = Cache::open(d.path().join("pc")).unwrap();
+        let mut warn = Vec::new();
+        assert!(cache.get(&key("a"), &mut warn).is_none());
+        cache.put(&key("a"), &entry()).unwrap();
+        let got = cache.get(&key("a"), &mut warn).unwrap();
+        assert_eq!(got.refresh.unwrap().expose_secret(), "refresh");
+        assert!(cache.get(&key("b"), &mut warn).is_none());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(cache.dir()), 0o700);
+            assert_eq!(mode(&cache.path(&key("a"))), 0o600);
+        }
+        fs::write(cache.path(&key("a")), "{not json").unwrap();
+        assert!(cache.get(&key("a"), &mut warn).is_none());
+        assert!(String::from_utf8_lossy(&warn).contains("unreadable"));
+        cache.put(&key("a"), &entry()).unwrap();
+        assert!(cache.get(&key("a"), &mut warn).is_some());
+        assert_eq!(cache.clear(None).unwrap(), 1);
+    }
+}

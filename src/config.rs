@@ -1,0 +1,209 @@
+//! `postman-cognito.toml`: found by walking up from the current folder to the repo root (or
+//! named by `--config`), holding `[profile.NAME]` tables with everything the flags name. Secrets
+//! are never values here: only the names of environment variables, or a `password_command`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::Failure;
+
+/// The file name looked for.
+pub const FILE_NAME: &str = "postman-cognito.toml";
+/// The profile used when none is chosen.
+pub const DEFAULT_PROFILE: &str = "default";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    profile: BTreeMap<String, Profile>,
+}
+
+/// One profile, as written in the file (all optional; checked when resolved).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub user_pool_id: Option<String>,
+    pub client_id: Option<String>,
+    pub username: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub domain: Option<String>,
+    pub scope: Option<String>,
+    pub flow: Option<crate::cli::FlowArg>,
+    pub token: Option<crate::cli::TokenArg>,
+    pub header_prefix: Option<String>,
+    pub inherit: Option<crate::cli::InheritArg>,
+    pub keep: Option<Vec<String>>,
+    /// Files or glob patterns, relative to the config file's folder.
+    pub collections: Option<Vec<String>>,
+    pub min_ttl: Option<toml::Spanned<String>>,
+    pub connect_timeout: Option<toml::Spanned<String>>,
+    pub timeout: Option<toml::Spanned<String>>,
+    pub retries: Option<u32>,
+    /// Names of environment variables holding secrets.
+    pub password_env: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub refresh_token_env: Option<String>,
+    pub totp_secret_env: Option<String>,
+    /// A command whose standard output is the password (`pass show ...`, `op read ...`).
+    pub password_command: Option<String>,
+}
+
+/// A loaded config file and the profile chosen from it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub name: String,
+    pub profile: Profile,
+    text: String,
+}
+
+impl Loaded {
+    /// The folder relative paths in the file are relative to.
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// "file:line: key: message" for a value found bad after parsing.
+    pub fn bad_value(&self, span: std::ops::Range<usize>, key: &str, message: &str) -> Failure {
+        let line = 1 + self.text[..span.start.min(self.text.len())]
+            .matches('\n')
+            .count();
+        Failure::usage(format!(
+            "{}:{line}: {key}: {message} (profile {:?})",
+            self.path.display(),
+            self.name
+        ))
+    }
+}
+
+/// Finds the config file: `explicit`, else the first `postman-cognito.toml` from `start` up to
+/// the repo root (the first folder with `.git`), else none.
+pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Option<PathBuf>, Failure> {
+    if let Some(p) = explicit {
+        if !p.is_file() {
+            return Err(Failure::usage(format!(
+                "--config {}: no such file",
+                p.display()
+            )));
+        }
+        return Ok(Some(p.to_path_buf()));
+    }
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Ok(Some(candidate));
+        }
+        if d.join(".git").exists() {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(None)
+}
+
+/// Loads `path` and picks `profile` (or `default`). A profile that was asked for by name must
+/// exist; the default one may be missing.
+pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| parse_error(path, &text, &e))?;
+    let name = profile.unwrap_or(DEFAULT_PROFILE).to_string();
+    let found = file.profile.get(&name).cloned();
+    let profile = match (found, profile) {
+        (Some(p), _) => p,
+        (None, None) => Profile::default(),
+        (None, Some(_)) => {
+            let known: Vec<&str> = file.profile.keys().map(String::as_str).collect();
+            return Err(Failure::usage(format!(
+                "{}: there is no [profile.{name}]",
+                path.display()
+            ))
+            .with_hint(if known.is_empty() {
+                "the file has no profiles; add a [profile.NAME] table".to_string()
+            } else {
+                format!("profiles in the file: {}", known.join(", "))
+            }));
+        }
+    };
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        name,
+        profile,
+        text,
+    })
+}
+
+fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {
+    let (line, key) = match e.span() {
+        Some(span) => {
+            let line = 1 + text[..span.start.min(text.len())].matches('\n').count();
+            let line_text = text.lines().nth(line - 1).unwrap_or("");
+            let key = line_text
+                .split_once('=')
+                .map(|(k, _)| k.trim().to_string())
+                .filter(|k| !k.is_empty() && !k.starts_with('['));
+            (line.to_string(), key)
+        }
+        None => ("?".into(), None),
+    };
+    let message = e.message().trim().replace('\n', " ");
+    let at = key.map(|k| format!("{k}: ")).unwrap_or_default();
+    Failure::usage(format!("{}:{line}: {at}{message}", path.display())).with_hint(
+        "secrets are never values in the file: use password_env, client_secret_env, \
+         refresh_token_env, totp_secret_env or password_command; see the README for every key",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let p = dir.join(FILE_NAME);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn finds_the_file_up_to_the_repo_root() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("repo/.git")).unwrap();
+        std::fs::create_dir_all(d.path().join("repo/a/b")).unwrap();
+        let p = write(&d.path().join("repo"), "");
+        assert_eq!(find(None, &d.path().join("repo/a/b")).unwrap(), Some(p));
+        // Above the repo root is not searched.
+        std::fs::remove_file(d.path().join("repo").join(FILE_NAME)).unwrap();
+        write(d.path(), "");
+        assert_eq!(find(None, &d.path().join("repo/a/b")).unwrap(), None);
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_key() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "[profile.default]\nuser_pool_id = \"us-east-1_X\"\npasword = \"hunter2\"\n",
+        );
+        let e = load(&p, None).unwrap_err();
+        assert!(
+            e.message.contains(":3: pasword: unknown field"),
+            "{}",
+            e.message
+        );
+        let p = write(d.path(), "[profile.dev]\nflow = \"magic\"\n");
+        let e = load(&p, Some("dev")).unwrap_err();
+        assert!(e.message.contains(":2: flow:"), "{}", e.message);
+        assert!(e.message.contains("magic"), "{}", e.message);
+        let p = write(d.path(), "[profile.dev]\nflow = \"password\"\n");
+        let e = load(&p, Some("prod")).unwrap_err();
+        assert!(e.message.contains("no [profile.prod]"));
+        assert!(e.hint.unwrap().contains("dev"));
+        let p = write(d.path(), "[profile.dev\n");
+        assert!(load(&p, None).unwrap_err().message.contains(":1:"));
+    }
+}
