@@ -30,6 +30,28 @@ pub fn resolve(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// Why a write did not happen.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The file changed since it was read (another process wrote it); nothing was written.
+    Changed(Failure),
+    Failed(Failure),
+}
+
+impl From<Failure> for WriteError {
+    fn from(f: Failure) -> Self {
+        WriteError::Failed(f)
+    }
+}
+
+impl WriteError {
+    pub fn failure(self) -> Failure {
+        match self {
+            WriteError::Changed(f) | WriteError::Failed(f) => f,
+        }
+    }
+}
+
 /// Replaces `target` with `bytes`. With `expect`, refuses when the file changed since it was
 /// read. `mode_from` gives the permissions when the target is new.
 pub fn write(
@@ -38,6 +60,16 @@ pub fn write(
     expect: Option<&Stamp>,
     mode_from: Option<&fs::Metadata>,
 ) -> Result<(), Failure> {
+    write_checked(target, bytes, expect, mode_from).map_err(WriteError::failure)
+}
+
+/// [`write`], telling a concurrent change apart from other failures.
+pub fn write_checked(
+    target: &Path,
+    bytes: &[u8],
+    expect: Option<&Stamp>,
+    mode_from: Option<&fs::Metadata>,
+) -> Result<(), WriteError> {
     let real = resolve(target);
     let shown = target.display();
     let dir = match real.parent() {
@@ -76,10 +108,12 @@ pub fn write(
     if let Some(expect) = expect {
         let now = existing.as_ref().map(Stamp::of);
         if now.as_ref() != Some(expect) {
-            return Err(Failure::io(format!(
-                "{shown} changed on disk while postman-cognito was running; nothing was written"
-            ))
-            .with_hint("run the command again once nothing else is writing the file"));
+            return Err(WriteError::Changed(
+                Failure::io(format!(
+                    "{shown} changed on disk while postman-cognito was running; nothing was written"
+                ))
+                .with_hint("run the command again once nothing else is writing the file"),
+            ));
         }
     }
     tmp.persist(&real)

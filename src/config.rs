@@ -130,12 +130,29 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, Failure> {
             }));
         }
     };
-    Ok(Loaded {
+    let loaded = Loaded {
         path: path.to_path_buf(),
         name,
         profile,
         text,
-    })
+    };
+    let p = &loaded.profile;
+    for (key, v) in [
+        ("min_ttl", &p.min_ttl),
+        ("connect_timeout", &p.connect_timeout),
+        ("timeout", &p.timeout),
+    ] {
+        if let Some(s) = v
+            && let Err(e) = humantime::parse_duration(s.get_ref())
+        {
+            return Err(loaded.bad_value(
+                s.span(),
+                key,
+                &format!("{e}; write it like \"10m\" or \"45s\""),
+            ));
+        }
+    }
+    Ok(loaded)
 }
 
 fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {

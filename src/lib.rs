@@ -74,7 +74,7 @@ pub fn run(
         Command::Config(ConfigCommand::Show(a)) => {
             let m = sub("config").and_then(|m| m.subcommand_matches("show"));
             let mut r = Resolver::new(&a.cognito, m)?;
-            settings::cognito_settings(&a.cognito, &mut r)?;
+            settings::show_settings(&a.cognito, &mut r)?;
             let file = r
                 .config
                 .as_ref()

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use secrecy::ExposeSecret;
 
-use crate::atomic::{self, Stamp};
+use crate::atomic::{self, Stamp, WriteError};
 use crate::collection::auth::{self, RootAuth};
 use crate::collection::inherit::{self, Policy};
 use crate::collection::keep::{self, KeepError, Resolved};
@@ -20,6 +20,9 @@ use crate::json::edit::{self, Edits, Style};
 use crate::json::scan::line_col;
 use crate::report::{self, FileReport, KeptItem, RunReport, Status};
 use crate::token_source::TokenSource;
+
+/// How often a file that another run changed meanwhile is read and patched again.
+const MAX_REREADS: usize = 5;
 
 /// Largest file read: beyond this a collection is refused rather than loaded.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -208,18 +211,34 @@ pub fn run(
     let secret = token.value.expose_secret();
     let mut reports = Vec::new();
     let mut first_failure: Option<Failure> = None;
-    for l in &loaded {
-        let mut p = patch(l, secret, opts)?;
+    for first in loaded {
+        let mut l = first;
+        let mut tries = 0;
+        let mut p = loop {
+            let p = patch(&l, secret, opts)?;
+            if opts.check {
+                break p;
+            }
+            match write_result(&l, &p, opts.output.as_deref()) {
+                Ok(()) => break p,
+                // Another run wrote the file meanwhile: read it again and patch that.
+                Err(WriteError::Changed(_)) if tries < MAX_REREADS => {
+                    tries += 1;
+                    l = load(&l.path, &opts.keep)?;
+                }
+                Err(e) => {
+                    let e = e.failure();
+                    let mut p = p;
+                    p.report.status = Status::Failed;
+                    p.report.error = Some(e.message.clone());
+                    first_failure.get_or_insert(e);
+                    break p;
+                }
+            }
+        };
         if opts.diff && p.new != l.bytes {
             let name = l.path.display().to_string();
             p.report.diff = Some(report::diff(&name, &l.bytes, &p.new, &[secret]));
-        }
-        if !opts.check
-            && let Err(e) = write_result(l, &p, opts.output.as_deref())
-        {
-            p.report.status = Status::Failed;
-            p.report.error = Some(e.message.clone());
-            first_failure.get_or_insert(e);
         }
         reports.push(p.report);
     }
@@ -258,16 +277,16 @@ fn names(loaded: &[Loaded]) -> String {
         .join(", ")
 }
 
-fn write_result(l: &Loaded, p: &Patched, output: Option<&Path>) -> Result<(), Failure> {
+fn write_result(l: &Loaded, p: &Patched, output: Option<&Path>) -> Result<(), WriteError> {
     match output {
         Some(out) => {
             if fs::read(out).ok().as_deref() == Some(&p.new[..]) {
                 return Ok(());
             }
-            atomic::write(out, &p.new, None, Some(&l.meta))
+            atomic::write_checked(out, &p.new, None, Some(&l.meta))
         }
         None if p.new == l.bytes => Ok(()),
-        None => atomic::write(&l.path, &p.new, Some(&l.stamp), None),
+        None => atomic::write_checked(&l.path, &p.new, Some(&l.stamp), None),
     }
 }
 

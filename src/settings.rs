@@ -144,6 +144,19 @@ pub fn cognito_settings(
     args: &CognitoArgs,
     r: &mut Resolver,
 ) -> Result<Option<CognitoSettings>, Failure> {
+    resolve_cognito(args, r, true)
+}
+
+/// Resolves every setting for `config show`, without failing on ones that are missing.
+pub fn show_settings(args: &CognitoArgs, r: &mut Resolver) -> Result<(), Failure> {
+    resolve_cognito(args, r, false).map(|_| ())
+}
+
+fn resolve_cognito(
+    args: &CognitoArgs,
+    r: &mut Resolver,
+    strict: bool,
+) -> Result<Option<CognitoSettings>, Failure> {
     let p = r.profile();
     let pool_id = r.pick(
         "user_pool_id",
@@ -281,6 +294,11 @@ pub fn cognito_settings(
     let Some(pool_id) = pool_id else {
         return Ok(None);
     };
+    if !strict
+        && (client_id.is_none() || (username.is_none() && flow_arg != Some(FlowArg::Refresh)))
+    {
+        return Ok(None);
+    }
     let Some((pool_prefix, pool_name)) = pool_id
         .split_once('_')
         .filter(|(a, b)| !a.is_empty() && !b.is_empty())

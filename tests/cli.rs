@@ -303,3 +303,46 @@ fn help_lists_every_flag() {
         assert!(text.contains(flag), "{flag} missing from --help");
     }
 }
+
+#[test]
+fn parallel_runs_with_different_tokens_leave_the_file_whole_with_one_of_them() {
+    let (dir, file) = temp_copy(&fixture("collections/v21-crlf-bom-duplicates.json"));
+    let tokens: Vec<String> = (0..8).map(|i| format!("{TOKEN}{i}")).collect();
+    let children: Vec<_> = tokens
+        .iter()
+        .map(|t| {
+            std_bin()
+                .args(["refresh"])
+                .arg(&file)
+                .env("POSTMAN_COGNITO_TOKEN", t)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let doc = parse(&fs::read(&file).unwrap());
+    let written = doc["auth"]["oauth2"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == "accessToken")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(tokens.contains(&written));
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}

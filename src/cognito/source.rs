@@ -142,7 +142,7 @@ impl TokenSource for CognitoSource {
     fn fetch(&mut self) -> Result<Token, Failure> {
         let s = self.settings.clone();
         let Some(dir) = s.cache_dir.clone() else {
-            let tokens = self.network(None)?;
+            let (tokens, _) = self.network(None)?;
             return checked_token(&s, tokens, None);
         };
         let cache = Cache::open(dir)?;
@@ -167,8 +167,8 @@ impl TokenSource for CognitoSource {
         let refresh = cached
             .as_ref()
             .and_then(|e| e.refresh.clone().map(|r| (r, e.cognito_username.clone())));
-        let tokens = self.network(refresh)?;
-        let token = checked_token(&s, tokens.clone(), None)?;
+        let (tokens, refreshed) = self.network(refresh)?;
+        let token = checked_token(&s, tokens.clone(), refreshed.then_some("refreshed"))?;
         let entry = entry_of(&tokens, &token);
         cache.put(&key, &entry)?;
         Ok(token)
@@ -206,7 +206,7 @@ impl CognitoSource {
     fn network(
         &mut self,
         cached_refresh: Option<(SecretString, Option<String>)>,
-    ) -> Result<Tokens, Failure> {
+    ) -> Result<(Tokens, bool), Failure> {
         let s = self.settings.clone();
         let client_secret = s.secrets.client_secret.iter().find_map(|n| env_secret(n));
         let cx = Context {
@@ -233,7 +233,7 @@ impl CognitoSource {
         if let Some((refresh, user)) = cached_refresh {
             let hash_user = user.or_else(|| s.username.clone());
             match runtime.block_on(signin.refresh(&refresh, hash_user.as_deref())) {
-                Ok(t) => return Ok(t),
+                Ok(t) => return Ok((t, true)),
                 Err(e) if e.exit == Exit::Auth || e.exit == Exit::Usage => {
                     if s.policy.verbose {
                         eprintln!(
@@ -260,13 +260,15 @@ impl CognitoSource {
             totp_envs: &s.secrets.totp,
         };
         let username = s.username.as_deref().unwrap_or_default();
-        runtime.block_on(async {
-            match s.flow {
-                Flow::Srp => signin.srp(username, &first, &mut answers).await,
-                Flow::Password => signin.password(username, &first, &mut answers).await,
-                Flow::Refresh => signin.refresh(&first, s.username.as_deref()).await,
-            }
-        })
+        runtime
+            .block_on(async {
+                match s.flow {
+                    Flow::Srp => signin.srp(username, &first, &mut answers).await,
+                    Flow::Password => signin.password(username, &first, &mut answers).await,
+                    Flow::Refresh => signin.refresh(&first, s.username.as_deref()).await,
+                }
+            })
+            .map(|t| (t, false))
     }
 
     fn secret(
@@ -325,7 +327,9 @@ fn run_secret_command(cmd: &str, what: &str) -> Result<SecretString, Failure> {
     Ok(SecretString::from(first))
 }
 
-/// Picks the wanted token, checks its claims, and works out when it expires.
+/// Picks the wanted token, checks its claims, and works out when it expires. `cached` is
+/// `Some("cached")` for a token from the cache, `Some("refreshed")` for one got with the cached
+/// refresh token, `None` for a sign-in.
 fn checked_token(s: &CognitoSettings, t: Tokens, cached: Option<&str>) -> Result<Token, Failure> {
     let chosen = match s.kind {
         TokenKind::Id => t.id.clone().ok_or_else(|| {
@@ -362,7 +366,7 @@ fn checked_token(s: &CognitoSettings, t: Tokens, cached: Option<&str>) -> Result
         .with_hint("check --user-pool-id, --client-id and --token, and the machine's clock")
     })?;
     let expires_at = claims.exp.or(t.expires_in.map(|d| now + d));
-    if cached.is_none()
+    if cached != Some("cached")
         && let Some(exp) = expires_at
         && exp - now < secs(s.min_ttl)
     {
@@ -380,9 +384,13 @@ fn checked_token(s: &CognitoSettings, t: Tokens, cached: Option<&str>) -> Result
     Ok(Token {
         value: chosen,
         source: match cached {
-            Some(_) => format!(
+            Some("cached") => format!(
                 "cached token from a Cognito {} sign-in{who} (no network call)",
                 s.flow.as_str()
+            ),
+            Some(_) => format!(
+                "Cognito refresh with the cached refresh token{who} at {}",
+                s.endpoint
             ),
             None => format!("Cognito {} sign-in{who} at {}", s.flow.as_str(), s.endpoint),
         },

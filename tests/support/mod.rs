@@ -68,6 +68,19 @@ pub fn bin() -> Command {
     c
 }
 
+/// The same as [`bin`], as a std Command (to spawn several at once).
+pub fn std_bin() -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("postman-cognito"));
+    let home = tempfile::tempdir().unwrap().keep();
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("NO_COLOR", "1")
+        .current_dir(&home);
+    c
+}
+
 /// Copies `src` into a new temp dir; returns the dir and the copy's path.
 pub fn temp_copy(src: &Path) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
