@@ -26,6 +26,104 @@ pub enum Command {
     /// Manage the token cache.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Remove live tokens (JWTs) from collections and environment files before they are
+    /// committed.
+    Scrub(ScrubArgs),
+    /// Check collections offline: OAuth 2.0 root auth with a token or variable, a token that
+    /// stays valid, children that inherit. Exit 1 on any problem.
+    Check(CheckArgs),
+    /// Install or remove the git hooks (pre-push runs `check`, pre-commit runs `scrub --check`).
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// The config file and profile, for commands that do not sign in.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProfileArgs {
+    /// Config file (default: postman-cognito.toml in this folder or one above, up to the repo
+    /// root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Profile of the config file to use.
+    #[arg(long, env = "POSTMAN_COGNITO_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScrubArgs {
+    /// Collections and environment or globals files; default: the profile's collections, else
+    /// the Postman files git tracks here.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Replace tokens in collections with {{NAME}} instead of emptying them.
+    #[arg(long, value_name = "NAME")]
+    pub token_var: Option<String>,
+
+    /// Write nothing; exit 1 if any file holds a live token.
+    #[arg(long)]
+    pub check: bool,
+
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Collections; default: the profile's collections, else the collections git tracks here.
+    #[arg(value_name = "COLLECTION")]
+    pub collections: Vec<PathBuf>,
+
+    /// The inherit policy children are checked against [default: tokens].
+    #[arg(long, value_enum)]
+    pub inherit: Option<InheritArg>,
+
+    /// Folders or requests (JSONPath) not checked for inheritance. Repeatable.
+    #[arg(long, value_name = "JSONPATH")]
+    pub keep: Vec<String>,
+
+    /// A literal token must stay valid this long [default: 10m].
+    #[arg(long, value_name = "DURATION")]
+    pub min_ttl: Option<humantime::Duration>,
+
+    /// Also print the problems as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write the hook into the repo's hooks folder (core.hooksPath honoured).
+    Install {
+        #[arg(value_enum)]
+        hook: HookArg,
+        /// Replace a hook postman-cognito did not write (it is kept as a backup).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove postman-cognito's hooks (never anyone else's).
+    Uninstall {
+        #[arg(value_enum)]
+        hook: Option<HookArg>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookArg {
+    PrePush,
+    PreCommit,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +166,7 @@ pub struct TokenArgs {
 }
 
 /// Where to sign in, and how. Secrets come from the environment or standard input only.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct CognitoArgs {
     /// Config file (default: postman-cognito.toml in this folder or one above, up to the repo
     /// root).
@@ -210,6 +308,23 @@ pub struct RefreshArgs {
     /// Write the result to this file instead of in place (one collection only).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Write {{NAME}} into the collection instead of the token (keep the token out of git).
+    #[arg(long, value_name = "NAME")]
+    pub token_var: Option<String>,
+
+    /// Write the token into this Postman environment file as variable NAME (type secret);
+    /// created if missing. Implies --token-var token unless given.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+
+    /// The same for a Postman globals file.
+    #[arg(long, value_name = "FILE")]
+    pub globals_file: Option<PathBuf>,
+
+    /// Do not warn when a live token is written into a file git tracks.
+    #[arg(long)]
+    pub allow_tracked_token: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]

@@ -5,16 +5,21 @@
 
 pub mod atomic;
 pub mod cache;
+pub mod check;
 pub mod cli;
 pub mod cognito;
 pub mod collection;
 pub mod config;
+pub mod environment;
 pub mod error;
+pub mod git;
+pub mod hooks;
 pub mod json;
 pub mod jwt;
 pub mod redact;
 pub mod refresh;
 pub mod report;
+pub mod scrub;
 pub mod secrets_input;
 pub mod settings;
 pub mod token_source;
@@ -24,7 +29,9 @@ use std::io::Write;
 use clap::ArgMatches;
 use secrecy::ExposeSecret;
 
-use cli::{CacheCommand, Cli, Command, ConfigCommand};
+use cli::{
+    CacheCommand, Cli, CognitoArgs, Command, ConfigCommand, HookArg, HookCommand, ProfileArgs,
+};
 use error::{Exit, Failure};
 use settings::Resolver;
 
@@ -41,6 +48,24 @@ pub fn run(
         Command::Refresh(a) => {
             let mut r = Resolver::new(&a.cognito, sub("refresh"))?;
             let rs = settings::refresh_settings(&a, &mut r)?;
+            let mut variable_files = Vec::new();
+            if let Some(f) = &a.env_file {
+                variable_files.push((f.clone(), environment::Scope::Environment));
+            }
+            if let Some(f) = &a.globals_file {
+                variable_files.push((f.clone(), environment::Scope::Globals));
+            }
+            let token_var = a
+                .token_var
+                .clone()
+                .or_else(|| (!variable_files.is_empty()).then(|| "token".to_string()));
+            if let Some(n) = &token_var
+                && (n.is_empty() || n.contains("{") || n.contains("}"))
+            {
+                return Err(Failure::usage(format!(
+                    "--token-var {n:?}: give the bare variable name, e.g. --token-var token"
+                )));
+            }
             let opts = refresh::Options {
                 files: rs.files,
                 output: a.output,
@@ -50,6 +75,9 @@ pub fn run(
                 check: a.check,
                 diff: a.diff,
                 json: a.json,
+                token_var,
+                variable_files,
+                allow_tracked_token: a.allow_tracked_token,
             };
             let mut source = settings::token_source(a.token_stdin, &a.cognito, &mut r)?;
             refresh::run(&opts, source.as_mut(), stdout, stderr)
@@ -83,6 +111,77 @@ pub fn run(
                 .map_err(|e| Failure::io(format!("cannot write to standard output: {e}")))?;
             Ok(Exit::Ok)
         }
+        Command::Scrub(a) => {
+            let mut r = Resolver::new(&profile_only(&a.profile), sub("scrub"))?;
+            let cs = settings::collection_settings(
+                &a.files,
+                None,
+                &[],
+                None,
+                settings::TRACKED_POSTMAN_FILES,
+                &mut r,
+            )?;
+            scrub::run(&cs.files, a.token_var.as_deref(), a.check, stderr)
+        }
+        Command::Check(a) => {
+            let mut args = profile_only(&a.profile);
+            args.min_ttl = a.min_ttl;
+            let mut r = Resolver::new(&args, sub("check"))?;
+            let cs = settings::collection_settings(
+                &a.collections,
+                a.inherit,
+                &a.keep,
+                None,
+                settings::TRACKED_COLLECTIONS,
+                &mut r,
+            )?;
+            let min_ttl = r
+                .config
+                .as_ref()
+                .and_then(|c| c.profile.min_ttl.as_ref())
+                .and_then(|s| humantime::parse_duration(s.get_ref()).ok());
+            let min_ttl = a
+                .min_ttl
+                .map(Into::into)
+                .or(min_ttl)
+                .unwrap_or(std::time::Duration::from_secs(600));
+            check::run(
+                &cs.files,
+                cs.policy,
+                &cs.keep,
+                i64::try_from(min_ttl.as_secs()).unwrap_or(i64::MAX),
+                stdout,
+                stderr,
+                a.json,
+            )
+        }
+        Command::Hook(HookCommand::Install { hook, force }) => {
+            let path = hooks::install(hook_of(hook), force)?;
+            let _ = writeln!(stderr, "installed {}", path.display());
+            Ok(Exit::Ok)
+        }
+        Command::Hook(HookCommand::Uninstall { hook }) => {
+            let removed = hooks::uninstall(hook.map(hook_of))?;
+            let _ = writeln!(
+                stderr,
+                "removed {} postman-cognito hook{}",
+                removed.len(),
+                if removed.len() == 1 { "" } else { "s" }
+            );
+            Ok(Exit::Ok)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "postman-cognito", stdout);
+            Ok(Exit::Ok)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(stdout)
+                .map_err(|e| Failure::io(format!("cannot write the man page: {e}")))?;
+            Ok(Exit::Ok)
+        }
         Command::Cache(CacheCommand::Clear(a)) => {
             let m = sub("cache").and_then(|m| m.subcommand_matches("clear"));
             let mut r = Resolver::new(&a.cognito, m)?;
@@ -106,5 +205,20 @@ pub fn run(
             );
             Ok(Exit::Ok)
         }
+    }
+}
+
+fn profile_only(p: &ProfileArgs) -> CognitoArgs {
+    CognitoArgs {
+        config: p.config.clone(),
+        profile: p.profile.clone(),
+        ..CognitoArgs::default()
+    }
+}
+
+fn hook_of(h: HookArg) -> hooks::Hook {
+    match h {
+        HookArg::PrePush => hooks::Hook::PrePush,
+        HookArg::PreCommit => hooks::Hook::PreCommit,
     }
 }

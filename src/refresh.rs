@@ -15,10 +15,11 @@ use crate::collection::auth::{self, RootAuth};
 use crate::collection::inherit::{self, Policy};
 use crate::collection::keep::{self, KeepError, Resolved};
 use crate::collection::{self, Collection, NotACollection};
+use crate::environment;
 use crate::error::{Exit, Failure};
 use crate::json::edit::{self, Edits, Style};
 use crate::json::scan::line_col;
-use crate::report::{self, FileReport, KeptItem, RunReport, Status};
+use crate::report::{self, FileReport, KeptItem, RunReport, Status, VariableReport};
 use crate::token_source::TokenSource;
 
 /// How often a file that another run changed meanwhile is read and patched again.
@@ -38,6 +39,11 @@ pub struct Options {
     pub check: bool,
     pub diff: bool,
     pub json: bool,
+    /// Write `{{NAME}}` into collections instead of the token.
+    pub token_var: Option<String>,
+    /// Environment and globals files that get the token as variable `token_var`.
+    pub variable_files: Vec<(PathBuf, environment::Scope)>,
+    pub allow_tracked_token: bool,
 }
 
 /// A collection read from disk and understood.
@@ -93,7 +99,7 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-fn not_a_collection(path: &Path, bytes: &[u8], e: NotACollection) -> Failure {
+pub fn not_a_collection(path: &Path, bytes: &[u8], e: NotACollection) -> Failure {
     let place = match e.offset {
         Some(at) => {
             let (line, col) = line_col(bytes, at);
@@ -209,13 +215,15 @@ pub fn run(
     }
     let token = source.fetch()?;
     let secret = token.value.expose_secret();
+    let reference = opts.token_var.as_ref().map(|n| format!("{{{{{n}}}}}"));
+    let written = reference.as_deref().unwrap_or(secret);
     let mut reports = Vec::new();
     let mut first_failure: Option<Failure> = None;
     for first in loaded {
         let mut l = first;
         let mut tries = 0;
         let mut p = loop {
-            let p = patch(&l, secret, opts)?;
+            let p = patch(&l, written, opts)?;
             if opts.check {
                 break p;
             }
@@ -242,10 +250,45 @@ pub fn run(
         }
         reports.push(p.report);
     }
+    let mut variables = Vec::new();
+    for (path, scope) in &opts.variable_files {
+        let name = opts.token_var.as_deref().unwrap_or("token");
+        match set_variable(path, *scope, name, secret, opts.check) {
+            Ok(status) => variables.push(VariableReport {
+                file: path.display().to_string(),
+                scope: scope.as_str(),
+                variable: name.to_string(),
+                status,
+            }),
+            Err(e) => {
+                first_failure.get_or_insert(e);
+            }
+        }
+    }
+    if !opts.allow_tracked_token {
+        let literal = reports
+            .iter()
+            .filter(|r| opts.token_var.is_none() && r.status != Status::Failed)
+            .map(|r| PathBuf::from(r.output.as_ref().unwrap_or(&r.file)));
+        let vars = variables.iter().map(|v| PathBuf::from(&v.file));
+        for path in literal.chain(vars) {
+            if crate::git::is_tracked(&path) {
+                writeln!(
+                    stderr,
+                    "postman-cognito: warning: {} is tracked by git and holds a live token; keep tokens out of \
+                     commits with --token-var NAME --env-file <an ignored file> (or silence this with \
+                     --allow-tracked-token)",
+                    path.display()
+                )
+                .map_err(|e| Failure::io(format!("cannot write the report: {e}")))?;
+            }
+        }
+    }
     let run = RunReport {
         token_source: token.source.clone(),
         token_expires_at: token.expires_at.map(crate::jwt::rfc3339),
         files: reports,
+        variables,
     };
     if let Some(exp) = token.expires_at {
         let line = report::expiry_line(exp);
@@ -261,7 +304,11 @@ pub fn run(
     if let Some(f) = first_failure {
         return Err(f);
     }
-    let changes = run.files.iter().any(|f| f.status == Status::WouldChange);
+    let changes = run.files.iter().any(|f| f.status == Status::WouldChange)
+        || run
+            .variables
+            .iter()
+            .any(|v| v.status == Status::WouldChange);
     Ok(if opts.check && changes {
         Exit::Changes
     } else {
@@ -311,5 +358,79 @@ fn emit(
     for f in &run.files {
         writeln!(stderr, "{}", f.human()).map_err(broken)?;
     }
+    for v in &run.variables {
+        let verb = match v.status {
+            Status::Updated => "updated",
+            Status::Unchanged => "unchanged",
+            Status::WouldChange => "would change",
+            Status::Failed => "failed",
+        };
+        writeln!(
+            stderr,
+            "{verb} {} ({}): variable {} holds the token",
+            v.file, v.scope, v.variable
+        )
+        .map_err(broken)?;
+    }
     Ok(())
+}
+
+/// Sets variable `name` to `value` in an environment or globals file, creating it (readable by
+/// the user only) when missing.
+fn set_variable(
+    path: &Path,
+    scope: environment::Scope,
+    name: &str,
+    value: &str,
+    check: bool,
+) -> Result<Status, Failure> {
+    let shown = path.display();
+    let existing = match fs::read(path) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Failure::io(format!(
+                "cannot read {shown}: {}",
+                io_reason(&e)
+            )));
+        }
+    };
+    let (new, old) = match &existing {
+        Some(bytes) => {
+            let env = environment::read(bytes).map_err(|e| not_a_collection(path, bytes, e))?;
+            let edits = environment::set_variable(bytes, &env, name, value);
+            (edit::apply(bytes, &edits), bytes.as_slice())
+        }
+        None => {
+            let id = uuid_v4();
+            let now = crate::jwt::rfc3339(crate::jwt::now());
+            (environment::create(scope, name, value, &id, &now), &[][..])
+        }
+    };
+    if new == old {
+        return Ok(Status::Unchanged);
+    }
+    if check {
+        return Ok(Status::WouldChange);
+    }
+    let stamp = fs::metadata(path).ok().map(|m| Stamp::of(&m));
+    atomic::write(path, &new, stamp.as_ref(), None)?;
+    Ok(Status::Updated)
+}
+
+/// A random UUID (v4) for a new environment file's `id`.
+fn uuid_v4() -> String {
+    let mut b = [0u8; 16];
+    let _ = getrandom::fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        h[0..4].concat(),
+        h[4..6].concat(),
+        h[6..8].concat(),
+        h[8..10].concat(),
+        h[10..16].concat()
+    )
 }

@@ -52,6 +52,15 @@ pub struct FileReport {
     pub diff: Option<String>,
 }
 
+/// What happened to an environment or globals file's token variable.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariableReport {
+    pub file: String,
+    pub scope: &'static str,
+    pub variable: String,
+    pub status: Status,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     pub token_source: String,
@@ -59,6 +68,8 @@ pub struct RunReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_expires_at: Option<String>,
     pub files: Vec<FileReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<VariableReport>,
 }
 
 impl FileReport {

@@ -497,6 +497,32 @@ pub struct RefreshSettings {
 }
 
 pub fn refresh_settings(a: &RefreshArgs, r: &mut Resolver) -> Result<RefreshSettings, Failure> {
+    collection_settings(
+        &a.collections,
+        a.inherit,
+        &a.keep,
+        a.header_prefix.clone(),
+        &[],
+        r,
+    )
+}
+
+/// Files, inherit policy, keep paths and header prefix, for `refresh` and `check`. With no
+/// files named: the profile's `collections`, else the git-tracked files matching `tracked`.
+pub fn collection_settings(
+    collections: &[PathBuf],
+    inherit: Option<InheritArg>,
+    keep: &[String],
+    header_prefix: Option<String>,
+    tracked: &[&str],
+    r: &mut Resolver,
+) -> Result<RefreshSettings, Failure> {
+    let a = CollectionArgs {
+        collections: collections.to_vec(),
+        inherit,
+        keep: keep.to_vec(),
+        header_prefix,
+    };
     let p = r.profile();
     let inherit = r.pick(
         "inherit",
@@ -525,10 +551,24 @@ pub fn refresh_settings(a: &RefreshArgs, r: &mut Resolver) -> Result<RefreshSett
         None,
         |h| format!("{h:?}"),
     );
-    let files = if a.collections.is_empty() {
+    let files = if !a.collections.is_empty() {
+        a.collections.clone()
+    } else if tracked.is_empty()
+        || r.config
+            .as_ref()
+            .is_some_and(|c| c.profile.collections.is_some())
+    {
         profile_collections(r)?
     } else {
-        a.collections.clone()
+        let found = crate::git::tracked(tracked);
+        if found.is_empty() {
+            return Err(Failure::usage(format!(
+                "no files: name them, list collections in {}, or run inside a git repo tracking {}",
+                config::FILE_NAME,
+                tracked.join(" or ")
+            )));
+        }
+        found
     };
     Ok(RefreshSettings {
         files,
@@ -541,6 +581,21 @@ pub fn refresh_settings(a: &RefreshArgs, r: &mut Resolver) -> Result<RefreshSett
         header_prefix,
     })
 }
+
+struct CollectionArgs {
+    collections: Vec<PathBuf>,
+    inherit: Option<InheritArg>,
+    keep: Vec<String>,
+    header_prefix: Option<String>,
+}
+
+/// The Postman files `scrub` and `check` look at by default in a git repo.
+pub const TRACKED_COLLECTIONS: &[&str] = &["*.postman_collection.json"];
+pub const TRACKED_POSTMAN_FILES: &[&str] = &[
+    "*.postman_collection.json",
+    "*.postman_environment.json",
+    "*.postman_globals.json",
+];
 
 /// The profile's `collections`, globbed relative to the config file's folder.
 fn profile_collections(r: &Resolver) -> Result<Vec<PathBuf>, Failure> {

@@ -32,6 +32,8 @@ pub struct Outcome {
     pub folders: usize,
     pub requests: usize,
     pub kept: Vec<Kept>,
+    /// The folders and requests whose own auth is removed, with what it was.
+    pub changed: Vec<Kept>,
 }
 
 /// How a child's own auth reads.
@@ -130,6 +132,13 @@ impl Walk<'_> {
         if let Some(holder) = holder
             && let Some(at) = holder.index_of("auth")
         {
+            let own = holder.members[at]
+                .value
+                .as_object()
+                .and_then(|o| o.get("type"))
+                .and_then(Node::as_str)
+                .unwrap_or("inherit marker")
+                .to_string();
             let remove = match (self.policy, classify(&holder.members[at].value)) {
                 (Policy::All, _) | (_, Own::InheritMarker | Own::Token) => true,
                 (_, Own::Other(kind)) => {
@@ -138,6 +147,11 @@ impl Walk<'_> {
                 }
             };
             if remove {
+                self.out.changed.push(Kept {
+                    path: self.names.join(" / "),
+                    folder,
+                    reason: own,
+                });
                 delete_entries(self.edits, holder.span, &member_spans(holder), &[at]);
                 if folder {
                     self.out.folders += 1;

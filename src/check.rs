@@ -1,0 +1,150 @@
+//! `check`: an offline verdict on a collection, for pre-push hooks and CI: the collection's auth
+//! is OAuth 2.0 holding a token or a `{{variable}}`; a literal token is a JWT that stays valid
+//! for `min_ttl`; and the children inherit as the policy says. No network call.
+
+use serde::Serialize;
+
+use crate::collection::Collection;
+use crate::collection::inherit::{self, Policy};
+use crate::collection::keep::KeepSet;
+use crate::json::edit::Edits;
+use crate::json::scan::Node;
+use crate::jwt;
+
+/// One thing wrong, with where it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub place: String,
+    pub message: String,
+}
+
+/// Checks `coll`; an empty list means it is ready for Newman.
+pub fn check(
+    coll: &Collection,
+    policy: Policy,
+    keep: &KeepSet,
+    min_ttl_secs: i64,
+    now: i64,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut root = |message: String| {
+        problems.push(Problem {
+            place: "collection auth".into(),
+            message,
+        })
+    };
+    match coll.root.get("auth").and_then(Node::as_object) {
+        None => root(
+            "there is no auth; run `postman-cognito refresh` to add OAuth 2.0 with a token".into(),
+        ),
+        Some(auth) => {
+            let ty = auth.get("type").and_then(Node::as_str).unwrap_or("(none)");
+            if ty != "oauth2" {
+                root(format!(
+                    "the type is {ty:?}, not \"oauth2\"; run `postman-cognito refresh`"
+                ));
+            }
+            let param = |key: &str| -> Option<&Node> {
+                match auth.get("oauth2")? {
+                    Node::Array(list) => list
+                        .elements
+                        .iter()
+                        .rev()
+                        .filter_map(Node::as_object)
+                        .find(|e| e.get("key").and_then(Node::as_str) == Some(key))
+                        .and_then(|e| e.get("value")),
+                    Node::Object(map) => map.get(key),
+                    _ => None,
+                }
+            };
+            match param("accessToken").and_then(Node::as_str).map(str::trim) {
+                None | Some("") => {
+                    root("the OAuth 2.0 accessToken is empty; run `postman-cognito refresh`".into())
+                }
+                Some(v) if v.starts_with("{{") && v.ends_with("}}") => {}
+                Some(v) => match jwt::claims(v) {
+                    Err(e) => root(format!(
+                        "the accessToken is neither a {{{{variable}}}} nor a usable JWT: {e}"
+                    )),
+                    Ok(c) => match c.exp {
+                        None => root("the accessToken has no expiry (exp)".into()),
+                        Some(exp) if exp <= now => root(format!(
+                            "the accessToken expired at {}; run `postman-cognito refresh`",
+                            jwt::rfc3339(exp)
+                        )),
+                        Some(exp) if exp - now < min_ttl_secs => root(format!(
+                            "the accessToken expires at {} (in {} min), sooner than --min-ttl; run `postman-cognito refresh`",
+                            jwt::rfc3339(exp),
+                            (exp - now) / 60
+                        )),
+                        Some(_) => {}
+                    },
+                },
+            }
+            if let Some(a) = param("addTokenTo").and_then(Node::as_str)
+                && a != "header"
+                && a != "queryParams"
+            {
+                root(format!(
+                    "addTokenTo is {a:?}, so Postman sends no token; it must be \"header\""
+                ));
+            }
+        }
+    }
+    let mut scratch = Edits::default();
+    let outcome = inherit::make_inherit(coll, policy, keep, &mut scratch);
+    for c in outcome.changed {
+        problems.push(Problem {
+            place: format!("{} ({})", c.path, if c.folder { "folder" } else { "request" }),
+            message: format!(
+                "has its own {} auth, so it does not inherit the collection's token; run `postman-cognito refresh`",
+                c.reason
+            ),
+        });
+    }
+    problems
+}
+
+/// `check`: reads each collection and prints its problems. Exit 1 when any.
+pub fn run(
+    files: &[std::path::PathBuf],
+    policy: Policy,
+    keep: &[String],
+    min_ttl_secs: i64,
+    stdout: &mut dyn std::io::Write,
+    stderr: &mut dyn std::io::Write,
+    json: bool,
+) -> Result<crate::error::Exit, crate::error::Failure> {
+    use crate::error::{Exit, Failure};
+    let broken = |e: std::io::Error| Failure::io(format!("cannot write the report: {e}"));
+    let mut all = Vec::new();
+    for path in files {
+        let loaded = crate::refresh::load(path, keep)?;
+        let problems = check(
+            &loaded.collection,
+            policy,
+            &loaded.keep.set,
+            min_ttl_secs,
+            jwt::now(),
+        );
+        for p in &problems {
+            writeln!(stderr, "{}: {}: {}", path.display(), p.place, p.message).map_err(broken)?;
+        }
+        if problems.is_empty() {
+            writeln!(stderr, "ok {}", path.display()).map_err(broken)?;
+        }
+        all.push(serde_json::json!({"file": path.display().to_string(), "problems": problems}));
+    }
+    if json {
+        writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&all).unwrap_or_default()
+        )
+        .map_err(broken)?;
+    }
+    let bad = all
+        .iter()
+        .any(|f| f["problems"].as_array().is_some_and(|p| !p.is_empty()));
+    Ok(if bad { Exit::Changes } else { Exit::Ok })
+}

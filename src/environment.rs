@@ -1,0 +1,247 @@
+//! Postman environment and globals files: set one variable (type `secret`, enabled) with the same
+//! byte-exact edits as collections, or create the file in the app's export shape.
+
+use crate::collection::NotACollection;
+use crate::json::edit::{
+    self, Edits, NewValue, Style, append_elements, delete_entries, insert_members, json_string,
+};
+use crate::json::scan::{self, Array, KeepAll, Kind, Node, Object};
+
+/// Environment or globals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Environment,
+    Globals,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Environment => "environment",
+            Scope::Globals => "globals",
+        }
+    }
+}
+
+/// A scanned environment or globals file.
+#[derive(Debug)]
+pub struct EnvFile {
+    pub root: Object,
+}
+
+impl EnvFile {
+    pub fn values(&self) -> Option<&Array> {
+        self.root.get("values").and_then(Node::as_array)
+    }
+}
+
+/// Reads `bytes` as an environment or globals file.
+pub fn read(bytes: &[u8]) -> Result<EnvFile, NotACollection> {
+    let scanned = scan::scan(bytes, &KeepAll)?;
+    let Node::Object(root) = scanned.root else {
+        return Err(NotACollection {
+            offset: Some(0),
+            message: "found a JSON value that is not an object; an environment file is an object with \"values\"".into(),
+        });
+    };
+    match root.get("values") {
+        Some(Node::Array(_)) => Ok(EnvFile { root }),
+        Some(other) => Err(NotACollection {
+            offset: Some(other.span().start),
+            message: format!("\"values\" is {}, expected an array of variables", other.kind().described()),
+        }),
+        None if root.get("info").is_some() => Err(NotACollection {
+            offset: Some(root.span.start),
+            message: "this is a collection, not an environment file; pass the environment (or let the tool create one)".into(),
+        }),
+        None => Err(NotACollection {
+            offset: Some(root.span.start),
+            message: "this is not a Postman environment or globals file (it has no \"values\")".into(),
+        }),
+    }
+}
+
+/// A new file holding only `name` = `value`, as the Postman app exports it.
+pub fn create(scope: Scope, name: &str, value: &str, id: &str, now: &str) -> Vec<u8> {
+    let entry = NewValue::Object(vec![
+        ("key".into(), NewValue::str(name)),
+        ("value".into(), NewValue::str(value)),
+        ("type".into(), NewValue::str("secret")),
+        ("enabled".into(), NewValue::Raw("true".into())),
+    ]);
+    let doc = NewValue::Object(vec![
+        ("id".into(), NewValue::str(id)),
+        (
+            "name".into(),
+            NewValue::str(match scope {
+                Scope::Environment => "postman-cognito",
+                Scope::Globals => "Globals",
+            }),
+        ),
+        ("values".into(), NewValue::Array(vec![entry])),
+        (
+            "_postman_variable_scope".into(),
+            NewValue::str(scope.as_str()),
+        ),
+        ("_postman_exported_at".into(), NewValue::str(now)),
+        (
+            "_postman_exported_using".into(),
+            NewValue::str(concat!("postman-cognito/", env!("CARGO_PKG_VERSION"))),
+        ),
+    ]);
+    let style = Style {
+        eol: Some("\n"),
+        indent: "\t".into(),
+        colon: ": ".into(),
+    };
+    let mut text = style.render(&doc, "");
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// The edits that make variable `name` hold `value`, typed `secret` and enabled; duplicates of
+/// the variable are collapsed into the first.
+pub fn set_variable(src: &[u8], env: &EnvFile, name: &str, value: &str) -> Vec<edit::Edit> {
+    let style = Style::detect(src, &env.root);
+    let mut edits = Edits::default();
+    let Some(values) = env.values() else {
+        return Vec::new();
+    };
+    let found: Vec<(usize, &Object)> = values
+        .elements
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let o = e.as_object()?;
+            (o.get("key")?.as_str()? == name).then_some((i, o))
+        })
+        .collect();
+    match found.first() {
+        None => {
+            let entry = template(src, values, name, value);
+            append_elements(&mut edits, src, &style, values, &[entry]);
+        }
+        Some(&(_, o)) => {
+            let mut add = Vec::new();
+            match o.get("value") {
+                Some(v) if v.as_str() == Some(value) => {}
+                Some(v) => edits.replace(v.span(), json_string(value)),
+                None => add.push(("value".to_string(), NewValue::str(value))),
+            }
+            match o.get("type") {
+                Some(t) if t.as_str() == Some("secret") => {}
+                Some(t) => edits.replace(t.span(), json_string("secret")),
+                None => add.push(("type".to_string(), NewValue::str("secret"))),
+            }
+            if let Some(e) = o.get("enabled")
+                && e.kind() == Kind::Bool
+                && e.span().end - e.span().start == 5
+            {
+                edits.replace(e.span(), "true");
+            }
+            if let Some(d) = o.get("disabled")
+                && d.kind() == Kind::Bool
+                && d.span().end - d.span().start == 4
+            {
+                edits.replace(d.span(), "false");
+            }
+            insert_members(&mut edits, src, &style, o, &add, false);
+            let remove: Vec<usize> = found[1..].iter().map(|(i, _)| *i).collect();
+            delete_entries(
+                &mut edits,
+                values.span,
+                &edit::element_spans(values),
+                &remove,
+            );
+        }
+    }
+    edits.sorted().unwrap_or_default()
+}
+
+/// A new entry laid out like the last one when that is a plain `{key, value, type, enabled}`.
+fn template(src: &[u8], values: &Array, name: &str, value: &str) -> NewValue {
+    let plain = values
+        .elements
+        .last()
+        .and_then(Node::as_object)
+        .filter(|o| {
+            o.members.iter().map(|m| m.key.as_str()).collect::<Vec<_>>()
+                == ["key", "value", "type", "enabled"]
+                && o.members[0].value.as_str().is_some()
+                && o.members[2].value.as_str().is_some()
+                && o.members[3].value.kind() == Kind::Bool
+        });
+    let Some(o) = plain else {
+        return NewValue::Object(vec![
+            ("key".into(), NewValue::str(name)),
+            ("value".into(), NewValue::str(value)),
+            ("type".into(), NewValue::str("secret")),
+            ("enabled".into(), NewValue::Raw("true".into())),
+        ]);
+    };
+    let base = o.span.start;
+    let local = |n: &Node| scan::Span {
+        start: n.span().start - base,
+        end: n.span().end - base,
+    };
+    let mut e = Edits::default();
+    e.replace(local(&o.members[0].value), json_string(name));
+    e.replace(local(&o.members[1].value), json_string(value));
+    e.replace(local(&o.members[2].value), json_string("secret"));
+    e.replace(local(&o.members[3].value), "true");
+    let bytes = edit::apply(
+        &src[o.span.start..o.span.end],
+        &e.sorted().unwrap_or_default(),
+    );
+    NewValue::Raw(String::from_utf8(bytes).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(src: &str, name: &str, value: &str) -> String {
+        let env = read(src.as_bytes()).unwrap();
+        String::from_utf8(edit::apply(
+            src.as_bytes(),
+            &set_variable(src.as_bytes(), &env, name, value),
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn appends_like_the_last_entry_and_edits_in_place() {
+        let src = "{\n\t\"values\": [\n\t\t{\n\t\t\t\"key\": \"host\",\n\t\t\t\"value\": \"h\",\n\t\t\t\"type\": \"text\",\n\t\t\t\"enabled\": true\n\t\t}\n\t]\n}";
+        let out = set(src, "token", "abc");
+        assert!(out.ends_with("\t\t},\n\t\t{\n\t\t\t\"key\": \"token\",\n\t\t\t\"value\": \"abc\",\n\t\t\t\"type\": \"secret\",\n\t\t\t\"enabled\": true\n\t\t}\n\t]\n}"), "{out}");
+        let again = set(&out, "token", "def");
+        assert_eq!(again, out.replace("\"abc\"", "\"def\""));
+        assert_eq!(set(&again, "token", "def"), again, "idempotent");
+        let disabled = "{\"values\": [{\"key\": \"token\", \"value\": \"x\", \"enabled\": false}, {\"key\": \"token\", \"value\": \"y\"}]}";
+        assert_eq!(
+            set(disabled, "token", "t"),
+            "{\"values\": [{\"key\": \"token\", \"value\": \"t\", \"enabled\": true, \"type\": \"secret\"}]}"
+        );
+    }
+
+    #[test]
+    fn created_files_read_back() {
+        let bytes = create(
+            Scope::Globals,
+            "token",
+            "abc",
+            "id-1",
+            "2026-01-01T00:00:00Z",
+        );
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["_postman_variable_scope"], "globals");
+        assert_eq!(v["values"][0]["type"], "secret");
+        assert!(read(&bytes).is_ok());
+        assert!(
+            read(b"{\"info\": {}}")
+                .unwrap_err()
+                .message
+                .contains("collection")
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! The few git facts the tool needs, asked of the `git` command: whether a file is tracked,
+//! which Postman files a repo tracks, and where its hooks live (honouring `core.hooksPath`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
+    Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+}
+
+/// Whether git tracks `file` (false outside a repo or without git).
+pub fn is_tracked(file: &Path) -> bool {
+    let real = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    let (Some(dir), Some(name)) = (real.parent(), real.file_name()) else {
+        return false;
+    };
+    let name = name.to_string_lossy();
+    git(dir, &["ls-files", "--error-unmatch", "--", &name]).is_some_and(|o| o.status.success())
+}
+
+/// Tracked files under the current folder matching any of `patterns` (git pathspecs).
+pub fn tracked(patterns: &[&str]) -> Vec<PathBuf> {
+    let mut args = vec!["ls-files", "-z", "--"];
+    args.extend_from_slice(patterns);
+    let Some(out) = git(Path::new("."), &args).filter(|o| o.status.success()) else {
+        return Vec::new();
+    };
+    out.stdout
+        .split(|b| *b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| PathBuf::from(String::from_utf8_lossy(s).into_owned()))
+        .collect()
+}
+
+/// The hooks folder of the repo around the current folder (`core.hooksPath` honoured).
+pub fn hooks_dir() -> Option<PathBuf> {
+    let out = git(Path::new("."), &["rev-parse", "--git-path", "hooks"])
+        .filter(|o| o.status.success())?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!text.is_empty()).then(|| PathBuf::from(text))
+}
