@@ -9,6 +9,42 @@ use std::time::SystemTime;
 
 use crate::error::Failure;
 
+const TEMP_SUFFIX: &str = ".postman-cognito.tmp";
+
+/// Removes temporary files for `name` left in `dir` by runs that were killed mid-write (their
+/// process is gone). A live run's temporary file is never touched.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let file = file.to_string_lossy();
+        let Some(middle) = file
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(TEMP_SUFFIX))
+        else {
+            continue;
+        };
+        let Some(pid) = middle.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Whether a process is running (Linux: /proc; elsewhere assume it is, and leave its file).
+fn process_alive(pid: u32) -> bool {
+    let proc_dir = Path::new("/proc");
+    if !proc_dir.join("self").exists() {
+        return true;
+    }
+    proc_dir.join(pid.to_string()).exists()
+}
+
 /// What a file looked like when it was read, to notice a change before replacing it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
@@ -85,9 +121,10 @@ pub fn write_checked(
             "the original file is unchanged; check the folder's permissions and free space",
         )
     };
+    remove_stale_temps(&dir, &name);
     let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".postman-cognito.tmp")
+        .prefix(&format!(".{name}.{}.", std::process::id()))
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(&dir)
         .map_err(|e| {
             io(
@@ -160,6 +197,27 @@ mod tests {
         assert!(e.message.contains("changed on disk"), "{e:?}");
         assert_eq!(fs::read_to_string(&f).unwrap(), "changed by someone else");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temps_of_dead_runs_are_cleaned_up_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.json");
+        fs::write(&f, "old").unwrap();
+        // PID 4294967 is above Linux's pid_max, so never alive; our own PID is.
+        let dead = dir.path().join(".c.json.4294967.abc.postman-cognito.tmp");
+        let live = dir.path().join(format!(
+            ".c.json.{}.xyz.postman-cognito.tmp",
+            std::process::id()
+        ));
+        let other = dir.path().join(".d.json.4294967.abc.postman-cognito.tmp");
+        for p in [&dead, &live, &other] {
+            fs::write(p, "partial").unwrap();
+        }
+        write(&f, b"new", None, None).unwrap();
+        assert!(!dead.exists());
+        assert!(live.exists());
+        assert!(other.exists(), "only temps of this file are touched");
     }
 
     #[cfg(unix)]

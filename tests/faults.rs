@@ -291,3 +291,60 @@ fn a_token_for_another_client_is_refused_before_writing() {
         .stderr(predicate::str::contains("issued for client"));
     assert!(same);
 }
+
+#[test]
+fn a_byte_a_second_ends_at_the_timeout() {
+    let fake = FakeHttp::start(|_, _| Action::Drip {
+        body: "{\"AuthenticationResult\": {}}".into(),
+    });
+    let (a, n, same) = refresh(&fake, &["--timeout", "2s", "--retries", "1"]);
+    a.code(6).stderr(predicate::str::contains("did not answer"));
+    assert_eq!(n, 2);
+    assert!(same);
+}
+
+#[test]
+fn a_50_mb_body_is_cut_off_not_buffered() {
+    let fake = FakeHttp::start(|_, _| Action::Respond {
+        status: 200,
+        headers: vec![],
+        body: "x".repeat(50 << 20),
+    });
+    let (a, n, same) = refresh(&fake, &[]);
+    a.code(6)
+        .stderr(predicate::str::contains("a response body over 1024 KiB"));
+    assert_eq!(n, 1);
+    assert!(same);
+}
+
+#[test]
+fn tls_to_a_plain_port_fails_cleanly() {
+    let fake = FakeHttp::start(|_, _| tokens());
+    let https = format!("https://127.0.0.1:{}/", fake.port);
+    let (a, _, same) = refresh(
+        &fake,
+        &[
+            "--endpoint-url",
+            &https,
+            "--timeout",
+            "2s",
+            "--retries",
+            "1",
+        ],
+    );
+    a.code(6).stderr(predicate::str::contains("Cognito"));
+    assert!(same);
+}
+
+#[test]
+fn a_redirect_to_another_host_is_not_followed() {
+    let fake = FakeHttp::start(|_, _| Action::Respond {
+        status: 302,
+        headers: vec![("Location".into(), "http://198.51.100.7/steal".into())],
+        body: String::new(),
+    });
+    let (a, n, same) = refresh(&fake, &[]);
+    a.code(6).stderr(predicate::str::contains("HTTP 302"));
+    assert_eq!(n, 1, "not followed, not retried");
+    assert!(same);
+}

@@ -29,6 +29,8 @@ pub enum Action {
         declared: usize,
         body: String,
     },
+    /// Send the headers, then the body one byte a second.
+    Drip { body: String },
 }
 
 impl Action {
@@ -186,6 +188,20 @@ fn serve(
                 let _ = socket_reset(&out);
                 drop(out);
                 drop(reader);
+                return;
+            }
+            Action::Drip { body } => {
+                let head = format!(
+                    "HTTP/1.1 200 X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                let _ = out.write_all(head.as_bytes());
+                for b in body.bytes() {
+                    if stop.load(Ordering::SeqCst) || out.write_all(&[b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
                 return;
             }
             Action::Truncate {
