@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 use secrecy::ExposeSecret;
 
 use crate::atomic::{self, Stamp, WriteError};
-use crate::collection::auth::{self, RootAuth};
-use crate::collection::inherit::{self, Policy};
+use crate::collection::auth::RootAuth;
+use crate::collection::inherit::Policy;
 use crate::collection::keep::{self, KeepError, Resolved};
 use crate::collection::{self, Collection, NotACollection};
 use crate::environment;
 use crate::error::{Exit, Failure};
-use crate::json::edit::{self, Edits, Style};
+use crate::json::edit;
 use crate::json::scan::line_col;
 use crate::report::{self, FileReport, KeptItem, RunReport, Status, VariableReport};
 use crate::token_source::TokenSource;
@@ -139,29 +139,19 @@ pub struct Patched {
 pub fn patch(loaded: &Loaded, token: &str, opts: &Options) -> Result<Patched, Failure> {
     let coll = &loaded.collection;
     let src = &loaded.bytes;
-    let style = Style::detect(src, &coll.root);
-    let mut edits = Edits::default();
     let want = RootAuth {
         token,
         header_prefix: opts.header_prefix.as_deref(),
     };
-    let before = auth::patch_root(src, coll, &style, &want, &mut edits)
-        .map_err(|e| not_a_collection(&loaded.path, src, e))?;
-    let outcome = inherit::make_inherit(coll, opts.policy, &loaded.keep.set, &mut edits);
-    let sorted = edits.sorted().map_err(Failure::internal)?;
-    let new = edit::apply(src, &sorted);
-    // Never write what we could not read back as the same kind of collection.
-    match collection::read(&new) {
-        Ok(c) if c.version == coll.version => {}
-        Ok(_) | Err(_) => {
-            return Err(Failure::internal(format!(
-                "patching {} produced a file that does not read back as a collection; \
-                 nothing was written",
-                loaded.path.display()
-            ))
-            .with_hint("please report this with the collection's structure (not its tokens)"));
-        }
-    }
+    let patched = collection::patch(src, coll, &want, opts.policy, &loaded.keep.set).map_err(|e| match e {
+        collection::PatchError::Input(e) => not_a_collection(&loaded.path, src, e),
+        collection::PatchError::Internal(m) => Failure::internal(format!(
+            "patching {}: {m}; nothing was written",
+            loaded.path.display()
+        ))
+        .with_hint("please report this with the collection's structure (not its tokens)"),
+    })?;
+    let (new, before, outcome) = (patched.bytes, patched.root_auth_before, patched.outcome);
     let status = if new == *src {
         Status::Unchanged
     } else if opts.check {

@@ -182,6 +182,47 @@ fn detect_version(root: &Object) -> Result<Version, NotACollection> {
     }
 }
 
+/// Why a patch could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatchError {
+    /// The collection has a shape that cannot hold the token.
+    Input(NotACollection),
+    /// A bug: overlapping edits, or a result that does not read back.
+    Internal(String),
+}
+
+/// A patched collection and what the patch did.
+pub struct Patched {
+    pub bytes: Vec<u8>,
+    pub root_auth_before: String,
+    pub outcome: inherit::Outcome,
+}
+
+/// The root auth and inheritance edits applied to `src` (already read as `coll`). The result
+/// always reads back as a collection of the same version, or this is an error.
+pub fn patch(
+    src: &[u8],
+    coll: &Collection,
+    want: &auth::RootAuth,
+    policy: inherit::Policy,
+    keep: &keep::KeepSet,
+) -> Result<Patched, PatchError> {
+    let style = crate::json::edit::Style::detect(src, &coll.root);
+    let mut edits = crate::json::edit::Edits::default();
+    let before = auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
+    let outcome = inherit::make_inherit(coll, policy, keep, &mut edits);
+    let sorted = edits.sorted().map_err(PatchError::Internal)?;
+    let bytes = crate::json::edit::apply(src, &sorted);
+    match read(&bytes) {
+        Ok(c) if c.version == coll.version => Ok(Patched {
+            bytes,
+            root_auth_before: before,
+            outcome,
+        }),
+        _ => Err(PatchError::Internal("the result does not read back as a collection".into())),
+    }
+}
+
 /// The display name of an item (`name`, or `(unnamed)`).
 pub fn item_name(item: &Object) -> &str {
     item.get("name")
