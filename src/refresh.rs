@@ -143,14 +143,16 @@ pub fn patch(loaded: &Loaded, token: &str, opts: &Options) -> Result<Patched, Fa
         token,
         header_prefix: opts.header_prefix.as_deref(),
     };
-    let patched = collection::patch(src, coll, &want, opts.policy, &loaded.keep.set).map_err(|e| match e {
-        collection::PatchError::Input(e) => not_a_collection(&loaded.path, src, e),
-        collection::PatchError::Internal(m) => Failure::internal(format!(
-            "patching {}: {m}; nothing was written",
-            loaded.path.display()
-        ))
-        .with_hint("please report this with the collection's structure (not its tokens)"),
-    })?;
+    let patched = collection::patch(src, coll, &want, opts.policy, &loaded.keep.set).map_err(
+        |e| match e {
+            collection::PatchError::Input(e) => not_a_collection(&loaded.path, src, e),
+            collection::PatchError::Internal(m) => Failure::internal(format!(
+                "patching {}: {m}; nothing was written",
+                loaded.path.display()
+            ))
+            .with_hint("please report this with the collection's structure (not its tokens)"),
+        },
+    )?;
     let (new, before, outcome) = (patched.bytes, patched.root_auth_before, patched.outcome);
     let status = if new == *src {
         Status::Unchanged

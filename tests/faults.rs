@@ -348,3 +348,36 @@ fn a_redirect_to_another_host_is_not_followed() {
     assert_eq!(n, 1, "not followed, not retried");
     assert!(same);
 }
+
+#[test]
+fn a_collection_changed_during_the_sign_in_is_read_again_not_overwritten() {
+    let (_d, file) = temp_copy(&fixture("collections/v21-tabs-oauth2.json"));
+    let other = std::fs::read(fixture("collections/v21-2space-bearer.json")).unwrap();
+    let target = file.clone();
+    let fake = FakeHttp::start(move |_, _| {
+        // Someone saves another version while the tool waits for Cognito.
+        std::fs::write(&target, &other).unwrap();
+        tokens()
+    });
+    bin()
+        .args([
+            "refresh",
+            "--flow",
+            "password",
+            "--endpoint-url",
+            &fake.url(),
+        ])
+        .arg(&file)
+        .env("COGNITO_USER_POOL_ID", POOL)
+        .env("COGNITO_CLIENT_ID", CLIENT)
+        .env("COGNITO_USERNAME", "erin")
+        .env("COGNITO_PASSWORD", "Secret-Passw0rd!")
+        .assert()
+        .success();
+    let doc = parse(&std::fs::read(&file).unwrap());
+    assert_eq!(doc["auth"]["type"], "oauth2");
+    assert!(
+        doc["auth"].get("bearer").is_some(),
+        "the newer content (root bearer) was patched, not the stale one"
+    );
+}

@@ -209,7 +209,8 @@ pub fn patch(
 ) -> Result<Patched, PatchError> {
     let style = crate::json::edit::Style::detect(src, &coll.root);
     let mut edits = crate::json::edit::Edits::default();
-    let before = auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
+    let before =
+        auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
     let outcome = inherit::make_inherit(coll, policy, keep, &mut edits);
     let sorted = edits.sorted().map_err(PatchError::Internal)?;
     let bytes = crate::json::edit::apply(src, &sorted);
@@ -219,7 +220,9 @@ pub fn patch(
             root_auth_before: before,
             outcome,
         }),
-        _ => Err(PatchError::Internal("the result does not read back as a collection".into())),
+        _ => Err(PatchError::Internal(
+            "the result does not read back as a collection".into(),
+        )),
     }
 }
 
