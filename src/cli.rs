@@ -243,6 +243,37 @@ pub struct CognitoArgs {
     /// Say what is being done on stderr (never secrets).
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// The pool's domain for the OAuth 2.0 flows: https://<prefix>.auth.<region>.amazoncognito.com
+    /// or a custom domain (else read from the pool's OIDC discovery document).
+    #[arg(long, value_name = "URL")]
+    pub domain: Option<String>,
+
+    /// OAuth scopes [default: openid email phone profile aws.cognito.signin.user.admin; none for
+    /// client credentials].
+    #[arg(long, value_name = "SCOPES")]
+    pub scope: Option<String>,
+
+    /// How the client authenticates at the token endpoint [default: basic].
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub client_auth: Option<ClientAuthArg>,
+
+    /// Port for the browser's callback (http://localhost:PORT/callback) [default: a free one].
+    #[arg(long, value_name = "PORT")]
+    pub callback_port: Option<u16>,
+
+    /// How long to wait for the browser sign-in [default: 5m].
+    #[arg(long, value_name = "DURATION")]
+    pub browser_timeout: Option<humantime::Duration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientAuthArg {
+    /// HTTP Basic: Authorization: Basic base64(client_id:secret).
+    Basic,
+    /// client_id and client_secret in the form body.
+    Body,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -254,6 +285,10 @@ pub enum FlowArg {
     Password,
     /// REFRESH_TOKEN_AUTH with a refresh token from COGNITO_REFRESH_TOKEN or stdin.
     Refresh,
+    /// The Hosted UI in the system browser: authorization code with PKCE (needs --domain).
+    Browser,
+    /// OAuth 2.0 client credentials for machine clients (access token only; needs --domain).
+    ClientCredentials,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -325,6 +360,11 @@ pub struct RefreshArgs {
     /// Do not warn when a live token is written into a file git tracks.
     #[arg(long)]
     pub allow_tracked_token: bool,
+
+    /// Write the grant settings the Postman app needs to get a token itself (grant type, auth
+    /// and token URLs, client id, scope, PKCE) [default: true when the domain is known].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub write_grant_settings: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]

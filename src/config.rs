@@ -43,6 +43,8 @@ pub struct Profile {
     pub connect_timeout: Option<toml::Spanned<String>>,
     pub timeout: Option<toml::Spanned<String>>,
     pub retries: Option<u32>,
+    pub client_auth: Option<crate::cli::ClientAuthArg>,
+    pub callback_port: Option<u16>,
     /// Names of environment variables holding secrets.
     pub password_env: Option<String>,
     pub client_secret_env: Option<String>,

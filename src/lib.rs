@@ -78,8 +78,12 @@ pub fn run(
                 token_var,
                 variable_files,
                 allow_tracked_token: a.allow_tracked_token,
+                grant_settings: Vec::new(),
             };
-            let mut source = settings::token_source(a.token_stdin, &a.cognito, &mut r)?;
+            let (mut source, cognito) = settings::token_source(a.token_stdin, &a.cognito, &mut r)?;
+            let mut opts = opts;
+            opts.grant_settings =
+                settings::grant_settings(cognito.as_ref(), a.write_grant_settings)?;
             refresh::run(&opts, source.as_mut(), stdout, stderr)
         }
         Command::Token(a) => {

@@ -44,6 +44,8 @@ pub struct Options {
     /// Environment and globals files that get the token as variable `token_var`.
     pub variable_files: Vec<(PathBuf, environment::Scope)>,
     pub allow_tracked_token: bool,
+    /// Grant settings for the Postman app, as (key, JSON text) params.
+    pub grant_settings: Vec<(String, String)>,
 }
 
 /// A collection read from disk and understood.
@@ -142,6 +144,7 @@ pub fn patch(loaded: &Loaded, token: &str, opts: &Options) -> Result<Patched, Fa
     let want = RootAuth {
         token,
         header_prefix: opts.header_prefix.as_deref(),
+        extra: &opts.grant_settings,
     };
     let patched = collection::patch(src, coll, &want, opts.policy, &loaded.keep.set).map_err(
         |e| match e {

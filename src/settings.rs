@@ -9,12 +9,16 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde::Serialize;
 
-use crate::cli::{CognitoArgs, FlowArg, InheritArg, RefreshArgs, TokenArg};
+use crate::cli::{ClientAuthArg, CognitoArgs, FlowArg, InheritArg, RefreshArgs, TokenArg};
 use crate::cognito::api::CallPolicy;
+use crate::cognito::oauth::ClientAuth;
 use crate::cognito::source::{
-    CLIENT_SECRET_ENV, CognitoSettings, CognitoSource, Flow, PASSWORD_ENV, REFRESH_TOKEN_ENV,
-    SecretFrom, Secrets, TOTP_SECRET_ENV,
+    CLIENT_SECRET_ENV, CognitoSettings, CognitoSource, Flow, OAuthSettings, PASSWORD_ENV,
+    REFRESH_TOKEN_ENV, SecretFrom, Secrets, TOTP_SECRET_ENV,
 };
+
+/// The scopes asked for in the Hosted UI by default (what the Postman app's Cognito guides use).
+pub const DEFAULT_SCOPE: &str = "openid email phone profile aws.cognito.signin.user.admin";
 use crate::collection::inherit::Policy;
 use crate::config::{self, Loaded};
 use crate::error::Failure;
@@ -276,6 +280,60 @@ fn resolve_cognito(
         u32::to_string,
     );
     let secrets = secret_sources(args, &p, r);
+    let domain = r.pick(
+        "domain",
+        "--domain",
+        None,
+        args.domain.clone(),
+        p.domain.clone(),
+        None,
+        Clone::clone,
+    );
+    let cc = flow_arg == Some(FlowArg::ClientCredentials);
+    let default_scope = if cc {
+        String::new()
+    } else {
+        DEFAULT_SCOPE.to_string()
+    };
+    let scope = r.pick(
+        "scope",
+        "--scope",
+        None,
+        args.scope.clone(),
+        p.scope.clone(),
+        Some(default_scope),
+        Clone::clone,
+    );
+    let client_auth = r.pick(
+        "client_auth",
+        "--client-auth",
+        None,
+        args.client_auth,
+        p.client_auth,
+        Some(ClientAuthArg::Basic),
+        |a| format!("{a:?}").to_lowercase(),
+    );
+    let callback_port = r.pick(
+        "callback_port",
+        "--callback-port",
+        None,
+        args.callback_port,
+        p.callback_port,
+        None,
+        u16::to_string,
+    );
+    let oauth = OAuthSettings {
+        domain,
+        scope: scope.unwrap_or_default(),
+        client_auth: match client_auth.unwrap_or(ClientAuthArg::Basic) {
+            ClientAuthArg::Basic => ClientAuth::Basic,
+            ClientAuthArg::Body => ClientAuth::Body,
+        },
+        callback_port,
+        browser_timeout: args
+            .browser_timeout
+            .map_or(Duration::from_secs(300), Into::into),
+    };
     let cache_dir = if args.no_cache {
         None
     } else {
@@ -317,8 +375,17 @@ fn resolve_cognito(
         FlowArg::Srp => Flow::Srp,
         FlowArg::Password => Flow::Password,
         FlowArg::Refresh => Flow::Refresh,
+        FlowArg::Browser => Flow::Browser,
+        FlowArg::ClientCredentials => Flow::ClientCredentials,
     };
-    if flow != Flow::Refresh && username.is_none() {
+    let token_given = args.token.or(p.token);
+    if flow == Flow::ClientCredentials && token_given == Some(TokenArg::Id) {
+        return Err(Failure::usage(
+            "--flow client-credentials gives an access token only (a machine has no user, so no id token)",
+        )
+        .with_hint("use --token access, and an API Gateway authorizer with OAuth scopes"));
+    }
+    if matches!(flow, Flow::Srp | Flow::Password) && username.is_none() {
         return Err(Failure::usage(format!(
             "--flow {} needs a user: give --username, set COGNITO_USERNAME, or username in the profile",
             flow.as_str()
@@ -347,10 +414,11 @@ fn resolve_cognito(
         endpoint,
         endpoint_overridden: overridden,
         flow,
-        kind: match token_arg.unwrap_or(TokenArg::Id) {
-            TokenArg::Id => TokenKind::Id,
-            TokenArg::Access => TokenKind::Access,
+        kind: match (flow, token_arg.unwrap_or(TokenArg::Id)) {
+            (Flow::ClientCredentials, _) | (_, TokenArg::Access) => TokenKind::Access,
+            (_, TokenArg::Id) => TokenKind::Id,
         },
+        oauth,
         secrets,
         new_password_stdin: args.new_password_stdin,
         cache_dir,
@@ -452,31 +520,93 @@ fn describe_secret(key: &str, list: &[SecretFrom], profile: &str) -> Shown {
     }
 }
 
+/// The Postman app's OAuth 2.0 settings for the collection (as params of JSON text), so that a
+/// person can press "Get New Access Token": on by default when the domain is known.
+pub fn grant_settings(
+    s: Option<&CognitoSettings>,
+    write: Option<bool>,
+) -> Result<Vec<(String, String)>, Failure> {
+    use crate::json::edit::json_string;
+    let domain = s.and_then(|s| s.oauth.domain.as_deref());
+    let (Some(s), Some(domain)) = (s, domain) else {
+        if write == Some(true) {
+            return Err(Failure::usage("--write-grant-settings needs the pool's domain").with_hint(
+                "give --domain https://<prefix>.auth.<region>.amazoncognito.com (or domain in the profile)",
+            ));
+        }
+        return Ok(Vec::new());
+    };
+    if write == Some(false) {
+        return Ok(Vec::new());
+    }
+    let ep = crate::cognito::oauth::from_domain(domain);
+    let cc = s.flow == Flow::ClientCredentials;
+    let text = |k: &str, v: &str| (k.to_string(), json_string(v));
+    let mut v = vec![
+        text(
+            "grant_type",
+            if cc {
+                "client_credentials"
+            } else {
+                "authorization_code_with_pkce"
+            },
+        ),
+        text("accessTokenUrl", &ep.token),
+        text("clientId", &s.client_id),
+        text("scope", &s.oauth.scope),
+        text(
+            "client_authentication",
+            match s.oauth.client_auth {
+                ClientAuth::Basic => "header",
+                ClientAuth::Body => "body",
+            },
+        ),
+        text("tokenName", "Cognito"),
+    ];
+    if !cc {
+        v.push(text("authUrl", &ep.authorize));
+        v.push(text("redirect_uri", "https://oauth.pstmn.io/v1/callback"));
+        v.push(text("challengeAlgorithm", "S256"));
+        v.push(("useBrowser".to_string(), "true".to_string()));
+    }
+    Ok(v)
+}
+
 /// Picks the token source for `refresh`: `--token-stdin`, else Cognito when a pool is named
-/// (flag, environment or profile), else `POSTMAN_COGNITO_TOKEN`.
+/// (flag, environment or profile), else `POSTMAN_COGNITO_TOKEN`. Also returns the Cognito
+/// settings when there are any.
 pub fn token_source(
     token_stdin: bool,
     c: &CognitoArgs,
     r: &mut Resolver,
-) -> Result<Box<dyn TokenSource>, Failure> {
+) -> Result<(Box<dyn TokenSource>, Option<CognitoSettings>), Failure> {
     let settings = cognito_settings(c, r)?;
-    match (token_stdin, settings) {
-        (true, Some(_)) if c.user_pool_id.is_some() => Err(Failure::usage(
-            "--token-stdin and --user-pool-id (or COGNITO_USER_POOL_ID) are two token sources",
-        )
-        .with_hint("drop --token-stdin to sign in to Cognito, or unset the pool to write a token you have")),
-        (true, _) => Ok(Box::new(GivenToken::Stdin(StdinSecrets::default()))),
-        (false, Some(s)) => Ok(Box::new(CognitoSource::new(s, StdinSecrets::default()))),
+    let kept = settings.clone();
+    let source: Box<dyn TokenSource> = match (token_stdin, settings) {
+        (true, Some(_)) if c.user_pool_id.is_some() => {
+            return Err(Failure::usage(
+                "--token-stdin and --user-pool-id (or COGNITO_USER_POOL_ID) are two token sources",
+            )
+            .with_hint(
+                "drop --token-stdin to sign in to Cognito, or unset the pool to write a token you have",
+            ));
+        }
+        (true, _) => Box::new(GivenToken::Stdin(StdinSecrets::default())),
+        (false, Some(s)) => Box::new(CognitoSource::new(s, StdinSecrets::default())),
         (false, None) => match env_secret(TOKEN_ENV) {
-            Some(t) => Ok(Box::new(GivenToken::Env(t))),
-            None => Err(Failure::usage("no token source").with_hint(format!(
-                "sign in to Cognito with --user-pool-id, --client-id and --username (or COGNITO_USER_POOL_ID, \
-                 COGNITO_CLIENT_ID, COGNITO_USERNAME, or a profile in {}), or hand in a token with \
-                 --token-stdin or {TOKEN_ENV}; tokens are never taken from the command line",
-                config::FILE_NAME
-            ))),
+            Some(t) => Box::new(GivenToken::Env(t)),
+            None => {
+                return Err(Failure::usage("no token source").with_hint(format!(
+                    "sign in to Cognito with --user-pool-id, --client-id and --username (or \
+                     COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, COGNITO_USERNAME, or a profile in {}), \
+                     or hand in a token with --token-stdin or {TOKEN_ENV}; tokens are never taken \
+                     from the command line",
+                    config::FILE_NAME
+                )));
+            }
         },
-    }
+    };
+    Ok((source, kept))
 }
 
 /// The Cognito source for `token`, which needs a pool.

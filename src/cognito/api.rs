@@ -86,16 +86,21 @@ pub struct Api {
     policy: CallPolicy,
 }
 
+/// An HTTP client with the policy's timeouts, no redirects, and rustls (ring).
+pub fn http_client(policy: &CallPolicy) -> Result<reqwest::Client, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(policy.connect_timeout)
+        .timeout(policy.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("postman-cognito/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot set up HTTPS: {e}"))
+}
+
 impl Api {
     pub fn new(endpoint: &str, policy: CallPolicy) -> Result<Api, String> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .connect_timeout(policy.connect_timeout)
-            .timeout(policy.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("postman-cognito/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+        let http = http_client(&policy)?;
         Ok(Api {
             http,
             endpoint: endpoint.to_string(),

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod errors;
+pub mod oauth;
 pub mod signin;
 pub mod source;
 pub mod srp;

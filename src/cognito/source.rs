@@ -24,6 +24,8 @@ pub enum Flow {
     Srp,
     Password,
     Refresh,
+    Browser,
+    ClientCredentials,
 }
 
 impl Flow {
@@ -32,8 +34,26 @@ impl Flow {
             Flow::Srp => "srp",
             Flow::Password => "password",
             Flow::Refresh => "refresh",
+            Flow::Browser => "browser",
+            Flow::ClientCredentials => "client-credentials",
         }
     }
+
+    /// Flows through the domain's OAuth 2.0 endpoints rather than the cognito-idp API.
+    pub fn is_oauth(self) -> bool {
+        matches!(self, Flow::Browser | Flow::ClientCredentials)
+    }
+}
+
+/// The OAuth 2.0 side of the settings (Hosted UI and client credentials).
+#[derive(Debug, Clone)]
+pub struct OAuthSettings {
+    /// The pool's domain; `None`: read the endpoints from the OIDC discovery document.
+    pub domain: Option<String>,
+    pub scope: String,
+    pub client_auth: super::oauth::ClientAuth,
+    pub callback_port: Option<u16>,
+    pub browser_timeout: Duration,
 }
 
 /// Where a secret may come from.
@@ -75,9 +95,28 @@ pub struct CognitoSettings {
     pub cache_dir: Option<PathBuf>,
     pub min_ttl: Duration,
     pub policy: CallPolicy,
+    pub oauth: OAuthSettings,
 }
 
 impl CognitoSettings {
+    /// The authorize and token endpoints: from the domain, else from OIDC discovery.
+    pub fn oauth_endpoints(
+        &self,
+        http: &reqwest::Client,
+        rt: &tokio::runtime::Runtime,
+    ) -> Result<super::oauth::Endpoints, Failure> {
+        if let Some(d) = &self.oauth.domain {
+            return Ok(super::oauth::from_domain(d));
+        }
+        let base = if self.endpoint_overridden {
+            self.endpoint.trim_end_matches('/').to_string()
+        } else {
+            format!("https://cognito-idp.{}.amazonaws.com", self.region)
+        };
+        let url = format!("{base}/{}/.well-known/openid-configuration", self.pool_id);
+        rt.block_on(super::oauth::discover(http, &url))
+    }
+
     pub fn cache_key(&self) -> cache::Key {
         cache::Key {
             endpoint: self.endpoint.clone(),
@@ -208,6 +247,9 @@ impl CognitoSource {
         cached_refresh: Option<(SecretString, Option<String>)>,
     ) -> Result<(Tokens, bool), Failure> {
         let s = self.settings.clone();
+        if s.flow.is_oauth() {
+            return self.oauth_network(cached_refresh.map(|(r, _)| r));
+        }
         let client_secret = s.secrets.client_secret.iter().find_map(|n| env_secret(n));
         let cx = Context {
             endpoint: &s.endpoint,
@@ -253,6 +295,9 @@ impl CognitoSource {
             Flow::Refresh => {
                 self.secret(&s.secrets.refresh, REFRESH_TOKEN_ENV, "the refresh token")?
             }
+            Flow::Browser | Flow::ClientCredentials => {
+                return Err(Failure::internal("OAuth flows go through oauth_network"));
+            }
         };
         let mut answers = EnvAnswers {
             stdin: &mut self.stdin,
@@ -265,10 +310,121 @@ impl CognitoSource {
                 match s.flow {
                     Flow::Srp => signin.srp(username, &first, &mut answers).await,
                     Flow::Password => signin.password(username, &first, &mut answers).await,
-                    Flow::Refresh => signin.refresh(&first, s.username.as_deref()).await,
+                    _ => signin.refresh(&first, s.username.as_deref()).await,
                 }
             })
             .map(|t| (t, false))
+    }
+
+    /// The Hosted UI (browser) and client-credentials flows, through the domain's endpoints.
+    fn oauth_network(
+        &mut self,
+        cached_refresh: Option<SecretString>,
+    ) -> Result<(Tokens, bool), Failure> {
+        use super::oauth::{self, Pkce};
+        let s = self.settings.clone();
+        let client_secret = s.secrets.client_secret.iter().find_map(|n| env_secret(n));
+        let http =
+            super::api::http_client(&s.policy).map_err(|e| Failure::new(Exit::Network, e))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::internal(format!("cannot start the async runtime: {e}")))?;
+        let ep = s.oauth_endpoints(&http, &runtime)?;
+        let auth = s.oauth.client_auth;
+        if let Some(refresh) = cached_refresh {
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.expose_secret()),
+            ];
+            match runtime.block_on(oauth::token_request(
+                &http,
+                &ep,
+                &form,
+                &s.client_id,
+                client_secret.as_ref(),
+                auth,
+            )) {
+                Ok(mut t) => {
+                    t.refresh.get_or_insert(refresh);
+                    return Ok((t, true));
+                }
+                Err(e) if e.exit == Exit::Auth => {
+                    if s.policy.verbose {
+                        eprintln!(
+                            "postman-cognito: the cached refresh token was refused ({}); signing in again",
+                            e.message
+                        );
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let tokens = match s.flow {
+            Flow::ClientCredentials => {
+                if client_secret.is_none() {
+                    return Err(Failure::usage("client credentials need the app client's secret: set COGNITO_CLIENT_SECRET")
+                        .with_hint("machine-to-machine app clients always have a secret"));
+                }
+                let mut form = vec![("grant_type", "client_credentials")];
+                if !s.oauth.scope.is_empty() {
+                    form.push(("scope", s.oauth.scope.as_str()));
+                }
+                runtime.block_on(oauth::token_request(
+                    &http,
+                    &ep,
+                    &form,
+                    &s.client_id,
+                    client_secret.as_ref(),
+                    auth,
+                ))?
+            }
+            _ => {
+                let listener =
+                    std::net::TcpListener::bind(("127.0.0.1", s.oauth.callback_port.unwrap_or(0)))
+                        .map_err(|e| {
+                            Failure::io(format!(
+                                "cannot listen on localhost for the browser's callback: {e}"
+                            ))
+                            .with_hint("choose another --callback-port")
+                        })?;
+                let port = listener
+                    .local_addr()
+                    .map_err(|e| Failure::io(e.to_string()))?
+                    .port();
+                let redirect = format!("http://localhost:{port}/callback");
+                let pkce = Pkce::new();
+                let state = oauth::new_state();
+                let url = oauth::authorize_url(
+                    &ep,
+                    &s.client_id,
+                    &redirect,
+                    &s.oauth.scope,
+                    &state,
+                    &pkce.challenge,
+                );
+                eprintln!(
+                    "Open this URL in a browser to sign in (it opens by itself where it can):\n  {url}"
+                );
+                oauth::open_browser(&url);
+                let code = oauth::wait_for_code(&listener, &state, s.oauth.browser_timeout)?;
+                let form = [
+                    ("grant_type", "authorization_code"),
+                    ("code", code.as_str()),
+                    ("redirect_uri", redirect.as_str()),
+                    ("code_verifier", pkce.verifier.expose_secret()),
+                ];
+                runtime.block_on(oauth::token_request(
+                    &http,
+                    &ep,
+                    &form,
+                    &s.client_id,
+                    client_secret.as_ref(),
+                    auth,
+                ))?
+            }
+        };
+        Ok((tokens, false))
     }
 
     fn secret(

@@ -14,6 +14,8 @@ pub struct RootAuth<'a> {
     pub token: &'a str,
     /// `Some` sets `headerPrefix` (empty: the raw token); `None` leaves it as it is.
     pub header_prefix: Option<&'a str>,
+    /// Further params to set, as (key, JSON text of the value): the grant settings.
+    pub extra: &'a [(String, String)],
 }
 
 /// What the root auth was before, for the report: "oauth2", "bearer", "none" (no auth key)...
@@ -83,36 +85,56 @@ fn new_auth_block(version: Version, want: &RootAuth) -> NewValue {
 }
 
 /// The params a fresh block gets, in the order the Postman app writes them.
-fn wanted_params(want: &RootAuth) -> Vec<(&'static str, String)> {
+/// (key, JSON text of the value).
+fn wanted_params(want: &RootAuth) -> Vec<(String, String)> {
     let mut v = vec![
-        ("accessToken", want.token.to_string()),
-        ("tokenType", "Bearer".to_string()),
-        ("addTokenTo", "header".to_string()),
+        ("accessToken".to_string(), json_string(want.token)),
+        ("tokenType".to_string(), json_string("Bearer")),
+        ("addTokenTo".to_string(), json_string("header")),
     ];
     if let Some(p) = want.header_prefix {
-        v.push(("headerPrefix", p.to_string()));
+        v.push(("headerPrefix".to_string(), json_string(p)));
     }
+    v.extend(want.extra.iter().cloned());
     v
 }
 
-fn new_params(version: Version, params: &[(&str, String)]) -> NewValue {
+fn new_params(version: Version, params: &[(String, String)]) -> NewValue {
     match version {
         Version::V2_1 => NewValue::Array(params.iter().map(|(k, v)| list_entry(k, v)).collect()),
         Version::V2_0 => NewValue::Object(
             params
                 .iter()
-                .map(|(k, v)| (k.to_string(), NewValue::str(v)))
+                .map(|(k, v)| (k.clone(), NewValue::Raw(v.clone())))
                 .collect(),
         ),
     }
 }
 
+/// A v2.1 entry; `value` is JSON text.
 fn list_entry(key: &str, value: &str) -> NewValue {
     NewValue::Object(vec![
         ("key".into(), NewValue::str(key)),
-        ("value".into(), NewValue::str(value)),
-        ("type".into(), NewValue::str("string")),
+        ("value".into(), NewValue::Raw(value.to_string())),
+        (
+            "type".into(),
+            NewValue::str(if value.starts_with('"') {
+                "string"
+            } else {
+                "boolean"
+            }),
+        ),
     ])
+}
+
+/// Whether `node` already holds the JSON value `json` (strings compared decoded).
+fn holds(src: &[u8], node: &Node, json: &str) -> bool {
+    if json.starts_with('"') {
+        serde_json::from_str::<String>(json).ok().as_deref() == node.as_str()
+    } else {
+        let span = node.span();
+        &src[span.start..span.end] == json.as_bytes()
+    }
 }
 
 fn patch_auth_object(
@@ -192,21 +214,27 @@ enum Want<'a> {
 
 impl Params<'_> {
     fn patch(&self, src: &[u8], style: &Style, want: &RootAuth, edits: &mut Edits) {
-        let mut wants = vec![
-            ("accessToken", Want::Exactly(want.token)),
+        let token = json_string(want.token);
+        let (bearer, header) = (json_string("Bearer"), json_string("header"));
+        let prefix = want.header_prefix.map(json_string);
+        let mut wants: Vec<(&str, Want)> = vec![
+            ("accessToken", Want::Exactly(&token)),
             (
                 "tokenType",
-                Want::Default("Bearer", |n| n.as_str().is_some()),
+                Want::Default(&bearer, |n| n.as_str().is_some()),
             ),
             (
                 "addTokenTo",
-                Want::Default("header", |n| {
+                Want::Default(&header, |n| {
                     matches!(n.as_str(), Some("header" | "queryParams"))
                 }),
             ),
         ];
-        if let Some(p) = want.header_prefix {
+        if let Some(p) = &prefix {
             wants.push(("headerPrefix", Want::Exactly(p)));
+        }
+        for (k, v) in want.extra {
+            wants.push((k.as_str(), Want::Exactly(v)));
         }
         let mut missing: Vec<(&str, &str)> = Vec::new();
         let mut remove: Vec<usize> = Vec::new();
@@ -247,7 +275,7 @@ impl Params<'_> {
                 // A kept object has unique keys, so nothing was found twice.
                 let new: Vec<(String, NewValue)> = missing
                     .iter()
-                    .map(|(k, v)| (k.to_string(), NewValue::str(*v)))
+                    .map(|(k, v)| (k.to_string(), NewValue::Raw(v.to_string())))
                     .collect();
                 insert_members(edits, src, style, map, &new, false);
             }
@@ -276,7 +304,7 @@ impl Params<'_> {
         }
     }
 
-    /// Sets entry `at` to the string `value`, unless it already is exactly that.
+    /// Sets entry `at` to the JSON value `value`, unless it already is exactly that.
     fn set(&self, src: &[u8], style: &Style, at: usize, value: &str, edits: &mut Edits) {
         let (entry_obj, node) = match self {
             Params::List(list) => {
@@ -288,14 +316,14 @@ impl Params<'_> {
             Params::Map(map) => (None, Some(&map.members[at].value)),
         };
         match (node, entry_obj) {
-            (Some(n), _) if n.as_str() == Some(value) => {}
-            (Some(n), _) => edits.replace(n.span(), json_string(value)),
+            (Some(n), _) if holds(src, n, value) => {}
+            (Some(n), _) => edits.replace(n.span(), value.to_string()),
             (None, Some(o)) => insert_members(
                 edits,
                 src,
                 style,
                 o,
-                &[("value".into(), NewValue::str(value))],
+                &[("value".into(), NewValue::Raw(value.to_string()))],
                 false,
             ),
             (None, None) => {}
@@ -313,7 +341,7 @@ fn template_entry(src: &[u8], list: &Array, key: &str, value: &str) -> NewValue 
                 .zip(&o.members)
                 .all(|(k, m)| m.key == *k && m.value.as_str().is_some())
     });
-    let Some(o) = plain else {
+    let Some(o) = plain.filter(|_| value.starts_with('"')) else {
         return list_entry(key, value);
     };
     let mut e = Edits::default();
@@ -326,7 +354,7 @@ fn template_entry(src: &[u8], list: &Array, key: &str, value: &str) -> NewValue 
         }
     };
     e.replace(shift(&o.members[0].value), json_string(key));
-    e.replace(shift(&o.members[1].value), json_string(value));
+    e.replace(shift(&o.members[1].value), value.to_string());
     e.replace(shift(&o.members[2].value), json_string("string"));
     let sorted = e.sorted().unwrap_or_default();
     let bytes = edit::apply(&src[o.span.start..o.span.end], &sorted);

@@ -1,0 +1,467 @@
+//! The OAuth 2.0 endpoints of a user pool's domain (the Hosted UI): authorization code with
+//! PKCE (S256) through the system browser and a callback on localhost, client_credentials for
+//! machine clients, refresh_token, client authentication by HTTP Basic or form body, endpoint
+//! discovery, and OAuth errors as sentences.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::signin::Tokens;
+use crate::error::{Exit, Failure};
+
+/// The two endpoints used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub authorize: String,
+    pub token: String,
+}
+
+/// How the client proves itself at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `Authorization: Basic base64(id:secret)`.
+    Basic,
+    /// `client_id` and `client_secret` in the form body.
+    Body,
+}
+
+/// `https://<prefix>.auth.<region>.amazoncognito.com` or a custom domain, with or without the
+/// scheme; a trailing slash is ignored.
+pub fn from_domain(domain: &str) -> Endpoints {
+    let d = domain.trim().trim_end_matches('/');
+    let base = if d.contains("://") {
+        d.to_string()
+    } else {
+        format!("https://{d}")
+    };
+    Endpoints {
+        authorize: format!("{base}/oauth2/authorize"),
+        token: format!("{base}/oauth2/token"),
+    }
+}
+
+/// A PKCE verifier and its S256 challenge.
+pub struct Pkce {
+    pub verifier: SecretString,
+    pub challenge: String,
+}
+
+fn random_urlsafe(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    let _ = getrandom::fill(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+impl Pkce {
+    pub fn new() -> Pkce {
+        let verifier = random_urlsafe(48); // 64 characters
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        Pkce {
+            verifier: SecretString::from(verifier),
+            challenge,
+        }
+    }
+}
+
+impl Default for Pkce {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The URL the person opens to sign in.
+pub fn authorize_url(
+    ep: &Endpoints,
+    client_id: &str,
+    redirect_uri: &str,
+    scope: &str,
+    state: &str,
+    challenge: &str,
+) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("scope", scope)
+        .append_pair("state", state)
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256")
+        .finish();
+    format!("{}?{query}", ep.authorize)
+}
+
+/// A fresh random `state`.
+pub fn new_state() -> String {
+    random_urlsafe(24)
+}
+
+/// Waits on `listener` for the browser to come back to `/callback` with our `state`; answers it
+/// with a short page. Gives up after `timeout`.
+pub fn wait_for_code(
+    listener: &TcpListener,
+    state: &str,
+    timeout: Duration,
+) -> Result<String, Failure> {
+    let deadline = Instant::now() + timeout;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Failure::io(format!("cannot listen for the browser: {e}")))?;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                if let Some(result) = handle_callback(stream, state) {
+                    return result;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if Instant::now() >= deadline {
+                    return Err(Failure::new(
+                        Exit::Auth,
+                        format!("no sign-in came back from the browser within {}", humantime::format_duration(timeout)),
+                    )
+                    .with_hint("open the printed URL and sign in, or give more time with --browser-timeout"));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => {
+                return Err(Failure::io(format!(
+                    "cannot accept the browser's callback: {e}"
+                )));
+            }
+        }
+    }
+}
+
+/// One request to the callback server: `None` to keep waiting (another path, a favicon).
+fn handle_callback(stream: TcpStream, state: &str) -> Option<Result<String, Failure>> {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    // Drain the headers.
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+            break;
+        }
+    }
+    let target = line.split_whitespace().nth(1).unwrap_or("/");
+    let Ok(url) = url::Url::parse(&format!("http://localhost{target}")) else {
+        return None;
+    };
+    let mut out = stream;
+    if url.path() != "/callback" {
+        let _ = out
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return None;
+    }
+    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let (page, result) = if let Some(err) = q.get("error") {
+        let desc = q.get("error_description").cloned().unwrap_or_default();
+        (
+            "Sign-in failed. You can close this window and look at the terminal.",
+            Err(
+                Failure::new(Exit::Auth, format!("the Hosted UI answered {err}: {desc}"))
+                    .with_hint(
+                        "check the app client's allowed OAuth flows, scopes and callback URLs",
+                    ),
+            ),
+        )
+    } else if q.get("state").map(String::as_str) != Some(state) {
+        (
+            "Sign-in refused: the state does not match. You can close this window.",
+            Err(Failure::new(Exit::Auth, "the browser came back with a different state; refusing the code (a stale tab or a forged request)")
+                .with_hint("run the command again and use the URL it prints")),
+        )
+    } else if let Some(code) = q.get("code") {
+        (
+            "Signed in. You can close this window and return to the terminal.",
+            Ok(code.clone()),
+        )
+    } else {
+        (
+            "Sign-in failed: no code came back. You can close this window.",
+            Err(Failure::new(
+                Exit::Auth,
+                "the browser came back without a code",
+            )),
+        )
+    };
+    let body = format!(
+        "<!DOCTYPE html><html><head><title>postman-cognito</title></head><body><p>{page}</p></body></html>"
+    );
+    let _ = out.write_all(
+        format!("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes(),
+    );
+    Some(result)
+}
+
+/// Opens `url` in the system browser when there is one (never fails; the URL is printed too).
+pub fn open_browser(url: &str) {
+    if std::env::var("BROWSER").is_ok_and(|b| b == "none") {
+        return;
+    }
+    let candidates: &[&str] = if cfg!(target_os = "macos") {
+        &["open"]
+    } else if cfg!(windows) {
+        &["explorer"]
+    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    {
+        &["xdg-open"]
+    } else {
+        &[]
+    };
+    for c in candidates {
+        if std::process::Command::new(c)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .is_ok()
+        {
+            return;
+        }
+    }
+}
+
+/// A request to the token endpoint with `form`, authenticating the client as asked.
+pub async fn token_request(
+    http: &reqwest::Client,
+    ep: &Endpoints,
+    form: &[(&str, &str)],
+    client_id: &str,
+    secret: Option<&SecretString>,
+    auth: ClientAuth,
+) -> Result<Tokens, Failure> {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form {
+        ser.append_pair(k, v);
+    }
+    ser.append_pair("client_id", client_id);
+    let mut req = http
+        .post(&ep.token)
+        .header("Content-Type", "application/x-www-form-urlencoded");
+    if let Some(s) = secret {
+        match auth {
+            ClientAuth::Basic => {
+                let basic = STANDARD.encode(format!("{client_id}:{}", s.expose_secret()));
+                req = req.header("Authorization", format!("Basic {basic}"));
+            }
+            ClientAuth::Body => {
+                ser.append_pair("client_secret", s.expose_secret());
+            }
+        }
+    }
+    let resp = req.body(ser.finish()).send().await.map_err(|e| {
+        Failure::new(
+            Exit::Network,
+            format!(
+                "cannot reach the token endpoint {}: {}",
+                ep.token,
+                if e.is_timeout() {
+                    "timed out".to_string()
+                } else {
+                    e.without_url().to_string()
+                }
+            ),
+        )
+    })?;
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.map_err(|e| {
+        Failure::new(
+            Exit::Network,
+            format!("the token endpoint {} broke off: {e}", ep.token),
+        )
+    })?;
+    if bytes.len() > 1 << 20 {
+        return Err(Failure::new(
+            Exit::Network,
+            format!("the token endpoint {} answered over 1 MiB", ep.token),
+        ));
+    }
+    let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+    if (200..300).contains(&status)
+        && let Some(v) = &json
+        && let Some(access) = v.get("access_token").and_then(Value::as_str)
+    {
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .map(|t| SecretString::from(t.to_string()))
+        };
+        return Ok(Tokens {
+            id: s("id_token"),
+            access: SecretString::from(access.to_string()),
+            refresh: s("refresh_token"),
+            expires_in: v.get("expires_in").and_then(Value::as_i64),
+        });
+    }
+    let error = json
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let desc = json
+        .as_ref()
+        .and_then(|v| v.get("error_description"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    Err(oauth_error(status, error, desc, &ep.token))
+}
+
+/// An OAuth error body as a sentence with the fix.
+pub fn oauth_error(status: u16, error: &str, desc: &str, endpoint: &str) -> Failure {
+    let said = if desc.is_empty() {
+        String::new()
+    } else {
+        format!(" ({desc})")
+    };
+    let (msg, hint) = match error {
+        "invalid_client" => (
+            format!("the token endpoint did not accept the app client{said}"),
+            "check --client-id and COGNITO_CLIENT_SECRET, and --client-auth (basic or body) for this client",
+        ),
+        "invalid_grant" if desc.to_ascii_lowercase().contains("redirect") => (
+            format!("the redirect URI does not match the one the code was issued for{said}"),
+            "use the same --callback-port, and add http://localhost:<port>/callback to the app client's callback URLs",
+        ),
+        "invalid_grant" => (
+            format!("the code or refresh token was refused{said}"),
+            "sign in again; codes are single-use and expire within minutes, and a PKCE verifier must match its challenge",
+        ),
+        "unauthorized_client" => (
+            format!("the app client may not use this grant{said}"),
+            "allow the flow (authorization code or client credentials) in the app client's Hosted UI settings",
+        ),
+        "invalid_scope" => (
+            format!("a requested scope is not allowed for this client{said}"),
+            "use --scope with scopes the app client allows (resource-server scopes for client credentials)",
+        ),
+        "unsupported_grant_type" => (
+            format!("the endpoint does not support this grant{said}"),
+            "client_credentials needs a client with a secret and a resource server; authorization_code needs the Hosted UI",
+        ),
+        "" => (
+            format!("the token endpoint {endpoint} answered HTTP {status} without an OAuth error"),
+            "is --domain the pool's domain (https://<prefix>.auth.<region>.amazoncognito.com)?",
+        ),
+        other => (
+            format!("the token endpoint refused the request: {other}{said}"),
+            "see the app client's Hosted UI settings",
+        ),
+    };
+    let exit = if status >= 500 || error.is_empty() {
+        Exit::Network
+    } else {
+        Exit::Auth
+    };
+    Failure::new(exit, msg).with_hint(hint)
+}
+
+/// Reads the OIDC discovery document of a pool for its endpoints.
+pub async fn discover(http: &reqwest::Client, url: &str) -> Result<Endpoints, Failure> {
+    let resp = http.get(url).send().await.map_err(|e| {
+        Failure::new(
+            Exit::Network,
+            format!(
+                "cannot read the OIDC discovery document {url}: {}",
+                e.without_url()
+            ),
+        )
+    })?;
+    let v: Value = resp.json().await.map_err(|_| {
+        Failure::new(
+            Exit::Network,
+            format!("{url} is not an OIDC discovery document"),
+        )
+    })?;
+    let get = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    match (get("authorization_endpoint"), get("token_endpoint")) {
+        (Some(authorize), Some(token)) => Ok(Endpoints { authorize, token }),
+        _ => Err(
+            Failure::usage(format!("{url} names no authorization or token endpoint"))
+                .with_hint("the pool has no domain: create one, or give --domain"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_challenge_is_s256_of_the_verifier() {
+        // RFC 7636 appendix B.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert_eq!(
+            URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let p = Pkce::new();
+        assert_eq!(p.verifier.expose_secret().len(), 64);
+        assert_eq!(
+            p.challenge,
+            URL_SAFE_NO_PAD.encode(Sha256::digest(p.verifier.expose_secret().as_bytes()))
+        );
+    }
+
+    #[test]
+    fn endpoints_from_a_domain() {
+        for d in [
+            "my-app.auth.us-east-1.amazoncognito.com",
+            "https://my-app.auth.us-east-1.amazoncognito.com/",
+        ] {
+            assert_eq!(
+                from_domain(d).token,
+                "https://my-app.auth.us-east-1.amazoncognito.com/oauth2/token"
+            );
+        }
+        let url = authorize_url(
+            &from_domain("http://127.0.0.1:9/"),
+            "c",
+            "http://localhost:5/callback",
+            "openid email",
+            "s",
+            "ch",
+        );
+        assert!(url.starts_with("http://127.0.0.1:9/oauth2/authorize?response_type=code&client_id=c&redirect_uri=http%3A%2F%2Flocalhost%3A5%2Fcallback&scope=openid+email&state=s&code_challenge=ch&code_challenge_method=S256"), "{url}");
+    }
+
+    #[test]
+    fn oauth_errors_become_sentences() {
+        for (err, says, exit) in [
+            (
+                "invalid_client",
+                "did not accept the app client",
+                Exit::Auth,
+            ),
+            ("invalid_grant", "refused", Exit::Auth),
+            ("unauthorized_client", "may not use this grant", Exit::Auth),
+            ("invalid_scope", "scope is not allowed", Exit::Auth),
+            (
+                "unsupported_grant_type",
+                "does not support this grant",
+                Exit::Auth,
+            ),
+        ] {
+            let f = oauth_error(400, err, "", "https://x/oauth2/token");
+            assert!(f.message.contains(says), "{err}: {}", f.message);
+            assert_eq!(f.exit, exit);
+        }
+        assert!(
+            oauth_error(400, "invalid_grant", "redirect_uri mismatch", "x")
+                .message
+                .contains("redirect URI")
+        );
+        assert_eq!(oauth_error(502, "", "", "x").exit, Exit::Network);
+    }
+}
