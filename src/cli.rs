@@ -363,7 +363,7 @@ pub struct RefreshArgs {
 
     /// Write the grant settings the Postman app needs to get a token itself (grant type, auth
     /// and token URLs, client id, scope, PKCE) [default: true when the domain is known].
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub write_grant_settings: Option<bool>,
 }
 

@@ -57,6 +57,9 @@ impl Action {
 pub struct Received {
     pub op: String,
     pub body: Value,
+    /// The body as sent (form bodies are not JSON).
+    pub raw: String,
+    pub authorization: Option<String>,
 }
 
 type Script = dyn Fn(usize, &Received) -> Action + Send + Sync;
@@ -127,6 +130,7 @@ fn serve(
         }
         let mut len = 0;
         let mut op = String::new();
+        let mut authorization = None;
         loop {
             let mut h = String::new();
             if reader.read_line(&mut h).unwrap_or(0) == 0 {
@@ -140,6 +144,8 @@ fn serve(
                 let k = k.trim().to_ascii_lowercase();
                 if k == "content-length" {
                     len = v.trim().parse().unwrap_or(0);
+                } else if k == "authorization" {
+                    authorization = Some(v.trim().to_string());
                 } else if k == "x-amz-target" {
                     op = v.trim().rsplit('.').next().unwrap_or("").to_string();
                 }
@@ -152,6 +158,8 @@ fn serve(
         let req = Received {
             op,
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            raw: String::from_utf8_lossy(&body).into_owned(),
+            authorization,
         };
         let n = count.fetch_add(1, Ordering::SeqCst);
         received.lock().unwrap().push(req.clone());
