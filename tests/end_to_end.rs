@@ -4,28 +4,10 @@
 
 mod support;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use support::api::Authorizer;
 use support::idp::Idp;
 use support::*;
-
-fn point_at(doc: &mut Value, base: &str, n: &mut usize) {
-    if let Some(obj) = doc.as_object_mut() {
-        obj.remove("event");
-        if let Some(req) = obj.get_mut("request") {
-            if req.is_string() {
-                *req = json!({"method": "GET"});
-            }
-            req["url"] = json!(format!("{base}/r/{n}"));
-            *n += 1;
-        }
-        if let Some(Value::Array(items)) = obj.get_mut("item") {
-            for i in items {
-                point_at(i, base, n);
-            }
-        }
-    }
-}
 
 #[test]
 fn refresh_then_newman_sends_tokens_the_api_accepts() {
@@ -60,8 +42,7 @@ fn refresh_then_newman_sends_tokens_the_api_accepts() {
             .assert()
             .success();
         let mut doc = parse(&std::fs::read(&file).unwrap());
-        let mut n = 0;
-        point_at(&mut doc, &api.base(), &mut n);
+        let n = point_at(&mut doc, &api.base());
         let runnable = dir.path().join("run.json");
         std::fs::write(&runnable, serde_json::to_vec(&doc).unwrap()).unwrap();
         let before = api.verdicts.lock().unwrap().len();

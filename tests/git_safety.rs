@@ -49,20 +49,7 @@ fn access_token(doc: &Value) -> String {
 fn newman_headers(collection: &Path, extra: &[&str]) -> Vec<Option<String>> {
     let rec = Recorder::start();
     let mut doc = parse(&std::fs::read(collection).unwrap());
-    fn point(v: &mut Value, base: &str) {
-        if let Some(o) = v.as_object_mut() {
-            o.remove("event");
-            if let Some(r) = o.get_mut("request") {
-                r["url"] = json!(format!("{base}/x"));
-            }
-            if let Some(Value::Array(items)) = o.get_mut("item") {
-                for i in items {
-                    point(i, base);
-                }
-            }
-        }
-    }
-    point(&mut doc, &rec.base());
+    point_at(&mut doc, &rec.base());
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run.json");
     std::fs::write(&run, doc.to_string()).unwrap();

@@ -315,23 +315,7 @@ fn refresh_writes_grant_settings_that_validate_and_newman_still_sends_the_token(
         // newman sends the token (requests pointed at a recorder, scripts dropped).
         let rec = support::recorder::Recorder::start();
         let mut run = doc.clone();
-        fn point(v: &mut Value, base: &str) {
-            if let Some(o) = v.as_object_mut() {
-                o.remove("event");
-                if let Some(r) = o.get_mut("request") {
-                    if r.is_string() {
-                        *r = json!({"method": "GET"});
-                    }
-                    r["url"] = json!(format!("{base}/x"));
-                }
-                if let Some(Value::Array(items)) = o.get_mut("item") {
-                    for i in items {
-                        point(i, base);
-                    }
-                }
-            }
-        }
-        point(&mut run, &rec.base());
+        point_at(&mut run, &rec.base());
         let path = dir.path().join("run.json");
         std::fs::write(&path, run.to_string()).unwrap();
         let out = std::process::Command::new(newman())

@@ -214,6 +214,14 @@ impl TokenSource for CognitoSource {
     }
 }
 
+/// A current-thread runtime for the network calls of one run.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::internal(format!("cannot start the async runtime: {e}")))
+}
+
 fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
@@ -261,10 +269,7 @@ impl CognitoSource {
         };
         let api =
             Api::new(&s.endpoint, s.policy.clone()).map_err(|e| Failure::new(Exit::Network, e))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failure::internal(format!("cannot start the async runtime: {e}")))?;
+        let runtime = runtime()?;
         let signin = SignIn {
             api: &api,
             pool_id: &s.pool_id,
@@ -326,10 +331,7 @@ impl CognitoSource {
         let client_secret = s.secrets.client_secret.iter().find_map(|n| env_secret(n));
         let http =
             super::api::http_client(&s.policy).map_err(|e| Failure::new(Exit::Network, e))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failure::internal(format!("cannot start the async runtime: {e}")))?;
+        let runtime = runtime()?;
         let ep = s.oauth_endpoints(&http, &runtime)?;
         let auth = s.oauth.client_auth;
         if let Some(refresh) = cached_refresh {

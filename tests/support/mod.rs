@@ -57,15 +57,7 @@ pub fn real_collections() -> Vec<PathBuf> {
 /// The binary with a hermetic environment: no AWS, proxy or token variables, and a token
 /// cache of its own (a test that wants a shared cache sets XDG_CACHE_HOME itself).
 pub fn bin() -> Command {
-    let mut c = Command::cargo_bin("postman-cognito").unwrap();
-    let home = tempfile::tempdir().unwrap().keep();
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &home)
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("NO_COLOR", "1")
-        .current_dir(&home);
-    c
+    Command::from_std(std_bin())
 }
 
 /// The same as [`bin`], as a std Command (to spawn several at once).
@@ -79,6 +71,31 @@ pub fn std_bin() -> std::process::Command {
         .env("NO_COLOR", "1")
         .current_dir(&home);
     c
+}
+
+/// Points every request of a parsed collection at `{base}/r/N` (N counting from 0) and drops
+/// every script, so that newman sends nothing beyond loopback. Returns how many requests.
+pub fn point_at(doc: &mut Value, base: &str) -> usize {
+    fn walk(v: &mut Value, base: &str, n: &mut usize) {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("event");
+            if let Some(r) = o.get_mut("request") {
+                if r.is_string() {
+                    *r = json!({"method": "GET"});
+                }
+                r["url"] = json!(format!("{base}/r/{n}"));
+                *n += 1;
+            }
+            if let Some(Value::Array(items)) = o.get_mut("item") {
+                for i in items {
+                    walk(i, base, n);
+                }
+            }
+        }
+    }
+    let mut n = 0;
+    walk(doc, base, &mut n);
+    n
 }
 
 /// Copies `src` into a new temp dir; returns the dir and the copy's path.
