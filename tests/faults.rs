@@ -381,3 +381,20 @@ fn a_collection_changed_during_the_sign_in_is_read_again_not_overwritten() {
         "the newer content (root bearer) was patched, not the stale one"
     );
 }
+
+#[test]
+fn json_of_the_wrong_shape_is_named_and_not_retried() {
+    for body in [
+        json!({"Result": "ok"}),
+        json!({"AuthenticationResult": {"IdToken": 42}}),
+        json!([1, 2]),
+    ] {
+        let b = body.clone();
+        let fake = FakeHttp::start(move |_, _| Action::json(200, b.clone()));
+        let (a, n, same) = refresh(&fake, &[]);
+        a.code(6)
+            .stderr(predicate::str::contains("Cognito").or(predicate::str::contains("JSON")));
+        assert_eq!(n, 1, "{body}");
+        assert!(same);
+    }
+}
