@@ -352,51 +352,52 @@ fn refresh_writes_grant_settings_that_validate_and_newman_still_sends_the_token(
 /// A client_credentials token endpoint: checks the grant, the client authentication and the
 /// scope, and answers as Cognito does.
 fn token_endpoint() -> FakeHttp {
-    FakeHttp::start(|_, req| {
-        let form: std::collections::HashMap<String, String> =
-            url::form_urlencoded::parse(req.raw.as_bytes())
-                .into_owned()
-                .collect();
-        let basic = req
-            .authorization
-            .as_deref()
-            .and_then(|h| h.strip_prefix("Basic "))
-            .map(|b| {
-                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).unwrap())
-                    .unwrap()
-            });
-        let creds = basic.or_else(|| {
-            Some(format!(
-                "{}:{}",
-                form.get("client_id")?,
-                form.get("client_secret")?
-            ))
+    FakeHttp::start(|_, req| token_answer(req))
+}
+
+fn token_answer(req: &support::fake_http::Received) -> Action {
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(req.raw.as_bytes())
+            .into_owned()
+            .collect();
+    let basic = req
+        .authorization
+        .as_deref()
+        .and_then(|h| h.strip_prefix("Basic "))
+        .map(|b| {
+            String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).unwrap()).unwrap()
         });
-        let err = |e: &str| Action::json(400, json!({"error": e}));
-        if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-            return err("unsupported_grant_type");
-        }
-        if creds.as_deref() != Some("machine:machine-secret") {
-            return err("invalid_client");
-        }
-        if form.get("scope").is_some_and(|s| s != "orders/read") {
-            return err("invalid_scope");
-        }
-        let exp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            + 3600;
-        let claims = json!({"token_use": "access", "client_id": "machine", "scope": "orders/read", "exp": exp, "iss": "x"});
-        let access = format!(
-            "eyJhbGciOiJSUzI1NiJ9.{}.c2ln",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        Action::json(
-            200,
-            json!({"access_token": access, "token_type": "Bearer", "expires_in": 3600}),
-        )
-    })
+    let creds = basic.or_else(|| {
+        Some(format!(
+            "{}:{}",
+            form.get("client_id")?,
+            form.get("client_secret")?
+        ))
+    });
+    let err = |e: &str| Action::json(400, json!({"error": e}));
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return err("unsupported_grant_type");
+    }
+    if creds.as_deref() != Some("machine:machine-secret") {
+        return err("invalid_client");
+    }
+    if form.get("scope").is_some_and(|s| s != "orders/read") {
+        return err("invalid_scope");
+    }
+    let exp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let claims = json!({"token_use": "access", "client_id": "machine", "scope": "orders/read", "exp": exp, "iss": "x"});
+    let access = format!(
+        "eyJhbGciOiJSUzI1NiJ9.{}.c2ln",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    Action::json(
+        200,
+        json!({"access_token": access, "token_type": "Bearer", "expires_in": 3600}),
+    )
 }
 
 #[test]
@@ -459,4 +460,50 @@ fn client_credentials_with_both_client_authentications() {
         .get_output()
         .clone();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("machine-secret"));
+}
+
+#[test]
+fn without_a_domain_the_endpoints_come_from_oidc_discovery() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU16, Ordering};
+    let port = Arc::new(AtomicU16::new(0));
+    let p = port.clone();
+    let fake = FakeHttp::start(move |_, req| {
+        if req.line.starts_with("GET ") {
+            let base = format!("http://127.0.0.1:{}", p.load(Ordering::SeqCst));
+            return Action::json(
+                200,
+                json!({"issuer": "x", "authorization_endpoint": format!("{base}/oauth2/authorize"), "token_endpoint": format!("{base}/oauth2/token")}),
+            );
+        }
+        token_answer(req)
+    });
+    port.store(fake.port, Ordering::SeqCst);
+    bin()
+        .args([
+            "token",
+            "--flow",
+            "client-credentials",
+            "--endpoint-url",
+            &fake.url(),
+        ])
+        .env("COGNITO_USER_POOL_ID", "us-east-1_M2m")
+        .env("COGNITO_CLIENT_ID", "machine")
+        .env("COGNITO_CLIENT_SECRET", "machine-secret")
+        .assert()
+        .success();
+    let lines: Vec<String> = fake
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.line.clone())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "GET /us-east-1_M2m/.well-known/openid-configuration",
+            "POST /oauth2/token"
+        ]
+    );
 }

@@ -55,6 +55,8 @@ impl Action {
 /// One received request: the X-Amz-Target operation and the JSON body.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The request line's method and path, e.g. `GET /pool/.well-known/openid-configuration`.
+    pub line: String,
     pub op: String,
     pub body: Value,
     /// The body as sent (form bodies are not JSON).
@@ -156,6 +158,11 @@ fn serve(
             return;
         }
         let req = Received {
+            line: line
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" "),
             op,
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
             raw: String::from_utf8_lossy(&body).into_owned(),
