@@ -1,0 +1,36 @@
+//! Inputs the fuzzers (scripts/fuzz) flagged, kept as regression tests.
+
+mod support;
+
+use postman_cognito::json::scan::{KeepAll, scan};
+use support::*;
+
+/// fuzz/regressions/reader-huge-exponent.json: a number whose exponent overflows f64. RFC 8259
+/// allows it; serde_json (without arbitrary_precision) refuses it. The reader accepts it and a
+/// patch keeps its spelling byte for byte (the fuzz property was wrong, not the reader).
+#[test]
+fn a_number_beyond_f64_is_valid_json_and_kept_verbatim() {
+    let huge = std::fs::read(repo().join("fuzz/regressions/reader-huge-exponent.json")).unwrap();
+    assert!(scan(&huge, &KeepAll).is_ok());
+    let number = String::from_utf8(huge).unwrap();
+    let (dir, file) = temp_copy(&fixture("collections/v21-tabs-oauth2.json"));
+    let text = std::fs::read_to_string(&file).unwrap().replacen(
+        "\"value\": 1.0",
+        &format!("\"value\": {number}"),
+        1,
+    );
+    assert!(text.contains(&number));
+    std::fs::write(&file, &text).unwrap();
+    bin()
+        .arg("refresh")
+        .arg(&file)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains(&format!("\"value\": {number}"))
+    );
+    drop(dir);
+}
