@@ -190,17 +190,17 @@ impl TokenSource for CognitoSource {
         let mut stderr = std::io::stderr();
         let cached = cache.get(&key, &mut stderr);
         if let Some(entry) = &cached {
-            let (token, exp) = match s.kind {
-                TokenKind::Id => (entry.id.clone(), entry.id_expires_at),
-                TokenKind::Access => (Some(entry.access.clone()), entry.access_expires_at),
+            let (present, exp) = match s.kind {
+                TokenKind::Id => (entry.id.is_some(), entry.id_expires_at),
+                TokenKind::Access => (true, entry.access_expires_at),
             };
             let fresh = exp.is_some_and(|e| e - jwt::now() >= secs(s.min_ttl));
-            if let (Some(token), true) = (token, fresh) {
-                let set = tokens_of(entry);
-                if let Ok(t) = checked_token(&s, set, Some("cached")) {
-                    let _ = token;
-                    return Ok(t);
-                }
+            // A cached token is used only if it still passes every check.
+            if present
+                && fresh
+                && let Ok(t) = checked_token(&s, tokens_of(entry), Some("cached"))
+            {
+                return Ok(t);
             }
         }
         let refresh = cached
