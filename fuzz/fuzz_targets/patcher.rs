@@ -60,7 +60,7 @@ fn without_auth(bytes: &[u8]) -> Option<Vec<u8>> {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(coll) = collection::read(data) else { return };
-    let want = RootAuth { token: TOKEN, header_prefix: None };
+    let want = RootAuth { token: TOKEN, header_prefix: None, extra: &[] };
     for policy in [Policy::Tokens, Policy::All, Policy::None] {
         let Ok(once) = collection::patch(data, &coll, &want, policy, &KeepSet::new()) else {
             continue;
