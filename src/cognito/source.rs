@@ -214,6 +214,27 @@ impl TokenSource for CognitoSource {
     }
 }
 
+/// The outcome of trying a cached refresh token: the tokens, `None` when Cognito refused it
+/// (sign in again), or a failure that stops the run (the network).
+fn after_refresh(
+    result: Result<Tokens, Failure>,
+    verbose: bool,
+) -> Result<Option<Tokens>, Failure> {
+    match result {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.exit == Exit::Auth || e.exit == Exit::Usage => {
+            if verbose {
+                eprintln!(
+                    "postman-cognito: the cached refresh token was refused ({}); signing in again",
+                    e.message
+                );
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// A current-thread runtime for the network calls of one run.
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
@@ -279,17 +300,9 @@ impl CognitoSource {
         };
         if let Some((refresh, user)) = cached_refresh {
             let hash_user = user.or_else(|| s.username.clone());
-            match runtime.block_on(signin.refresh(&refresh, hash_user.as_deref())) {
-                Ok(t) => return Ok((t, true)),
-                Err(e) if e.exit == Exit::Auth || e.exit == Exit::Usage => {
-                    if s.policy.verbose {
-                        eprintln!(
-                            "postman-cognito: the cached refresh token was refused ({}); signing in again",
-                            e.message
-                        );
-                    }
-                }
-                Err(e) => return Err(e),
+            let result = runtime.block_on(signin.refresh(&refresh, hash_user.as_deref()));
+            if let Some(t) = after_refresh(result, s.policy.verbose)? {
+                return Ok((t, true));
             }
         }
         // Gather the secret only now: a cache hit needs none.
@@ -339,27 +352,17 @@ impl CognitoSource {
                 ("grant_type", "refresh_token"),
                 ("refresh_token", refresh.expose_secret()),
             ];
-            match runtime.block_on(oauth::token_request(
+            let result = runtime.block_on(oauth::token_request(
                 &http,
                 &ep,
                 &form,
                 &s.client_id,
                 client_secret.as_ref(),
                 auth,
-            )) {
-                Ok(mut t) => {
-                    t.refresh.get_or_insert(refresh);
-                    return Ok((t, true));
-                }
-                Err(e) if e.exit == Exit::Auth => {
-                    if s.policy.verbose {
-                        eprintln!(
-                            "postman-cognito: the cached refresh token was refused ({}); signing in again",
-                            e.message
-                        );
-                    }
-                }
-                Err(e) => return Err(e),
+            ));
+            if let Some(mut t) = after_refresh(result, s.policy.verbose)? {
+                t.refresh.get_or_insert(refresh);
+                return Ok((t, true));
             }
         }
         let tokens = match s.flow {
