@@ -347,19 +347,23 @@ impl CognitoSource {
         let runtime = runtime()?;
         let ep = s.oauth_endpoints(&http, &runtime)?;
         let auth = s.oauth.client_auth;
+        // Every grant goes to the same endpoint with the same client authentication.
+        let exchange = |form: &[(&str, &str)]| {
+            runtime.block_on(oauth::token_request(
+                &http,
+                &ep,
+                form,
+                &s.client_id,
+                client_secret.as_ref(),
+                auth,
+            ))
+        };
         if let Some(refresh) = cached_refresh {
             let form = [
                 ("grant_type", "refresh_token"),
                 ("refresh_token", refresh.expose_secret()),
             ];
-            let result = runtime.block_on(oauth::token_request(
-                &http,
-                &ep,
-                &form,
-                &s.client_id,
-                client_secret.as_ref(),
-                auth,
-            ));
+            let result = exchange(&form);
             if let Some(mut t) = after_refresh(result, s.policy.verbose)? {
                 t.refresh.get_or_insert(refresh);
                 return Ok((t, true));
@@ -375,14 +379,7 @@ impl CognitoSource {
                 if !s.oauth.scope.is_empty() {
                     form.push(("scope", s.oauth.scope.as_str()));
                 }
-                runtime.block_on(oauth::token_request(
-                    &http,
-                    &ep,
-                    &form,
-                    &s.client_id,
-                    client_secret.as_ref(),
-                    auth,
-                ))?
+                exchange(&form)?
             }
             _ => {
                 let listener =
@@ -419,14 +416,7 @@ impl CognitoSource {
                     ("redirect_uri", redirect.as_str()),
                     ("code_verifier", pkce.verifier.expose_secret()),
                 ];
-                runtime.block_on(oauth::token_request(
-                    &http,
-                    &ep,
-                    &form,
-                    &s.client_id,
-                    client_secret.as_ref(),
-                    auth,
-                ))?
+                exchange(&form)?
             }
         };
         Ok((tokens, false))
