@@ -330,15 +330,7 @@ fn parallel_runs_with_different_tokens_leave_the_file_whole_with_one_of_them() {
         );
     }
     let doc = parse(&fs::read(&file).unwrap());
-    let written = doc["auth"]["oauth2"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["key"] == "accessToken")
-        .unwrap()["value"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let written = access_token(&doc);
     assert!(tokens.contains(&written));
     assert_eq!(
         fs::read_dir(dir.path()).unwrap().count(),

@@ -122,15 +122,7 @@ fn refresh_signs_in_and_writes_the_collection() {
             .contains("srp sign-in of \"ci-bot\"")
     );
     let doc = parse(&std::fs::read(&file).unwrap());
-    let token = doc["auth"]["oauth2"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["key"] == "accessToken")
-        .unwrap()["value"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = access_token(&doc);
     assert_eq!(claims(&token)["token_use"], "id");
     assert_eq!(claims(&token)["aud"], json!(p.client));
 }

@@ -9,8 +9,7 @@ use std::process::Command;
 
 use base64::Engine;
 use predicates::prelude::*;
-use serde_json::{Value, json};
-use support::recorder::Recorder;
+use serde_json::json;
 use support::*;
 
 /// A JWT with an expiry `secs` from now.
@@ -33,40 +32,14 @@ fn refresh(file: &Path, token: &str, args: &[&str]) -> assert_cmd::assert::Asser
         .assert()
 }
 
-fn access_token(doc: &Value) -> String {
-    let o = &doc["auth"]["oauth2"];
-    match o {
-        Value::Array(a) => a.iter().rev().find(|e| e["key"] == "accessToken").unwrap()["value"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-        _ => o["accessToken"].as_str().unwrap().to_string(),
-    }
-}
-
 /// Runs newman on `collection` with extra args, every URL pointed at a recorder and scripts
 /// dropped; returns the Authorization header of each request.
 fn newman_headers(collection: &Path, extra: &[&str]) -> Vec<Option<String>> {
-    let rec = Recorder::start();
-    let mut doc = parse(&std::fs::read(collection).unwrap());
-    point_at(&mut doc, &rec.base());
-    let dir = tempfile::tempdir().unwrap();
-    let run = dir.path().join("run.json");
-    std::fs::write(&run, doc.to_string()).unwrap();
-    let out = Command::new(newman())
-        .arg("run")
-        .arg(&run)
-        .args(extra)
-        .args(["--reporters", "json", "--reporter-json-export"])
-        .arg(dir.path().join("r.json"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    rec.seen().into_iter().map(|s| s.authorization).collect()
+    let doc = parse(&std::fs::read(collection).unwrap());
+    newman_seen(&doc, extra)
+        .into_iter()
+        .map(|s| s.authorization)
+        .collect()
 }
 
 #[test]

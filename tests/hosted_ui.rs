@@ -268,7 +268,7 @@ fn refresh_writes_grant_settings_that_validate_and_newman_still_sends_the_token(
         "collections/v21-tabs-oauth2.json",
         "collections/v20-crlf-bearer.json",
     ] {
-        let (dir, file) = temp_copy(&fixture(fixture_name));
+        let (_dir, file) = temp_copy(&fixture(fixture_name));
         let before = std::fs::read(&file).unwrap();
         let mut child = l.spawn(
             &["refresh", "--inherit", "all", file.to_str().unwrap()],
@@ -313,24 +313,7 @@ fn refresh_writes_grant_settings_that_validate_and_newman_still_sends_the_token(
             .collect();
         assert!(errors.is_empty(), "{fixture_name}: {errors:?}");
         // newman sends the token (requests pointed at a recorder, scripts dropped).
-        let rec = support::recorder::Recorder::start();
-        let mut run = doc.clone();
-        point_at(&mut run, &rec.base());
-        let path = dir.path().join("run.json");
-        std::fs::write(&path, run.to_string()).unwrap();
-        let out = std::process::Command::new(newman())
-            .arg("run")
-            .arg(&path)
-            .args(["--reporters", "json", "--reporter-json-export"])
-            .arg(dir.path().join("r.json"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let seen = rec.seen();
+        let seen = newman_seen(&doc, &[]);
         assert!(!seen.is_empty());
         assert!(seen.iter().all(|s| {
             s.authorization

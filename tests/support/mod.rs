@@ -98,6 +98,43 @@ pub fn point_at(doc: &mut Value, base: &str) -> usize {
     n
 }
 
+/// The `accessToken` a collection's OAuth 2.0 auth holds (the last entry, as Postman uses it),
+/// in either params shape.
+pub fn access_token(doc: &Value) -> String {
+    match &doc["auth"]["oauth2"] {
+        Value::Array(a) => a.iter().rev().find(|e| e["key"] == "accessToken").unwrap()["value"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        o => o["accessToken"].as_str().unwrap().to_string(),
+    }
+}
+
+/// Runs newman on a parsed collection with `extra` arguments, every request pointed at a
+/// recorder and every script dropped; returns what the recorder saw.
+pub fn newman_seen(doc: &Value, extra: &[&str]) -> Vec<recorder::Seen> {
+    let rec = recorder::Recorder::start();
+    let mut run = doc.clone();
+    point_at(&mut run, &rec.base());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
+    std::fs::write(&path, run.to_string()).unwrap();
+    let out = std::process::Command::new(newman())
+        .arg("run")
+        .arg(&path)
+        .args(extra)
+        .args(["--reporters", "json", "--reporter-json-export"])
+        .arg(dir.path().join("r.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "newman: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    rec.seen()
+}
+
 /// Copies `src` into a new temp dir; returns the dir and the copy's path.
 pub fn temp_copy(src: &Path) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
