@@ -38,7 +38,7 @@ def request(i, rnd):
     req["method"] = method
     req["header"] = [{"key": "Content-Type", "value": "application/json", "type": "text"}] if method in ("POST", "PUT") else []
     if method in ("POST", "PUT"):
-        body = {"name": "Caf\u00e9 order %d" % i, "quantity": rnd.randint(1, 99), "price": 12.5, "notes": "line1\nline2"}
+        body = {"name": "Caf\u00e9 order %d" % i, "quantity": rnd.randint(1, 99), "price": 12.5}
         req["body"] = {"mode": "raw", "raw": json.dumps(body, indent=2), "options": {"raw": {"language": "json"}}}
     path = ["v1", "orders", str(i)]
     req["url"] = {"raw": "{{baseUrl}}/" + "/".join(path) + "?expand=items", "host": ["{{baseUrl}}"], "path": path,
@@ -81,7 +81,9 @@ def main():
     while size < target:
         chunk = folder(1, counter, rnd, 4)
         top.append(chunk)
-        size += len(json.dumps(chunk, indent="\t", ensure_ascii=True))
+        text = json.dumps(chunk, indent="\t", ensure_ascii=True)
+        size += len(text) + 2 * text.count("\n") + 4  # two more tabs per line inside "item"
+
     text = json.dumps(doc, indent="\t", ensure_ascii=True)
     with open(out, "w") as f:
         f.write(text)

@@ -106,8 +106,27 @@ pub fn write_checked(
     expect: Option<&Stamp>,
     mode_from: Option<&fs::Metadata>,
 ) -> Result<(), WriteError> {
+    stage(target, mode_from, |w| w.write_all(bytes))?.commit(expect)
+}
+
+/// New content for a file, written and flushed to a temporary file beside it, not yet in place:
+/// [`Staged::commit`] puts it there; dropping it leaves the file as it was.
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    real: PathBuf,
+    dir: PathBuf,
+    shown: String,
+}
+
+/// Writes the new content of `target` with `fill` into a temporary file in the same folder,
+/// with the target's permissions (or `mode_from`'s when it is new), flushed to disk.
+pub fn stage(
+    target: &Path,
+    mode_from: Option<&fs::Metadata>,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Staged, Failure> {
     let real = resolve(target);
-    let shown = target.display();
+    let shown = target.display().to_string();
     let dir = match real.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -116,13 +135,9 @@ pub fn write_checked(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "collection".into());
-    let io = |what: &str, e: std::io::Error| {
-        Failure::io(format!("could not write {shown}: {what}: {e}")).with_hint(
-            "the original file is unchanged; check the folder's permissions and free space",
-        )
-    };
+    let io = |what: &str, e: std::io::Error| write_failure(&shown, what, e);
     remove_stale_temps(&dir, &name);
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.{}.", std::process::id()))
         .suffix(TEMP_SUFFIX)
         .tempfile_in(&dir)
@@ -132,8 +147,12 @@ pub fn write_checked(
                 e,
             )
         })?;
-    tmp.write_all(bytes)
-        .map_err(|e| io("writing the temporary file", e))?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 18, tmp.as_file());
+        fill(&mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| io("writing the temporary file", e))?;
+    }
     let existing = fs::metadata(&real).ok();
     if let Some(meta) = existing.as_ref().or(mode_from) {
         fs::set_permissions(tmp.path(), meta.permissions())
@@ -142,24 +161,49 @@ pub fn write_checked(
     tmp.as_file()
         .sync_all()
         .map_err(|e| io("flushing to disk", e))?;
-    if let Some(expect) = expect {
-        let now = existing.as_ref().map(Stamp::of);
-        if now.as_ref() != Some(expect) {
-            return Err(WriteError::Changed(
-                Failure::io(format!(
-                    "{shown} changed on disk while postman-cognito was running; nothing was written"
-                ))
-                .with_hint("run the command again once nothing else is writing the file"),
-            ));
+    Ok(Staged {
+        tmp,
+        real,
+        dir,
+        shown,
+    })
+}
+
+fn write_failure(shown: &str, what: &str, e: std::io::Error) -> Failure {
+    Failure::io(format!("could not write {shown}: {what}: {e}"))
+        .with_hint("the original file is unchanged; check the folder's permissions and free space")
+}
+
+impl Staged {
+    /// The temporary file holding the new content.
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Renames the new content over the target. With `expect`, refuses when the target changed
+    /// since it was read.
+    pub fn commit(self, expect: Option<&Stamp>) -> Result<(), WriteError> {
+        let shown = &self.shown;
+        if let Some(expect) = expect {
+            let now = fs::metadata(&self.real).ok().as_ref().map(Stamp::of);
+            if now.as_ref() != Some(expect) {
+                return Err(WriteError::Changed(
+                    Failure::io(format!(
+                        "{shown} changed on disk while postman-cognito was running; nothing was written"
+                    ))
+                    .with_hint("run the command again once nothing else is writing the file"),
+                ));
+            }
         }
+        self.tmp
+            .persist(&self.real)
+            .map_err(|e| write_failure(shown, "replacing the file", e.error))?;
+        // Make the rename itself durable.
+        if let Ok(d) = fs::File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     }
-    tmp.persist(&real)
-        .map_err(|e| io("replacing the file", e.error))?;
-    // Make the rename itself durable.
-    if let Ok(d) = fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -18,8 +18,9 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Checks `coll`; an empty list means it is ready for Newman.
+/// Checks `coll` (read from `src`); an empty list means it is ready for Newman.
 pub fn check(
+    src: &[u8],
     coll: &Collection,
     policy: Policy,
     keep: &KeepSet,
@@ -92,7 +93,7 @@ pub fn check(
         }
     }
     let mut scratch = Edits::default();
-    let outcome = inherit::make_inherit(coll, policy, keep, &mut scratch);
+    let outcome = inherit::make_inherit(src, coll, policy, keep, &mut scratch, true);
     for c in outcome.changed {
         problems.push(Problem {
             place: format!("{} ({})", c.path, if c.folder { "folder" } else { "request" }),
@@ -121,6 +122,7 @@ pub fn run(
     for path in files {
         let loaded = crate::refresh::load(path, keep)?;
         let problems = check(
+            &loaded.bytes,
             &loaded.collection,
             policy,
             &loaded.keep.set,

@@ -45,7 +45,7 @@ pub fn read(bytes: &[u8]) -> Result<EnvFile, NotACollection> {
         });
     };
     match root.get("values") {
-        Some(Node::Array(_)) => Ok(EnvFile { root }),
+        Some(Node::Array(_)) => Ok(EnvFile { root: *root }),
         Some(other) => Err(NotACollection {
             offset: Some(other.span().start),
             message: format!("\"values\" is {}, expected an array of variables", other.kind().described()),

@@ -23,7 +23,7 @@ use crate::report::{self, FileReport, KeptItem, RunReport, Status, VariableRepor
 use crate::token_source::TokenSource;
 
 /// How often a file that another run changed meanwhile is read and patched again.
-const MAX_REREADS: usize = 5;
+const MAX_REREADS: u32 = 10;
 
 /// Largest file read: beyond this a collection is refused rather than loaded.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -56,6 +56,17 @@ pub struct Loaded {
     pub meta: fs::Metadata,
     pub collection: Collection,
     pub keep: Resolved,
+}
+
+impl Loaded {
+    /// Frees the file's bytes once its new content is written. Its structure (hundreds of
+    /// thousands of small allocations for a large file) is deliberately not freed: freeing would
+    /// not lower the peak memory, which the re-read of the written file reaches anyway, and takes
+    /// a fifth of a large run's time; the process ends soon after.
+    fn release(&mut self) {
+        self.bytes = Vec::new();
+        std::mem::forget(std::mem::take(&mut self.collection.root.members));
+    }
 }
 
 /// Reads `path` and checks it is a collection; errors name the file, line and column.
@@ -133,7 +144,8 @@ fn keep_failure(path: &Path, e: KeepError) -> Failure {
 
 /// Everything that happens to one loaded collection, without writing.
 pub struct Patched {
-    pub new: Vec<u8>,
+    /// The edits to the loaded bytes (sorted, non-overlapping).
+    pub edits: Vec<edit::Edit>,
     pub report: FileReport,
 }
 
@@ -146,18 +158,10 @@ pub fn patch(loaded: &Loaded, token: &str, opts: &Options) -> Result<Patched, Fa
         header_prefix: opts.header_prefix.as_deref(),
         extra: &opts.grant_settings,
     };
-    let patched = collection::patch(src, coll, &want, opts.policy, &loaded.keep.set).map_err(
-        |e| match e {
-            collection::PatchError::Input(e) => not_a_collection(&loaded.path, src, e),
-            collection::PatchError::Internal(m) => Failure::internal(format!(
-                "patching {}: {m}; nothing was written",
-                loaded.path.display()
-            ))
-            .with_hint("please report this with the collection's structure (not its tokens)"),
-        },
-    )?;
-    let (new, before, outcome) = (patched.bytes, patched.root_auth_before, patched.outcome);
-    let status = if new == *src {
+    let planned = collection::plan(src, coll, &want, opts.policy, &loaded.keep.set)
+        .map_err(|e| patch_failure(loaded, e))?;
+    let (edits, before, outcome) = (planned.edits, planned.root_auth_before, planned.outcome);
+    let status = if !edit::changes(src, &edits) {
         Status::Unchanged
     } else if opts.check {
         Status::WouldChange
@@ -177,8 +181,19 @@ pub fn patch(loaded: &Loaded, token: &str, opts: &Options) -> Result<Patched, Fa
             error: None,
             diff: None,
         },
-        new,
+        edits,
     })
+}
+
+fn patch_failure(loaded: &Loaded, e: collection::PatchError) -> Failure {
+    match e {
+        collection::PatchError::Input(e) => not_a_collection(&loaded.path, &loaded.bytes, e),
+        collection::PatchError::Internal(m) => Failure::internal(format!(
+            "patching {}: {m}; nothing was written",
+            loaded.path.display()
+        ))
+        .with_hint("please report this with the collection's structure (not its tokens)"),
+    }
 }
 
 /// Runs `refresh`: returns the exit code, or the failure that stopped the run.
@@ -217,16 +232,27 @@ pub fn run(
     for first in loaded {
         let mut l = first;
         let mut tries = 0;
-        let mut p = loop {
-            let p = patch(&l, written, opts)?;
+        let p = loop {
+            let mut p = patch(&l, written, opts)?;
+            if opts.diff && p.report.status != Status::Unchanged {
+                let name = l.path.display().to_string();
+                let new = edit::apply(&l.bytes, &p.edits);
+                p.report.diff = Some(report::diff(&name, &l.bytes, &new, &[secret]));
+            }
             if opts.check {
                 break p;
             }
-            match write_result(&l, &p, opts.output.as_deref()) {
+            match write_result(&mut l, &p, opts.output.as_deref()) {
                 Ok(()) => break p,
                 // Another run wrote the file meanwhile: read it again and patch that.
                 Err(WriteError::Changed(_)) if tries < MAX_REREADS => {
                     tries += 1;
+                    // Step aside for a random moment so that racing runs do not collide again.
+                    let mut r = [0u8; 1];
+                    let _ = getrandom::fill(&mut r);
+                    std::thread::sleep(std::time::Duration::from_millis(
+                        u64::from(r[0] % 20) * u64::from(tries),
+                    ));
                     l = load(&l.path, &opts.keep)?;
                 }
                 Err(e) => {
@@ -239,10 +265,6 @@ pub fn run(
                 }
             }
         };
-        if opts.diff && p.new != l.bytes {
-            let name = l.path.display().to_string();
-            p.report.diff = Some(report::diff(&name, &l.bytes, &p.new, &[secret]));
-        }
         reports.push(p.report);
     }
     let mut variables = Vec::new();
@@ -319,17 +341,54 @@ fn names(loaded: &[Loaded]) -> String {
         .join(", ")
 }
 
-fn write_result(l: &Loaded, p: &Patched, output: Option<&Path>) -> Result<(), WriteError> {
-    match output {
+/// Writes the patched collection (in place, or to `output`) unless the target already holds
+/// it. The new content is streamed from the loaded bytes and the edits; the loaded copy is
+/// then freed before the written file is read back and checked, so a run holds one copy of a
+/// large collection at a time.
+fn write_result(l: &mut Loaded, p: &Patched, output: Option<&Path>) -> Result<(), WriteError> {
+    let (target, expect, mode_from) = match output {
         Some(out) => {
-            if fs::read(out).ok().as_deref() == Some(&p.new[..]) {
+            if same_content(out, &l.bytes, &p.edits) {
                 return Ok(());
             }
-            atomic::write_checked(out, &p.new, None, Some(&l.meta))
+            (out.to_path_buf(), None, Some(&l.meta))
         }
-        None if p.new == l.bytes => Ok(()),
-        None => atomic::write_checked(&l.path, &p.new, Some(&l.stamp), None),
+        None if !edit::changes(&l.bytes, &p.edits) => return Ok(()),
+        None => (l.path.clone(), Some(l.stamp.clone()), None),
+    };
+    let staged = atomic::stage(&target, mode_from, |w| {
+        edit::pieces(&l.bytes, &p.edits).try_for_each(|piece| w.write_all(piece))
+    })?;
+    l.release();
+    let written = fs::read(staged.path()).map_err(|e| {
+        Failure::io(format!(
+            "cannot read back what was written for {}: {e}; the file is unchanged",
+            target.display()
+        ))
+    })?;
+    collection::verify(&written, l.collection.version).map_err(|e| patch_failure(l, e))?;
+    drop(written);
+    staged.commit(expect.as_ref())
+}
+
+/// Whether the file at `path` holds exactly `src` with `edits` applied (read in chunks).
+fn same_content(path: &Path, src: &[u8], edits: &[edit::Edit]) -> bool {
+    use std::io::Read;
+    match fs::metadata(path) {
+        Ok(m) if m.len() == edit::edited_len(src, edits) as u64 => {}
+        _ => return false,
     }
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut file = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut buf = vec![0; 1 << 16];
+    edit::pieces(src, edits).all(|piece| {
+        piece.chunks(buf.len()).all(|chunk| {
+            let got = &mut buf[..chunk.len()];
+            file.read_exact(got).is_ok() && got == chunk
+        })
+    })
 }
 
 fn emit(

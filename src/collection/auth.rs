@@ -150,7 +150,7 @@ fn patch_auth_object(
         Some(t) => t.as_str().map_or_else(|| "null".into(), str::to_string),
     };
     match auth.get("type") {
-        Some(Node::String { text, .. }) if text == "oauth2" => {}
+        Some(Node::String(s)) if s.text == "oauth2" => {}
         Some(t) => edits.replace(t.span(), json_string("oauth2")),
         None => insert_members(
             edits,

@@ -3,7 +3,7 @@
 
 use super::keep::KeepSet;
 use super::{Collection, item_name};
-use crate::json::edit::{Edits, delete_entries, member_spans};
+use crate::json::edit::{Edits, delete_member};
 use crate::json::scan::{Array, Kind, Node, Object};
 
 /// Which children lose their own auth.
@@ -66,12 +66,15 @@ fn classify(auth: &Node) -> Own<'_> {
     }
 }
 
-/// Adds to `edits` the deletions the policy asks for.
+/// Adds to `edits` the deletions the policy asks for (`src` is the file `coll` was read from);
+/// with `list_changed`, the outcome lists each item made to inherit.
 pub fn make_inherit(
+    src: &[u8],
     coll: &Collection,
     policy: Policy,
     keep: &KeepSet,
     edits: &mut Edits,
+    list_changed: bool,
 ) -> Outcome {
     let mut out = Outcome::default();
     if policy == Policy::None {
@@ -79,12 +82,14 @@ pub fn make_inherit(
     }
     if let Some(items) = coll.root.get("item").and_then(Node::as_array) {
         let mut walk = Walk {
+            src,
             policy,
             keep,
             edits,
             out: &mut out,
             index: Vec::new(),
             names: Vec::new(),
+            list_changed,
         };
         walk.items(items);
     }
@@ -92,29 +97,32 @@ pub fn make_inherit(
 }
 
 struct Walk<'a> {
+    src: &'a [u8],
     policy: Policy,
     keep: &'a KeepSet,
     edits: &'a mut Edits,
     out: &'a mut Outcome,
     index: Vec<usize>,
-    names: Vec<String>,
+    names: Vec<&'a str>,
+    /// Whether to list every item made to inherit in `out.changed` (only `check` reads it).
+    list_changed: bool,
 }
 
-impl Walk<'_> {
-    fn items(&mut self, items: &Array) {
+impl<'a> Walk<'a> {
+    fn items(&mut self, items: &'a Array) {
         for (i, node) in items.elements.iter().enumerate() {
             let Some(item) = node.as_object() else {
                 continue;
             };
             self.index.push(i);
-            self.names.push(item_name(item).to_string());
+            self.names.push(item_name(item));
             self.item(item);
             self.names.pop();
             self.index.pop();
         }
     }
 
-    fn item(&mut self, item: &Object) {
+    fn item(&mut self, item: &'a Object) {
         let children = item.get("item").and_then(Node::as_array);
         let folder = children.is_some();
         if self.keep.contains(&self.index) {
@@ -132,13 +140,6 @@ impl Walk<'_> {
         if let Some(holder) = holder
             && let Some(at) = holder.index_of("auth")
         {
-            let own = holder.members[at]
-                .value
-                .as_object()
-                .and_then(|o| o.get("type"))
-                .and_then(Node::as_str)
-                .unwrap_or("inherit marker")
-                .to_string();
             let remove = match (self.policy, classify(&holder.members[at].value)) {
                 (Policy::All, _) | (_, Own::InheritMarker | Own::Token) => true,
                 (_, Own::Other(kind)) => {
@@ -147,12 +148,21 @@ impl Walk<'_> {
                 }
             };
             if remove {
-                self.out.changed.push(Kept {
-                    path: self.names.join(" / "),
-                    folder,
-                    reason: own,
-                });
-                delete_entries(self.edits, holder.span, &member_spans(holder), &[at]);
+                if self.list_changed {
+                    let own = holder.members[at]
+                        .value
+                        .as_object()
+                        .and_then(|o| o.get("type"))
+                        .and_then(Node::as_str)
+                        .unwrap_or("inherit marker")
+                        .to_string();
+                    self.out.changed.push(Kept {
+                        path: self.names.join(" / "),
+                        folder,
+                        reason: own,
+                    });
+                }
+                delete_member(self.edits, self.src, holder.span, &holder.members[at]);
                 if folder {
                     self.out.folders += 1;
                 } else {

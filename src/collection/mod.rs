@@ -54,7 +54,9 @@ enum Ctx {
     Items,
     Item,
     Request,
-    /// Auth blocks, `info` and item names: kept whole (they are small).
+    /// A folder's or request's auth block: only its `type` matters here.
+    ChildAuth,
+    /// The collection's auth block, `info` and item names: kept whole (they are small).
     Whole,
 }
 
@@ -69,12 +71,17 @@ impl Plan for CollectionPlan {
         match (ctx, key) {
             (Ctx::Root, "info" | "auth") => Some(Ctx::Whole),
             (Ctx::Root | Ctx::Item, "item") => Some(Ctx::Items),
-            (Ctx::Item, "auth" | "name") => Some(Ctx::Whole),
+            (Ctx::Item, "name") => Some(Ctx::Whole),
+            (Ctx::Item | Ctx::Request, "auth") => Some(Ctx::ChildAuth),
             (Ctx::Item, "request") => Some(Ctx::Request),
-            (Ctx::Request, "auth") => Some(Ctx::Whole),
+            (Ctx::ChildAuth, "type") => Some(Ctx::Whole),
             (Ctx::Whole, _) => Some(Ctx::Whole),
             _ => None,
         }
+    }
+    fn sparse(&self, ctx: Ctx) -> bool {
+        // Folders and requests are most of a file: keep only the members read here.
+        matches!(ctx, Ctx::Item | Ctx::Request | Ctx::ChildAuth)
     }
     fn element(&self, ctx: Ctx) -> Option<Ctx> {
         match ctx {
@@ -116,7 +123,10 @@ pub fn read(bytes: &[u8]) -> Result<Collection, NotACollection> {
             ),
         });
     }
-    Ok(Collection { version, root })
+    Ok(Collection {
+        version,
+        root: *root,
+    })
 }
 
 fn detect_version(root: &Object) -> Result<Version, NotACollection> {
@@ -198,6 +208,34 @@ pub struct Patched {
     pub outcome: inherit::Outcome,
 }
 
+/// The edits a patch makes, not yet applied.
+pub struct Planned {
+    /// Sorted and non-overlapping.
+    pub edits: Vec<crate::json::edit::Edit>,
+    pub root_auth_before: String,
+    pub outcome: inherit::Outcome,
+}
+
+/// The root auth and inheritance edits for `src` (already read as `coll`).
+pub fn plan(
+    src: &[u8],
+    coll: &Collection,
+    want: &auth::RootAuth,
+    policy: inherit::Policy,
+    keep: &keep::KeepSet,
+) -> Result<Planned, PatchError> {
+    let style = crate::json::edit::Style::detect(src, &coll.root);
+    let mut edits = crate::json::edit::Edits::default();
+    let before =
+        auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
+    let outcome = inherit::make_inherit(src, coll, policy, keep, &mut edits, false);
+    Ok(Planned {
+        edits: edits.sorted().map_err(PatchError::Internal)?,
+        root_auth_before: before,
+        outcome,
+    })
+}
+
 /// The root auth and inheritance edits applied to `src` (already read as `coll`). The result
 /// always reads back as a collection of the same version, or this is an error.
 pub fn patch(
@@ -207,22 +245,62 @@ pub fn patch(
     policy: inherit::Policy,
     keep: &keep::KeepSet,
 ) -> Result<Patched, PatchError> {
-    let style = crate::json::edit::Style::detect(src, &coll.root);
-    let mut edits = crate::json::edit::Edits::default();
-    let before =
-        auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
-    let outcome = inherit::make_inherit(coll, policy, keep, &mut edits);
-    let sorted = edits.sorted().map_err(PatchError::Internal)?;
-    let bytes = crate::json::edit::apply(src, &sorted);
-    match read(&bytes) {
-        Ok(c) if c.version == coll.version => Ok(Patched {
-            bytes,
-            root_auth_before: before,
-            outcome,
-        }),
-        _ => Err(PatchError::Internal(
-            "the result does not read back as a collection".into(),
-        )),
+    let planned = plan(src, coll, want, policy, keep)?;
+    let bytes = crate::json::edit::apply(src, &planned.edits);
+    verify(&bytes, coll.version)?;
+    Ok(Patched {
+        bytes,
+        root_auth_before: planned.root_auth_before,
+        outcome: planned.outcome,
+    })
+}
+
+/// Keeps only what [`verify`] looks at: `info` and the collection's auth.
+struct VerifyPlan;
+
+impl Plan for VerifyPlan {
+    type Ctx = bool;
+    fn root(&self) -> bool {
+        false
+    }
+    fn member(&self, inside: bool, key: &str) -> Option<bool> {
+        (inside || key == "info" || key == "auth").then_some(true)
+    }
+    fn element(&self, inside: bool) -> Option<bool> {
+        inside.then_some(true)
+    }
+}
+
+/// Checks that patched bytes are strict JSON and a collection of `version` with an oauth2 root
+/// auth and an `item` array (a safety net against bugs: a patch only writes what passes).
+pub fn verify(bytes: &[u8], version: Version) -> Result<(), PatchError> {
+    let bad = |why: String| {
+        PatchError::Internal(format!(
+            "the result does not read back as a collection ({why})"
+        ))
+    };
+    let root = match scan::scan(bytes, &VerifyPlan) {
+        Ok(s) => s.root,
+        Err(e) => return Err(bad(e.message)),
+    };
+    let Node::Object(root) = root else {
+        return Err(bad("not an object".into()));
+    };
+    match detect_version(&root) {
+        Ok(v) if v == version => {}
+        _ => return Err(bad("its format changed".into())),
+    }
+    let auth_type = root
+        .get("auth")
+        .and_then(Node::as_object)
+        .and_then(|a| a.get("type"))
+        .and_then(Node::as_str);
+    if auth_type != Some("oauth2") {
+        return Err(bad("its auth is not oauth2".into()));
+    }
+    match root.get("item").map(Node::kind) {
+        None | Some(scan::Kind::Array) => Ok(()),
+        Some(_) => Err(bad("\"item\" is not an array".into())),
     }
 }
 

@@ -2,7 +2,7 @@
 //! neighbours, delete members or elements with their separators. Every byte outside the edits
 //! stays as it was.
 
-use super::scan::{Array, Node, Object, Span};
+use super::scan::{Array, Member, Node, Object, Span};
 
 /// One splice: replace `span` of the original with `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,17 +53,42 @@ impl Edits {
     }
 }
 
+/// The edited document as a sequence of byte slices: runs of `src` between the (sorted,
+/// non-overlapping) edits and the edits' texts. Lets a large file be written or compared
+/// without a second copy of it in memory.
+pub fn pieces<'a>(src: &'a [u8], edits: &'a [Edit]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let mut at = 0;
+    edits
+        .iter()
+        .flat_map(move |e| {
+            let run = &src[at..e.span.start];
+            at = e.span.end;
+            [run, e.text.as_bytes()]
+        })
+        .chain(std::iter::once(
+            &src[edits.last().map_or(0, |e| e.span.end)..],
+        ))
+        .filter(|p| !p.is_empty())
+}
+
+/// The length of the edited document.
+pub fn edited_len(src: &[u8], edits: &[Edit]) -> usize {
+    edits.iter().fold(src.len(), |n, e| {
+        n + e.text.len() - (e.span.end - e.span.start)
+    })
+}
+
+/// Whether any edit changes a byte.
+pub fn changes(src: &[u8], edits: &[Edit]) -> bool {
+    edits
+        .iter()
+        .any(|e| e.text.as_bytes() != &src[e.span.start..e.span.end])
+}
+
 /// Applies sorted, non-overlapping edits.
 pub fn apply(src: &[u8], edits: &[Edit]) -> Vec<u8> {
-    let added: usize = edits.iter().map(|e| e.text.len()).sum();
-    let mut out = Vec::with_capacity(src.len() + added);
-    let mut at = 0;
-    for e in edits {
-        out.extend_from_slice(&src[at..e.span.start]);
-        out.extend_from_slice(e.text.as_bytes());
-        at = e.span.end;
-    }
-    out.extend_from_slice(&src[at..]);
+    let mut out = Vec::with_capacity(edited_len(src, edits));
+    pieces(src, edits).for_each(|p| out.extend_from_slice(p));
     out
 }
 
@@ -331,6 +356,36 @@ pub fn delete_entries(edits: &mut Edits, container: Span, entries: &[Span], remo
     }
 }
 
+/// Deletes member `m` of the object spanning `obj` in `src`, with its separator. It reads the
+/// separators from the bytes, so it works on sparse objects (which do not store every member).
+pub fn delete_member(edits: &mut Edits, src: &[u8], obj: Span, m: &Member) {
+    let (start, end) = (m.key_span.start, m.value.span().end);
+    let is_ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let after = end + src[end..].iter().take_while(|c| is_ws(c)).count();
+    if src.get(after) == Some(&b',') {
+        // Not the last: take it, the comma and the space up to the next member.
+        let next = after + 1 + src[after + 1..].iter().take_while(|c| is_ws(c)).count();
+        edits.delete(Span { start, end: next });
+        return;
+    }
+    let before = start - src[..start].iter().rev().take_while(|c| is_ws(c)).count();
+    if before > obj.start + 1 && src[before - 1] == b',' {
+        // The last of several: take the comma before it (and the space before the comma).
+        let comma = before - 1;
+        let prev_end = comma - src[..comma].iter().rev().take_while(|c| is_ws(c)).count();
+        edits.delete(Span {
+            start: prev_end,
+            end,
+        });
+    } else {
+        // The only member: keep just the braces.
+        edits.delete(Span {
+            start: obj.start + 1,
+            end: obj.end - 1,
+        });
+    }
+}
+
 /// The spans of an object's members, from key to end of value.
 pub fn member_spans(obj: &Object) -> Vec<Span> {
     obj.members
@@ -421,6 +476,27 @@ mod tests {
             )
         });
         assert_eq!(out, "{\n  \"a\": {\n    \"k\": \"v\"\n  }\n}");
+    }
+
+    #[test]
+    fn delete_member_reads_separators_from_the_bytes_like_delete_entries() {
+        for src in [
+            "{\n\t\"a\": 1,\n\t\"auth\": {\"type\": \"bearer\"},\n\t\"b\": [2]\n}",
+            "{\"auth\": null, \"b\": 2}",
+            "{\"a\": 1 , \"auth\": {}}",
+            "{ \"auth\": {\"type\": \"oauth2\"} }",
+        ] {
+            let o = obj(src);
+            let at = o.index_of("auth").unwrap();
+            let by_bytes = run(src, |e, o, _| {
+                delete_member(e, src.as_bytes(), o.span, &o.members[at])
+            });
+            let by_spans = run(src, |e, o, _| {
+                delete_entries(e, o.span, &member_spans(o), &[at])
+            });
+            assert_eq!(by_bytes, by_spans, "{src}");
+            assert!(!by_bytes.contains("auth"));
+        }
     }
 
     #[test]

@@ -8,6 +8,8 @@
 
 use std::collections::HashSet;
 
+use compact_str::CompactString;
+
 /// Deepest nesting accepted. Real collections stay under 40; the limit keeps recursion bounded.
 pub const MAX_DEPTH: usize = 512;
 
@@ -43,21 +45,28 @@ impl Kind {
     }
 }
 
-/// One scanned value. Containers the plan did not ask for are `Skipped`.
+/// One scanned value. Containers the plan did not ask for are `Other`.
+///
+/// Kept values are boxed so that a `Node` is three words: a 100 MB collection holds hundreds of
+/// thousands of skipped members, and their size is most of the memory a run uses.
 #[derive(Debug, Clone)]
 pub enum Node {
-    Object(Object),
-    Array(Array),
+    Object(Box<Object>),
+    Array(Box<Array>),
     /// A string, with its decoded text.
-    String {
-        span: Span,
-        text: String,
-    },
+    String(Box<Str>),
     /// A number, `true`, `false`, `null`, or a string or container the plan skipped.
     Other {
         span: Span,
         kind: Kind,
     },
+}
+
+/// A kept string value.
+#[derive(Debug, Clone)]
+pub struct Str {
+    pub span: Span,
+    pub text: CompactString,
 }
 
 #[derive(Debug, Clone)]
@@ -68,7 +77,8 @@ pub struct Object {
 
 #[derive(Debug, Clone)]
 pub struct Member {
-    pub key: String,
+    /// Member names are short: kept inline, with no allocation of their own.
+    pub key: CompactString,
     pub key_span: Span,
     pub value: Node,
 }
@@ -84,7 +94,8 @@ impl Node {
         match self {
             Node::Object(o) => o.span,
             Node::Array(a) => a.span,
-            Node::String { span, .. } | Node::Other { span, .. } => *span,
+            Node::String(s) => s.span,
+            Node::Other { span, .. } => *span,
         }
     }
 
@@ -92,7 +103,7 @@ impl Node {
         match self {
             Node::Object(_) => Kind::Object,
             Node::Array(_) => Kind::Array,
-            Node::String { .. } => Kind::String,
+            Node::String(_) => Kind::String,
             Node::Other { kind, .. } => *kind,
         }
     }
@@ -113,7 +124,7 @@ impl Node {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Node::String { text, .. } => Some(text),
+            Node::String(s) => Some(&s.text),
             _ => None,
         }
     }
@@ -143,6 +154,11 @@ pub trait Plan {
     fn member(&self, ctx: Self::Ctx, key: &str) -> Option<Self::Ctx>;
     /// The context of each element of an array kept under `ctx`; `None` skips them.
     fn element(&self, ctx: Self::Ctx) -> Option<Self::Ctx>;
+    /// Whether an object kept under `ctx` stores only the members the plan keeps. The others
+    /// are still validated (and their names checked for duplicates) but cost no memory.
+    fn sparse(&self, _ctx: Self::Ctx) -> bool {
+        false
+    }
 }
 
 /// A plan that keeps everything (for small documents and tests).
@@ -178,7 +194,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Scans `bytes` as one JSON document, keeping what `plan` asks for.
 pub fn scan<P: Plan>(bytes: &[u8], plan: &P) -> Result<Scanned, ScanError> {
-    if let Err(e) = std::str::from_utf8(bytes) {
+    if let Err(e) = simdutf8::compat::from_utf8(bytes) {
         return Err(ScanError {
             offset: e.valid_up_to(),
             message: "invalid UTF-8 (the file must be UTF-8 encoded)".into(),
@@ -188,6 +204,8 @@ pub fn scan<P: Plan>(bytes: &[u8], plan: &P) -> Result<Scanned, ScanError> {
     let mut s = Scanner {
         b: bytes,
         pos: if bom { BOM.len() } else { 0 },
+        stack: Vec::new(),
+        names: Vec::new(),
     };
     s.ws();
     if s.pos >= s.b.len() {
@@ -223,6 +241,10 @@ pub fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 struct Scanner<'a> {
     b: &'a [u8],
     pos: usize,
+    /// The open containers of [`Scanner::skip_container`], kept between calls.
+    stack: Vec<bool>,
+    /// Names (and offsets) of the members of the sparse objects being scanned, innermost last.
+    names: Vec<(CompactString, usize)>,
 }
 
 impl Scanner<'_> {
@@ -238,9 +260,32 @@ impl Scanner<'_> {
     }
 
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
+        let b = self.b;
+        let mut i = self.pos;
+        while let Some(&c) = b.get(i) {
+            match c {
+                b'\n' | b' ' | b'\r' => i += 1,
+                b'\t' => {
+                    // Indentation: exported collections are tab-indented, often ten deep, so
+                    // count tabs eight at a time.
+                    const TABS: u64 = 0x0909_0909_0909_0909;
+                    loop {
+                        let Some(chunk) = b.get(i..i + 8) else {
+                            i += 1;
+                            break;
+                        };
+                        let other = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ TABS;
+                        if other != 0 {
+                            i += (other.trailing_zeros() / 8) as usize;
+                            break;
+                        }
+                        i += 8;
+                    }
+                }
+                _ => break,
+            }
         }
+        self.pos = i;
     }
 
     fn unexpected(&self, wanted: &str) -> ScanError {
@@ -300,13 +345,13 @@ impl Scanner<'_> {
             }
             (Some(b'"'), Some(_)) => {
                 let text = self.string(true)?;
-                Ok(Node::String {
+                Ok(Node::String(Box::new(Str {
                     span: Span {
                         start,
                         end: self.pos,
                     },
                     text,
-                })
+                })))
             }
             _ => {
                 let kind = self.scalar()?;
@@ -328,6 +373,8 @@ impl Scanner<'_> {
         let start = self.pos;
         self.pos += 1;
         let mut members: Vec<Member> = Vec::new();
+        let sparse = plan.sparse(ctx);
+        let mark = self.names.len();
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -346,12 +393,18 @@ impl Scanner<'_> {
                 self.ws();
                 self.expect(b':', "':' after the key")?;
                 self.ws();
-                let value = self.value(plan.member(ctx, &key), plan, depth)?;
-                members.push(Member {
-                    key,
-                    key_span,
-                    value,
-                });
+                let member_ctx = plan.member(ctx, &key);
+                if sparse {
+                    self.names.push((key.clone(), key_start));
+                }
+                let value = self.value(member_ctx, plan, depth)?;
+                if !sparse || member_ctx.is_some() {
+                    members.push(Member {
+                        key,
+                        key_span,
+                        value,
+                    });
+                }
                 self.ws();
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -363,14 +416,20 @@ impl Scanner<'_> {
                 }
             }
         }
-        check_unique(&members)?;
-        Ok(Node::Object(Object {
+        if sparse {
+            check_unique(self.names[mark..].iter().map(|(k, at)| (k.as_str(), *at)))?;
+            self.names.truncate(mark);
+        } else {
+            check_unique(members.iter().map(|m| (m.key.as_str(), m.key_span.start)))?;
+        }
+        members.shrink_to_fit();
+        Ok(Node::Object(Box::new(Object {
             span: Span {
                 start,
                 end: self.pos,
             },
             members,
-        }))
+        })))
     }
 
     fn array<P: Plan>(&mut self, ctx: P::Ctx, plan: &P, depth: usize) -> Result<Node, ScanError> {
@@ -399,13 +458,14 @@ impl Scanner<'_> {
                 }
             }
         }
-        Ok(Node::Array(Array {
+        elements.shrink_to_fit();
+        Ok(Node::Array(Box::new(Array {
             span: Span {
                 start,
                 end: self.pos,
             },
             elements,
-        }))
+        })))
     }
 
     /// Validates a container without keeping it, with an explicit stack instead of recursion.
@@ -416,7 +476,14 @@ impl Scanner<'_> {
             Kind::Array
         };
         // true: inside an object; false: inside an array.
-        let mut stack: Vec<bool> = Vec::new();
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        let result = self.skip_with(depth, &mut stack).map(|()| kind);
+        self.stack = stack;
+        result
+    }
+
+    fn skip_with(&mut self, depth: usize, stack: &mut Vec<bool>) -> Result<(), ScanError> {
         loop {
             // Here a value starts (or, for the first iteration, the container itself).
             self.ws();
@@ -450,7 +517,7 @@ impl Scanner<'_> {
             // After a value: close containers or move to the next member.
             loop {
                 let Some(&in_object) = stack.last() else {
-                    return Ok(kind);
+                    return Ok(());
                 };
                 self.ws();
                 match self.peek() {
@@ -559,19 +626,44 @@ impl Scanner<'_> {
         Ok(u32::from_str_radix(text, 16).unwrap_or_default())
     }
 
+    /// Moves past plain string bytes (anything but '"', '\\' and control characters), eight
+    /// at a time: strings are most of a collection's bytes.
+    fn plain_run(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // Flags the bytes of `w` that are zero; only bytes above a flagged one can be wrong,
+        // so the lowest flag is exact.
+        let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+        let b = self.b;
+        let mut i = self.pos;
+        while let Some(chunk) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            let hits = zero(w ^ (ONES * u64::from(b'"')))
+                | zero(w ^ (ONES * u64::from(b'\\')))
+                | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+            if hits != 0 {
+                self.pos = i + (hits.trailing_zeros() / 8) as usize;
+                return;
+            }
+            i += 8;
+        }
+        while let Some(&c) = b.get(i) {
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                break;
+            }
+            i += 1;
+        }
+        self.pos = i;
+    }
+
     /// A string starting at the opening quote; decodes it when `keep` (else returns "").
-    fn string(&mut self, keep: bool) -> Result<String, ScanError> {
+    fn string(&mut self, keep: bool) -> Result<CompactString, ScanError> {
         self.pos += 1;
-        let mut out = String::new();
+        let mut out = CompactString::default();
         let mut run = self.pos;
         loop {
             // Fast path: plain bytes (the input is known to be valid UTF-8).
-            while let Some(&c) = self.b.get(self.pos) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.plain_run();
             if keep {
                 // Safe: runs end at ASCII bytes, so they are whole UTF-8 sequences.
                 out.push_str(std::str::from_utf8(&self.b[run..self.pos]).unwrap_or_default());
@@ -655,24 +747,26 @@ impl Scanner<'_> {
     }
 }
 
-fn check_unique(members: &[Member]) -> Result<(), ScanError> {
-    let dup = if members.len() <= 24 {
-        members
-            .iter()
+/// Refuses a name that appears twice among `names` (name, offset).
+fn check_unique<'a>(
+    names: impl ExactSizeIterator<Item = (&'a str, usize)> + Clone,
+) -> Result<(), ScanError> {
+    let dup = if names.len() <= 24 {
+        names
+            .clone()
             .enumerate()
-            .find(|(i, m)| members[..*i].iter().any(|p| p.key == m.key))
+            .find(|(i, (k, _))| names.clone().take(*i).any(|(p, _)| p == *k))
             .map(|(_, m)| m)
     } else {
         let mut seen = HashSet::new();
-        members.iter().find(|m| !seen.insert(m.key.as_str()))
+        names.clone().find(|(k, _)| !seen.insert(*k))
     };
     match dup {
-        Some(m) => Err(ScanError {
-            offset: m.key_span.start,
+        Some((key, offset)) => Err(ScanError {
+            offset,
             message: format!(
-                "the key {:?} appears twice in the same object; remove one (JSON readers \
-                 disagree on which one counts)",
-                m.key
+                "the key {key:?} appears twice in the same object; remove one (JSON readers \
+                 disagree on which one counts)"
             ),
         }),
         None => Ok(()),
@@ -794,6 +888,41 @@ mod tests {
         assert_eq!(a.kind(), Kind::Object);
         assert!(a.as_object().is_none(), "skipped containers are not kept");
         assert_eq!(a.span().end, good.len() - 10);
+    }
+
+    /// Keeps only the member "k" of the top-level object, storing nothing else.
+    struct SparseTop;
+    impl Plan for SparseTop {
+        type Ctx = bool;
+        fn root(&self) -> bool {
+            true
+        }
+        fn member(&self, top: bool, key: &str) -> Option<bool> {
+            (top && key == "k").then_some(false)
+        }
+        fn element(&self, _: bool) -> Option<bool> {
+            None
+        }
+        fn sparse(&self, top: bool) -> bool {
+            top
+        }
+    }
+
+    #[test]
+    fn sparse_objects_store_only_kept_members_but_check_every_name() {
+        let text = br#"{"a": [1, {"x": 2}], "k": "v", "b": {"a": 1}}"#;
+        let root = scan(text, &SparseTop).unwrap().root;
+        let o = root.as_object().unwrap();
+        assert_eq!(o.members.len(), 1);
+        assert_eq!(o.get("k").and_then(Node::as_str), Some("v"));
+        for dup in [
+            &br#"{"a": 1, "k": 2, "a": 3}"#[..],
+            br#"{"k": 1, "b": {"k": 1}, "k": 2}"#,
+        ] {
+            let e = scan(dup, &SparseTop).unwrap_err();
+            assert!(e.message.contains("appears twice"), "{e:?}");
+        }
+        assert!(scan(br#"{"a": {"a": 1, "b": 2}, "b": [{"a": 1}]}"#, &SparseTop).is_ok());
     }
 
     #[test]
