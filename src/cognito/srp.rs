@@ -113,9 +113,11 @@ pub struct Challenge<'a> {
 }
 
 impl SrpSession {
-    /// A fresh session with 128 random bytes as `a`.
+    /// A fresh session with 32 random bytes (256 bits) as `a`: RFC 5054 asks for at least 256
+    /// bits, which matches the 128-bit strength of the 3072-bit group, and a short `a` makes
+    /// the sign-in maths two and a half times cheaper than the 1024 bits some SDKs use.
     pub fn new() -> Result<Self, SrpError> {
-        let mut bytes = [0u8; 128];
+        let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)
             .map_err(|e| SrpError(format!("no randomness from the system: {e}")))?;
         Self::with_secret(&bytes)
