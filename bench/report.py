@@ -45,12 +45,32 @@ if os.path.exists(os.path.join(out, "memory.tsv")):
         mb, name, kb = line.strip().split("\t")
         memory[(float(mb), name)] = int(kb) if kb.isdigit() else None
 
+def table(results, ours_name):
+    ours = next(r for r in results if r["command"] == ours_name)
+    print("| command | median | spread | ratio |")
+    print("| --- | --- | --- | --- |")
+    for r in results:
+        print("| %s | %s | %s to %s | %.2fx |" % (r["command"], ms(r["median"]), ms(min(r["times"])),
+                                               ms(max(r["times"])), r["median"] / ours["median"]))
+    print()
+
+
+def ms(sec):
+    return "%.1f ms" % (sec * 1000) if sec < 10 else "%.2f s" % sec
+
+
 print("# Benchmarks\n")
-print("Made by `bench/run` (reproduce with that command on a fresh machine). Machine: %s.\n" % machine())
+print("Made by `bench/run` (reproduce with that command on a fresh machine; `BENCH_SIZES=\"0.1 1 10 100\"`")
+print("is the default). Machine: %s.\n" % machine())
 print("Every figure is the median of the runs with its spread (min to max), measured side by side in")
-print("one run on the same generated input (`bench/generate.py`: tab-indented app-style exports, folders")
-print("5 deep, mixed auth, scripts, bodies, `\\u` escapes). Ratios are other / postman-cognito.\n")
-print("## Patching (token in hand, no network), whole process\n")
+print("one run on the same inputs. Ratios are other / postman-cognito (above 1: postman-cognito is")
+print("faster). Inputs: `bench/generate.py`, tab-indented app-style exports, folders 5 deep, mixed")
+print("inherit/bearer/oauth2/noauth/basic auth, test scripts, JSON bodies, `\\u` escapes.\n")
+print("## 1. Patching (token in hand, no network), whole process\n")
+print("Each command starts with no output file, so each run writes its result. postman-cognito")
+print("reads, checks and patches, streams the result to a temporary file, reads that back to check")
+print("it, and renames it over the target. The jq program (`bench/patch.jq`) and the Node script")
+print("(`bench/patch.js`, postman-collection) make the same auth edits but reformat the whole file.\n")
 rows = []
 for path in sorted(glob.glob(os.path.join(out, "patch-*MB.json")), key=size_of):
     mb = size_of(path)
@@ -58,26 +78,91 @@ for path in sorted(glob.glob(os.path.join(out, "patch-*MB.json")), key=size_of):
     ours = next(r for r in results if r["command"] == "postman-cognito")
     inp = os.path.join(out, "input-%sMB.json" % (("%g" % mb)))
     real = os.path.getsize(inp) if os.path.exists(inp) else None
-    print("### %s MB input%s\n" % ("%g" % mb, " (%d bytes)" % real if real else ""))
+    reqs = ""
+    if real:
+        text = open(inp, encoding="utf-8").read()
+        reqs = ", %d requests" % text.count('"request": {')
+    print("### %s MB input (%d bytes%s)\n" % ("%g" % mb, real or 0, reqs))
     print("| command | median | spread | ratio | peak memory |")
     print("| --- | --- | --- | --- | --- |")
     for r in results:
         name = r["command"]
-        med = r["median"]
-        spread = "%.1f to %.1f ms" % (min(r["times"]) * 1000, max(r["times"]) * 1000)
         key = {"postman-cognito": "postman-cognito", "jq": "jq", "node postman-collection": "node"}.get(name)
+        if name.startswith("parse only"):
+            key = "floor"
         mem = memory.get((mb, key)) if key else None
         memtext = "%.1f MiB (%.2fx the file)" % (mem / 1024, mem * 1024 / real) if mem and real else ""
-        print("| %s | %.1f ms | %s | %.2fx | %s |" % (name, med * 1000, spread, med / ours["median"], memtext))
-    rows.append((mb, ours["median"]))
+        print("| %s | %s | %s to %s | %.2fx | %s |" % (name, ms(r["median"]), ms(min(r["times"])),
+                                                     ms(max(r["times"])), r["median"] / ours["median"], memtext))
+    rows.append((mb, ours["median"], real))
     print()
 if len(rows) >= 2:
-    print("## Scaling\n")
-    print("| input | postman-cognito median | ms per MB |")
+    print("## 4. Scaling\n")
+    print("| input | postman-cognito median | ms per MiB |")
     print("| --- | --- | --- |")
-    for mb, med in rows:
-        print("| %g MB | %.1f ms | %.2f |" % (mb, med * 1000, med * 1000 / mb))
+    for mb, med, real in rows:
+        print("| %g MB | %s | %.2f |" % (mb, ms(med), med * 1000 / (real / 1048576)))
+    big = [(real / 1048576, med * 1000) for mb, med, real in rows if mb >= 1]
+    if len(big) >= 2:
+        n = len(big)
+        mx = sum(x for x, _ in big) / n
+        my = sum(y for _, y in big) / n
+        slope = sum((x - mx) * (y - my) for x, y in big) / sum((x - mx) ** 2 for x, _ in big)
+        icpt = my - slope * mx
+        ss_res = sum((y - (icpt + slope * x)) ** 2 for x, y in big)
+        ss_tot = sum((y - my) ** 2 for _, y in big)
+        print("\nLeast-squares line over the inputs of 1 MB and more: **%.2f ms per MiB** plus %.1f ms,"
+              " R² = %.4f (1 is a straight line: the time grows linearly)." % (slope, icpt, 1 - ss_res / ss_tot))
     print()
-print("## Not measured yet\n")
-print("Getting a token (postman-cognito vs `aws cognito-idp initiate-auth` and pycognito against moto),")
-print("the warm repeat run, and criterion micro-benchmarks are still to be added to `bench/run`.")
+tok = os.path.join(out, "token.json")
+if os.path.exists(tok):
+    print("## 2. Getting a token from a local moto, whole process\n")
+    print("moto 5.2.5 on loopback; a fresh sign-in each run (`--no-cache`). The AWS CLI and pycognito")
+    print("are the PyPI packages in `bench/python/requirements.txt`.\n")
+    results = json.load(open(tok))["results"]
+    table(results, "postman-cognito token --flow password")
+    med = {r["command"]: r["median"] for r in results}
+    pw, srp = med["postman-cognito token --flow password"], med["postman-cognito token --flow srp"]
+    print("Like for like: the AWS CLI (password flow) takes **%.1fx** as long as `--flow password`;"
+          " pycognito (SRP) takes **%.1fx** as long as `--flow srp`, and %.1fx as long as"
+          " `--flow password`.\n" % (med["aws cognito-idp initiate-auth (USER_PASSWORD_AUTH)"] / pw,
+                                     med["pycognito AWSSRP.authenticate_user (SRP)"] / srp,
+                                     med["pycognito AWSSRP.authenticate_user (SRP)"] / pw))
+req = os.path.join(out, "requests.tsv")
+if os.path.exists(req):
+    print("Requests to Cognito for one token (counted by a proxy, `bench/count_proxy.py`):\n")
+    print("| command | requests | operations |")
+    print("| --- | --- | --- |")
+    for line in open(req):
+        label, n, ops = line.rstrip("\n").split("\t")
+        print("| %s | %s | %s |" % (label, n, ops or "none"))
+    print()
+for name, title in [("warm-one", "one 100 KB collection"), ("warm-many", "100 collections of 100 KB")]:
+    path = os.path.join(out, name + ".json")
+    if os.path.exists(path):
+        if name == "warm-one":
+            print("## 3. A warm repeat run (cached token)\n")
+            print("postman-cognito with its token cache (the collection already holds the token, so")
+            print("nothing is written) against the script teams write today (`bench/today.sh`): an AWS")
+            print("CLI sign-in on every run, then a jq patch of each file.\n")
+        print("### %s\n" % title)
+        table(json.load(open(path))["results"], "postman-cognito refresh (cached token)")
+crit = os.path.join(out, "criterion.txt")
+if os.path.exists(crit):
+    print("## 5. Micro-benchmarks (criterion, `cargo bench --bench micro`)\n")
+    print("| benchmark | estimate (lower bound, estimate, upper bound) |")
+    print("| --- | --- |")
+    name = None
+    for line in open(crit):
+        m = re.match(r"^(\S.*?)\s+time:\s+\[(.*)\]", line)
+        if m:
+            print("| %s | %s |" % (m.group(1).strip(), m.group(2)))
+            name = None
+            continue
+        m = re.match(r"^\s+time:\s+\[(.*)\]", line)
+        if m and name:
+            print("| %s | %s |" % (name, m.group(1)))
+            name = None
+        elif line.strip() and not line.startswith(" ") and not line.startswith("Found") and ":" not in line[:3]:
+            name = line.strip()
+    print()

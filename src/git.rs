@@ -16,12 +16,48 @@ fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
 
 /// Whether git tracks `file` (false outside a repo or without git).
 pub fn is_tracked(file: &Path) -> bool {
-    let real = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
-    let (Some(dir), Some(name)) = (real.parent(), real.file_name()) else {
-        return false;
-    };
-    let name = name.to_string_lossy();
-    git(dir, &["ls-files", "--error-unmatch", "--", &name]).is_some_and(|o| o.status.success())
+    tracked_among(&[file.to_path_buf()]).contains(file)
+}
+
+/// Which of `files` git tracks: one `git ls-files` per folder, not one per file (a run over a
+/// hundred collections would otherwise start a hundred git processes).
+pub fn tracked_among(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
+    let mut by_dir: std::collections::BTreeMap<PathBuf, Vec<(String, &PathBuf)>> =
+        Default::default();
+    for file in files {
+        let real = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        if let (Some(dir), Some(name)) = (real.parent(), real.file_name()) {
+            let name = name.to_string_lossy().into_owned();
+            by_dir
+                .entry(dir.to_path_buf())
+                .or_default()
+                .push((name, file));
+        }
+    }
+    let mut out = std::collections::HashSet::new();
+    for (dir, names) in by_dir {
+        let specs: Vec<String> = names
+            .iter()
+            .map(|(n, _)| format!(":(literal){n}"))
+            .collect();
+        let mut args = vec!["ls-files", "-z", "--"];
+        args.extend(specs.iter().map(String::as_str));
+        let Some(o) = git(&dir, &args).filter(|o| o.status.success()) else {
+            continue;
+        };
+        let listed: std::collections::HashSet<&[u8]> = o
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|s| !s.is_empty())
+            .collect();
+        out.extend(
+            names
+                .iter()
+                .filter(|(n, _)| listed.contains(n.as_bytes()))
+                .map(|(_, f)| (*f).clone()),
+        );
+    }
+    out
 }
 
 /// Tracked files under the current folder matching any of `patterns` (git pathspecs).

@@ -288,8 +288,10 @@ pub fn run(
             .filter(|r| opts.token_var.is_none() && r.status != Status::Failed)
             .map(|r| PathBuf::from(r.output.as_ref().unwrap_or(&r.file)));
         let vars = variables.iter().map(|v| PathBuf::from(&v.file));
-        for path in literal.chain(vars) {
-            if crate::git::is_tracked(&path) {
+        let paths: Vec<PathBuf> = literal.chain(vars).collect();
+        let tracked = crate::git::tracked_among(&paths);
+        for path in paths {
+            if tracked.contains(&path) {
                 writeln!(
                     stderr,
                     "postman-cognito: warning: {} is tracked by git and holds a live token; keep tokens out of \
