@@ -166,3 +166,59 @@ if os.path.exists(crit):
         elif line.strip() and not line.startswith(" ") and not line.startswith("Found") and ":" not in line[:3]:
             name = line.strip()
     print()
+
+# --- Targets of issue 8, checked against the figures above ------------------------------------
+checks = []
+big = max(glob.glob(os.path.join(out, "patch-*MB.json")), key=size_of, default=None)
+if big:
+    mb = size_of(big)
+    res = {r["command"]: r["median"] for r in json.load(open(big))["results"]}
+    ours = res["postman-cognito"]
+    floor = next(v for k, v in res.items() if k.startswith("parse only"))
+    real = os.path.getsize(os.path.join(out, "input-%gMB.json" % mb))
+    mem = memory.get((mb, "postman-cognito"))
+    checks += [
+        ("Patching %g MB: at least 5x faster than jq" % mb, "%.1fx" % (res["jq"] / ours), res["jq"] / ours >= 5),
+        ("Patching %g MB: at least 10x faster than the Node script" % mb, "%.1fx" % (res["node postman-collection"] / ours),
+         res["node postman-collection"] / ours >= 10),
+        ("Patching %g MB: within 3x of the parse-only floor" % mb, "%.2fx the floor" % (ours / floor), ours / floor <= 3),
+    ]
+    if mem:
+        checks.append(("Patching %g MB: peak memory under 2x the file" % mb, "%.2fx" % (mem * 1024 / real), mem * 1024 / real < 2))
+if os.path.exists(tok):
+    med = {r["command"]: r["median"] for r in json.load(open(tok))["results"]}
+    aws = med["aws cognito-idp initiate-auth (USER_PASSWORD_AUTH)"] / med["postman-cognito token --flow password"]
+    pyc = med["pycognito AWSSRP.authenticate_user (SRP)"] / med["postman-cognito token --flow srp"]
+    checks += [("Token: at least 10x faster than the AWS CLI (password flow)", "%.1fx" % aws, aws >= 10),
+               ("Token: at least 10x faster than pycognito (SRP)", "%.1fx" % pyc, pyc >= 10)]
+if os.path.exists(req):
+    n = {l.split("\t")[0]: int(l.split("\t")[1]) for l in open(req)}
+    checks += [("Requests: password 1, refresh 1, SRP 2", "%d, %d, %d" % (
+        n["postman-cognito token --flow password"], n["postman-cognito token, cached token with refresh token (--min-ttl 2h)"],
+        n["postman-cognito token --flow srp"]), (n["postman-cognito token --flow password"], n[
+        "postman-cognito token, cached token with refresh token (--min-ttl 2h)"], n["postman-cognito token --flow srp"]) == (1, 1, 2)),
+               ("100 collections with a single sign-in", "%d requests" % n["postman-cognito refresh of 100 collections, cold (one sign-in)"],
+                n["postman-cognito refresh of 100 collections, cold (one sign-in)"] <= 2)]
+one = os.path.join(out, "warm-one.json")
+if os.path.exists(one):
+    t = next(r["median"] for r in json.load(open(one))["results"] if r["command"].startswith("postman-cognito"))
+    checks.append(("Warm repeat run of one collection under 10 ms", ms(t), t < 0.010))
+if os.path.exists(crit):
+    m = re.search(r"srp: A, then the password claim signature\s+time:\s+\[\S+ \S+ (\S+) (\S+)", open(crit).read())
+    if m:
+        v = float(m.group(1)) * {"ms": 1, "µs": 0.001, "s": 1000}.get(m.group(2), 1)
+        checks.append(("SRP maths under 5 ms (criterion estimate)", "%.2f ms" % v, v < 5))
+if checks:
+    print("## Targets (issue 8)\n")
+    print("| target | measured | met |")
+    print("| --- | --- | --- |")
+    for what, got, ok in checks:
+        print("| %s | %s | %s |" % (what, got, "yes" if ok else "**no**"))
+    print()
+    print("Where a patch's time goes (perf on the 100 MB input, this version): the scan of the source")
+    print("and the check of the written result are two full passes (string scanning about a fifth of")
+    print("the time, skipping unkept values a tenth, page faults and copies of the 100 MB buffers a")
+    print("sixth); serde_json's floor makes one pass and keeps nothing. The check of the result is")
+    print("what costs the floor ratio: `refresh --check` (one pass, no write) is about 2.5x the floor (0.42 s).")
+    print("History of the fixes is in the git log (memory 6.5x -> 1.8x, 100 MB from about 1.3 s).")
+    print()

@@ -240,6 +240,44 @@ fn writing_a_token_into_a_tracked_file_warns() {
 }
 
 #[test]
+fn one_run_over_many_files_warns_for_exactly_the_tracked_ones() {
+    // git is asked once per folder for all the run's files; names are taken literally, so a
+    // tracked file whose name looks like a glob does not make its neighbours look tracked.
+    let token = jwt_expiring_in(3600);
+    let (_d, root) = repo();
+    let tracked = root.join("api[1].postman_collection.json");
+    let look_alike = root.join("api1.postman_collection.json");
+    let untracked = root.join("other.postman_collection.json");
+    for f in [&tracked, &look_alike, &untracked] {
+        std::fs::copy(fixture("collections/v21-tabs-oauth2.json"), f).unwrap();
+    }
+    assert!(
+        git(
+            &root,
+            &["add", "--", ":(literal)api[1].postman_collection.json"]
+        )
+        .status
+        .success()
+    );
+    let out = bin()
+        .arg("refresh")
+        .args([&tracked, &look_alike, &untracked])
+        .env("POSTMAN_COGNITO_TOKEN", &token)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let warned: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("tracked by git"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{stderr}");
+    assert!(
+        warned[0].contains("api[1].postman_collection.json"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn scrub_removes_every_live_token_and_only_that() {
     let token = jwt_expiring_in(3600);
     let mut files: Vec<PathBuf> = fixtures_in("collections");
