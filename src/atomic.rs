@@ -96,17 +96,9 @@ pub fn write(
     expect: Option<&Stamp>,
     mode_from: Option<&fs::Metadata>,
 ) -> Result<(), Failure> {
-    write_checked(target, bytes, expect, mode_from).map_err(WriteError::failure)
-}
-
-/// [`write`], telling a concurrent change apart from other failures.
-pub fn write_checked(
-    target: &Path,
-    bytes: &[u8],
-    expect: Option<&Stamp>,
-    mode_from: Option<&fs::Metadata>,
-) -> Result<(), WriteError> {
-    stage(target, mode_from, |w| w.write_all(bytes))?.commit(expect)
+    stage(target, mode_from, |w| w.write_all(bytes))?
+        .commit(expect)
+        .map_err(WriteError::failure)
 }
 
 /// New content for a file, written and flushed to a temporary file beside it, not yet in place:

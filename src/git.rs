@@ -1,4 +1,4 @@
-//! The few git facts the tool needs, asked of the `git` command: whether a file is tracked,
+//! The few git facts the tool needs, asked of the `git` command: which of some files are tracked,
 //! which Postman files a repo tracks, and where its hooks live (honouring `core.hooksPath`).
 
 use std::path::{Path, PathBuf};
@@ -12,11 +12,6 @@ fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
         .stderr(Stdio::null())
         .output()
         .ok()
-}
-
-/// Whether git tracks `file` (false outside a repo or without git).
-pub fn is_tracked(file: &Path) -> bool {
-    tracked_among(&[file.to_path_buf()]).contains(file)
 }
 
 /// Which of `files` git tracks: one `git ls-files` per folder, not one per file (a run over a

@@ -355,7 +355,7 @@ fn write_result(l: &mut Loaded, p: &Patched, output: Option<&Path>) -> Result<()
             }
             (out.to_path_buf(), None, Some(&l.meta))
         }
-        None if !edit::changes(&l.bytes, &p.edits) => return Ok(()),
+        None if p.report.status == Status::Unchanged => return Ok(()),
         None => (l.path.clone(), Some(l.stamp.clone()), None),
     };
     let staged = atomic::stage(&target, mode_from, |w| {

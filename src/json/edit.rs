@@ -229,6 +229,14 @@ fn ws_before(src: &[u8], at: usize) -> &str {
     text(src, start, at)
 }
 
+/// Where the white space starting at byte `at` ends.
+fn ws_end(src: &[u8], at: usize) -> usize {
+    at + src[at..]
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        .count()
+}
+
 /// Where the last line of `ws` starts its indent: the text after its last line break.
 fn indent_of(ws: &str) -> &str {
     ws.rfind('\n').map_or(ws, |nl| &ws[nl + 1..])
@@ -360,21 +368,21 @@ pub fn delete_entries(edits: &mut Edits, container: Span, entries: &[Span], remo
 /// separators from the bytes, so it works on sparse objects (which do not store every member).
 pub fn delete_member(edits: &mut Edits, src: &[u8], obj: Span, m: &Member) {
     let (start, end) = (m.key_span.start, m.value.span().end);
-    let is_ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
-    let after = end + src[end..].iter().take_while(|c| is_ws(c)).count();
+    let after = ws_end(src, end);
     if src.get(after) == Some(&b',') {
         // Not the last: take it, the comma and the space up to the next member.
-        let next = after + 1 + src[after + 1..].iter().take_while(|c| is_ws(c)).count();
-        edits.delete(Span { start, end: next });
+        edits.delete(Span {
+            start,
+            end: ws_end(src, after + 1),
+        });
         return;
     }
-    let before = start - src[..start].iter().rev().take_while(|c| is_ws(c)).count();
+    let before = start - ws_before(src, start).len();
     if before > obj.start + 1 && src[before - 1] == b',' {
         // The last of several: take the comma before it (and the space before the comma).
         let comma = before - 1;
-        let prev_end = comma - src[..comma].iter().rev().take_while(|c| is_ws(c)).count();
         edits.delete(Span {
-            start: prev_end,
+            start: comma - ws_before(src, comma).len(),
             end,
         });
     } else {
