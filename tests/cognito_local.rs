@@ -27,14 +27,14 @@ fn local() -> Local {
 
 impl Local {
     fn cmd(&self, user: &str, password: &str, args: &[&str]) -> assert_cmd::Command {
-        let mut c = bin();
-        c.args(args)
-            .args(["--endpoint-url", &self.idp.url])
-            .env("COGNITO_USER_POOL_ID", &self.pool)
-            .env("COGNITO_CLIENT_ID", &self.client)
-            .env("COGNITO_USERNAME", user)
-            .env("COGNITO_PASSWORD", password);
-        c
+        signing_in(
+            args,
+            &self.idp.url,
+            &self.pool,
+            &self.client,
+            user,
+            password,
+        )
     }
 }
 

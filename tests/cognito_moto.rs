@@ -39,14 +39,14 @@ fn pool(secret: bool, flows: &[&str]) -> Pool {
 impl Pool {
     /// The binary set up to sign in as `user` (password in COGNITO_PASSWORD).
     fn cmd(&self, user: &str, args: &[&str]) -> Command {
-        let mut c = bin();
-        c.args(args)
-            .args(["--endpoint-url", &self.idp.url])
-            .env("COGNITO_USER_POOL_ID", &self.pool)
-            .env("COGNITO_CLIENT_ID", &self.client)
-            .env("COGNITO_USERNAME", user)
-            .env("COGNITO_PASSWORD", PASSWORD);
-        c
+        signing_in(
+            args,
+            &self.idp.url,
+            &self.pool,
+            &self.client,
+            user,
+            PASSWORD,
+        )
     }
 }
 

@@ -31,33 +31,22 @@ fn refresh_then_newman_sends_tokens_the_api_accepts() {
         shared("real-collections/02_pdoa__Performance_Dashboard_API.postman_collection.json"),
         fixture("collections/v20-crlf-bearer.json"),
     ] {
-        let (dir, file) = temp_copy(&src);
-        bin()
-            .args(["refresh", "--inherit", "all", "--endpoint-url", &idp.url])
-            .arg(&file)
-            .env("COGNITO_USER_POOL_ID", &pool)
-            .env("COGNITO_CLIENT_ID", &client)
-            .env("COGNITO_USERNAME", "ci-bot")
-            .env("COGNITO_PASSWORD", "E2e-Passw0rd!")
-            .assert()
-            .success();
+        let (_dir, file) = temp_copy(&src);
+        let file_arg = file.to_str().unwrap();
+        signing_in(
+            &["refresh", "--inherit", "all", file_arg],
+            &idp.url,
+            &pool,
+            &client,
+            "ci-bot",
+            "E2e-Passw0rd!",
+        )
+        .assert()
+        .success();
         let mut doc = parse(&std::fs::read(&file).unwrap());
         let n = point_at(&mut doc, &api.base());
-        let runnable = dir.path().join("run.json");
-        std::fs::write(&runnable, serde_json::to_vec(&doc).unwrap()).unwrap();
         let before = api.verdicts.lock().unwrap().len();
-        let out = std::process::Command::new(newman())
-            .arg("run")
-            .arg(&runnable)
-            .args(["--reporters", "json", "--reporter-json-export"])
-            .arg(dir.path().join("report.json"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "newman: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        newman_run(&doc, &[]);
         let verdicts = api.verdicts.lock().unwrap()[before..].to_vec();
         assert_eq!(
             verdicts.len(),
@@ -79,17 +68,19 @@ fn refresh_then_newman_sends_tokens_the_api_accepts() {
         "x",
     );
     let token = String::from_utf8(
-        bin()
-            .args(["token", "--endpoint-url", &idp.url])
-            .env("COGNITO_USER_POOL_ID", &pool)
-            .env("COGNITO_CLIENT_ID", &client)
-            .env("COGNITO_USERNAME", "ci-bot")
-            .env("COGNITO_PASSWORD", "E2e-Passw0rd!")
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone(),
+        signing_in(
+            &["token"],
+            &idp.url,
+            &pool,
+            &client,
+            "ci-bot",
+            "E2e-Passw0rd!",
+        )
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone(),
     )
     .unwrap();
     let agent: ureq::Agent = ureq::Agent::config_builder()

@@ -116,9 +116,16 @@ pub fn newman_seen(doc: &Value, extra: &[&str]) -> Vec<recorder::Seen> {
     let rec = recorder::Recorder::start();
     let mut run = doc.clone();
     point_at(&mut run, &rec.base());
+    newman_run(&run, extra);
+    rec.seen()
+}
+
+/// Runs newman on `doc` (already pointed at a loopback server) with `extra` arguments, and
+/// asserts that every request and test passed.
+pub fn newman_run(doc: &Value, extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.json");
-    std::fs::write(&path, run.to_string()).unwrap();
+    std::fs::write(&path, doc.to_string()).unwrap();
     let out = std::process::Command::new(newman())
         .arg("run")
         .arg(&path)
@@ -132,7 +139,26 @@ pub fn newman_seen(doc: &Value, extra: &[&str]) -> Vec<recorder::Seen> {
         "newman: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    rec.seen()
+}
+
+/// The binary running `args`, set up to sign in to the Cognito at `endpoint` as `user`
+/// (settings and password in the environment, as CI passes them).
+pub fn signing_in(
+    args: &[&str],
+    endpoint: &str,
+    pool: &str,
+    client: &str,
+    user: &str,
+    password: &str,
+) -> Command {
+    let mut c = bin();
+    c.args(args)
+        .args(["--endpoint-url", endpoint])
+        .env("COGNITO_USER_POOL_ID", pool)
+        .env("COGNITO_CLIENT_ID", client)
+        .env("COGNITO_USERNAME", user)
+        .env("COGNITO_PASSWORD", password);
+    c
 }
 
 /// Copies `src` into a new temp dir; returns the dir and the copy's path.
