@@ -18,31 +18,38 @@ stop_peers() {
 }
 trap stop_peers EXIT
 
-# newman and cognito-local into .tools/node, from tools/node/package-lock.json.
-ensure_node_tools() {
-  local want="$ROOT/tools/node/package-lock.json" have="$TOOLS/node/package-lock.json"
-  if [ -d "$TOOLS/node/node_modules" ] && cmp -s "$want" "$have"; then
+# The npm packages locked in folder $1 (package.json + package-lock.json) into folder $2, unless
+# $2 already holds that lock.
+npm_install() {
+  local src=$1 dest=$2
+  if [ -d "$dest/node_modules" ] && cmp -s "$src/package-lock.json" "$dest/package-lock.json"; then
     return
   fi
   command -v npm >/dev/null || { echo "npm is needed (Node.js 18+)" >&2; return 1; }
-  echo "installing newman and cognito-local into .tools/node (npm ci)" >&2
-  mkdir -p "$TOOLS/node"
-  cp "$ROOT/tools/node/package.json" "$want" "$TOOLS/node/"
-  (cd "$TOOLS/node" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  echo "installing the npm packages of ${src#"$ROOT"/} into ${dest#"$ROOT"/} (npm ci)" >&2
+  mkdir -p "$dest"
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error >&2)
 }
 
-# moto[server] into .tools/venv, from tools/python/requirements.txt.
-ensure_python_tools() {
-  local want="$ROOT/tools/python/requirements.txt" have="$TOOLS/venv/requirements.txt"
-  if [ -x "$TOOLS/venv/bin/moto_server" ] && cmp -s "$want" "$have"; then
+# The PyPI packages pinned in requirements file $1 into a venv at $2, unless it already holds them.
+pip_install() {
+  local want=$1 venv=$2
+  if [ -x "$venv/bin/python" ] && cmp -s "$want" "$venv/requirements.txt"; then
     return
   fi
   command -v python3 >/dev/null || { echo "python3 is needed" >&2; return 1; }
-  echo "installing moto into .tools/venv (pip)" >&2
-  python3 -m venv "$TOOLS/venv"
-  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check -r "$want" >&2
-  cp "$want" "$have"
+  echo "installing the PyPI packages of ${want#"$ROOT"/} into ${venv#"$ROOT"/} (pip)" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$want" >&2
+  cp "$want" "$venv/requirements.txt"
 }
+
+# newman and cognito-local into .tools/node.
+ensure_node_tools() { npm_install "$ROOT/tools/node" "$TOOLS/node"; }
+
+# moto[server] into .tools/venv.
+ensure_python_tools() { pip_install "$ROOT/tools/python/requirements.txt" "$TOOLS/venv"; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
