@@ -80,11 +80,10 @@ pub struct Cache {
     dir: PathBuf,
 }
 
-/// The folder used: `$XDG_CACHE_HOME/postman-cognito`, else the platform's cache folder.
-pub fn default_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+/// The folder used: `$XDG_CACHE_HOME/postman-cognito` (when absolute, as the XDG spec says),
+/// else the platform's cache folder.
+pub fn default_dir(env: &crate::settings::Env) -> Option<PathBuf> {
+    env.absolute_dir("XDG_CACHE_HOME")
         .or_else(dirs::cache_dir)
         .map(|d| d.join("postman-cognito"))
 }
@@ -129,7 +128,7 @@ impl Cache {
     }
 
     /// The entry for `key`; a corrupt or foreign file is reported on `warn` and ignored.
-    pub fn get(&self, key: &Key, warn: &mut dyn Write) -> Option<Entry> {
+    pub fn get(&self, key: &Key, ui: &crate::ui::Ui) -> Option<Entry> {
         let path = self.path(key);
         let bytes = fs::read(&path).ok()?;
         let parsed: Result<OnDisk, _> = serde_json::from_slice(&bytes);
@@ -152,11 +151,10 @@ impl Cache {
                 })
             }
             _ => {
-                let _ = writeln!(
-                    warn,
-                    "postman-cognito: warning: the cached tokens in {} are unreadable; signing in again and replacing them",
+                ui.warn(&format!(
+                    "the cached tokens in {} are unreadable; signing in again and replacing them",
                     path.display()
-                );
+                ));
                 None
             }
         }
@@ -284,12 +282,12 @@ mod tests {
     fn round_trip_private_and_corrupt_files_are_ignored() {
         let d = tempfile::tempdir().unwrap();
         let cache = Cache::open(d.path().join("pc")).unwrap();
-        let mut warn = Vec::new();
-        assert!(cache.get(&key("a"), &mut warn).is_none());
+        let (ui, warn) = crate::ui::Ui::capture();
+        assert!(cache.get(&key("a"), &ui).is_none());
         cache.put(&key("a"), &entry()).unwrap();
-        let got = cache.get(&key("a"), &mut warn).unwrap();
+        let got = cache.get(&key("a"), &ui).unwrap();
         assert_eq!(got.refresh.unwrap().expose_secret(), "refresh");
-        assert!(cache.get(&key("b"), &mut warn).is_none());
+        assert!(cache.get(&key("b"), &ui).is_none());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -298,10 +296,10 @@ mod tests {
             assert_eq!(mode(&cache.path(&key("a"))), 0o600);
         }
         fs::write(cache.path(&key("a")), "{not json").unwrap();
-        assert!(cache.get(&key("a"), &mut warn).is_none());
-        assert!(String::from_utf8_lossy(&warn).contains("unreadable"));
+        assert!(cache.get(&key("a"), &ui).is_none());
+        assert!(warn.text().contains("unreadable"));
         cache.put(&key("a"), &entry()).unwrap();
-        assert!(cache.get(&key("a"), &mut warn).is_some());
+        assert!(cache.get(&key("a"), &ui).is_some());
         assert_eq!(cache.clear(None).unwrap(), 1);
     }
 }

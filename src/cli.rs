@@ -1,4 +1,5 @@
-//! Command-line definitions only (clap derive). Values are raw; `lib::run` checks them.
+//! Command-line definitions only (clap derive). Values are raw; `settings::resolve` checks them
+//! and reads the environment (clap reads no variable itself).
 
 use std::path::PathBuf;
 
@@ -53,8 +54,8 @@ pub struct ProfileArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Profile of the config file to use.
-    #[arg(long, env = "POSTMAN_COGNITO_PROFILE", value_name = "NAME")]
+    /// Profile of the config file to use (else POSTMAN_COGNITO_PROFILE, else "default").
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 }
 
@@ -173,8 +174,8 @@ pub struct CognitoArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Profile of the config file to use.
-    #[arg(long, env = "POSTMAN_COGNITO_PROFILE", value_name = "NAME")]
+    /// Profile of the config file to use (else POSTMAN_COGNITO_PROFILE, else "default").
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
     /// Neither read nor write the token cache.
@@ -185,16 +186,17 @@ pub struct CognitoArgs {
     #[arg(long, value_name = "DURATION")]
     pub min_ttl: Option<humantime::Duration>,
 
-    /// The user pool, e.g. us-east-1_AbCdEf123 (its prefix is the region).
-    #[arg(long, env = "COGNITO_USER_POOL_ID", value_name = "ID")]
+    /// The user pool, e.g. us-east-1_AbCdEf123 (its prefix is the region) (else
+    /// COGNITO_USER_POOL_ID).
+    #[arg(long, value_name = "ID")]
     pub user_pool_id: Option<String>,
 
-    /// The app client id.
-    #[arg(long, env = "COGNITO_CLIENT_ID", value_name = "ID")]
+    /// The app client id (else COGNITO_CLIENT_ID).
+    #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
 
-    /// The user to sign in as.
-    #[arg(long, env = "COGNITO_USERNAME", value_name = "NAME")]
+    /// The user to sign in as (else COGNITO_USERNAME).
+    #[arg(long, value_name = "NAME")]
     pub username: Option<String>,
 
     /// AWS region (else AWS_REGION, AWS_DEFAULT_REGION, or the pool id's prefix).
@@ -265,6 +267,16 @@ pub struct CognitoArgs {
     /// How long to wait for the browser sign-in [default: 5m].
     #[arg(long, value_name = "DURATION")]
     pub browser_timeout: Option<humantime::Duration>,
+}
+
+impl CognitoArgs {
+    /// The config file and profile flags.
+    pub fn profile_args(&self) -> ProfileArgs {
+        ProfileArgs {
+            config: self.config.clone(),
+            profile: self.profile.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]

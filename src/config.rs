@@ -37,14 +37,16 @@ pub struct Profile {
     pub header_prefix: Option<String>,
     pub inherit: Option<crate::cli::InheritArg>,
     pub keep: Option<Vec<String>>,
-    /// Files or glob patterns, relative to the config file's folder.
+    /// Files or glob patterns, relative to the config file's folder (one string or a list).
+    #[serde(default, deserialize_with = "one_or_many")]
     pub collections: Option<Vec<String>>,
-    pub min_ttl: Option<toml::Spanned<String>>,
-    pub connect_timeout: Option<toml::Spanned<String>>,
-    pub timeout: Option<toml::Spanned<String>>,
+    pub min_ttl: Option<Dur>,
+    pub connect_timeout: Option<Dur>,
+    pub timeout: Option<Dur>,
     pub retries: Option<u32>,
     pub client_auth: Option<crate::cli::ClientAuthArg>,
     pub callback_port: Option<u16>,
+    pub browser_timeout: Option<Dur>,
     /// Names of environment variables holding secrets.
     pub password_env: Option<String>,
     pub client_secret_env: Option<String>,
@@ -54,31 +56,45 @@ pub struct Profile {
     pub password_command: Option<String>,
 }
 
+/// A duration in the file (`"10m"`, `"45s"`), parsed when the file is read, so that a bad one
+/// is reported with the file's line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dur(pub std::time::Duration);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_duration(&text)
+            .map(Dur)
+            .map_err(|e| serde::de::Error::custom(format!("{e}; write it like \"10m\" or \"45s\"")))
+    }
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(Some(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    }))
+}
+
 /// A loaded config file and the profile chosen from it.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub path: PathBuf,
     pub name: String,
     pub profile: Profile,
-    text: String,
 }
 
 impl Loaded {
     /// The folder relative paths in the file are relative to.
     pub fn dir(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
-    }
-
-    /// "file:line: key: message" for a value found bad after parsing.
-    pub fn bad_value(&self, span: std::ops::Range<usize>, key: &str, message: &str) -> Failure {
-        let line = 1 + self.text[..span.start.min(self.text.len())]
-            .matches('\n')
-            .count();
-        Failure::usage(format!(
-            "{}:{line}: {key}: {message} (profile {:?})",
-            self.path.display(),
-            self.name
-        ))
     }
 }
 
@@ -132,29 +148,11 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, Failure> {
             }));
         }
     };
-    let loaded = Loaded {
+    Ok(Loaded {
         path: path.to_path_buf(),
         name,
         profile,
-        text,
-    };
-    let p = &loaded.profile;
-    for (key, v) in [
-        ("min_ttl", &p.min_ttl),
-        ("connect_timeout", &p.connect_timeout),
-        ("timeout", &p.timeout),
-    ] {
-        if let Some(s) = v
-            && let Err(e) = humantime::parse_duration(s.get_ref())
-        {
-            return Err(loaded.bad_value(
-                s.span(),
-                key,
-                &format!("{e}; write it like \"10m\" or \"45s\""),
-            ));
-        }
-    }
-    Ok(loaded)
+    })
 }
 
 fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {

@@ -99,6 +99,40 @@ pub fn create(scope: Scope, name: &str, value: &str, id: &str, now: &str) -> Vec
     text.into_bytes()
 }
 
+/// The new content of an environment or globals file that sets `name` to `value`: `existing`
+/// (its bytes and what they hold) edited byte-exactly, or a new file in the app's export shape.
+pub fn with_variable(
+    existing: Option<(&[u8], &EnvFile)>,
+    scope: Scope,
+    name: &str,
+    value: &str,
+) -> Vec<u8> {
+    match existing {
+        Some((bytes, env)) => edit::apply(bytes, &set_variable(bytes, env, name, value)),
+        None => {
+            let now = crate::jwt::rfc3339(crate::jwt::now());
+            create(scope, name, value, &uuid_v4(), &now)
+        }
+    }
+}
+
+/// A random UUID (v4) for a new environment file's `id`.
+fn uuid_v4() -> String {
+    let mut b = [0u8; 16];
+    let _ = getrandom::fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        h[0..4].concat(),
+        h[4..6].concat(),
+        h[6..8].concat(),
+        h[8..10].concat(),
+        h[10..16].concat()
+    )
+}
+
 /// The edits that make variable `name` hold `value`, typed `secret` and enabled; duplicates of
 /// the variable are collapsed into the first.
 pub fn set_variable(src: &[u8], env: &EnvFile, name: &str, value: &str) -> Vec<edit::Edit> {

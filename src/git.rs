@@ -55,11 +55,24 @@ pub fn tracked_among(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
     out
 }
 
-/// Tracked files under the current folder matching any of `patterns` (git pathspecs).
-pub fn tracked(patterns: &[&str]) -> Vec<PathBuf> {
+/// Warns about each of `files` that git tracks: it holds a live token that a commit would take.
+pub fn warn_if_tracked(files: &[PathBuf], ui: &crate::ui::Ui) {
+    let tracked = tracked_among(files);
+    for path in files.iter().filter(|p| tracked.contains(*p)) {
+        ui.warn(&format!(
+            "{} is tracked by git and holds a live token; keep tokens out of commits with \
+             --token-var NAME --env-file <an ignored file> (or silence this with \
+             --allow-tracked-token)",
+            path.display()
+        ));
+    }
+}
+
+/// Tracked files under folder `dir` matching any of `patterns` (git pathspecs), relative to it.
+pub fn tracked(dir: &Path, patterns: &[&str]) -> Vec<PathBuf> {
     let mut args = vec!["ls-files", "-z", "--"];
     args.extend_from_slice(patterns);
-    let Some(out) = git(Path::new("."), &args).filter(|o| o.status.success()) else {
+    let Some(out) = git(dir, &args).filter(|o| o.status.success()) else {
         return Vec::new();
     };
     out.stdout

@@ -1,28 +1,38 @@
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
-use postman_cognito::{cli::Cli, run};
+use clap::Parser;
+use postman_cognito::{cli::Cli, error::Exit, run, settings::Env, ui::Ui};
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(c) => c,
-        Err(e) => e.exit(),
-    };
-    let code = match run(
-        cli,
-        Some(&matches),
-        &mut std::io::stdout(),
-        &mut std::io::stderr(),
-    ) {
-        Ok(exit) => exit,
-        Err(failure) => {
-            eprintln!("postman-cognito: error: {}", failure.message);
-            if let Some(hint) = &failure.hint {
-                eprintln!("  hint: {hint}");
-            }
+    let cli = Cli::parse();
+    let mut ui = Ui::stderr();
+    // A panic is a bug: say so in one line (its message may name a file, never a secret) and
+    // exit 70 instead of Rust's 101.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("postman-cognito: error: internal error{at}; please report it\n").as_bytes(),
+        );
+    }));
+    let env = Env::from_process();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        #[cfg(debug_assertions)]
+        if env.get("POSTMAN_COGNITO_DEBUG_PANIC").is_some() {
+            panic!("POSTMAN_COGNITO_DEBUG_PANIC is set (debug builds only)");
+        }
+        run(cli, &env, &mut std::io::stdout(), &mut ui)
+    }));
+    let code = match result {
+        Ok(Ok(exit)) => exit,
+        Ok(Err(failure)) => {
+            ui.error(&failure);
             failure.exit
         }
+        Err(_) => Exit::Internal,
     };
     ExitCode::from(code.code())
 }

@@ -16,6 +16,18 @@ pub enum Status {
     Failed,
 }
 
+impl Status {
+    /// The word a report line starts with.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Status::Updated => "updated",
+            Status::Unchanged => "unchanged",
+            Status::WouldChange => "would change",
+            Status::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct KeptItem {
     pub path: String,
@@ -72,6 +84,66 @@ pub struct RunReport {
     pub variables: Vec<VariableReport>,
 }
 
+impl RunReport {
+    pub fn new(
+        token: Option<&crate::token_source::Token>,
+        files: Vec<FileReport>,
+        variables: Vec<VariableReport>,
+    ) -> Self {
+        RunReport {
+            token_source: token.map_or_else(|| "none needed".to_string(), |t| t.source.clone()),
+            token_expires_at: token.and_then(|t| t.expires_at).map(crate::jwt::rfc3339),
+            files,
+            variables,
+        }
+    }
+
+    /// Whether any file would change (`--check`).
+    pub fn changes(&self) -> bool {
+        self.files.iter().any(|f| f.status == Status::WouldChange)
+            || self
+                .variables
+                .iter()
+                .any(|v| v.status == Status::WouldChange)
+    }
+}
+
+/// `refresh`'s report: the JSON document or the diffs on stdout, a line per file on stderr.
+pub fn emit_refresh(
+    run: &RunReport,
+    json: bool,
+    stdout: &mut dyn std::io::Write,
+    ui: &crate::ui::Ui,
+) -> Result<(), crate::error::Failure> {
+    let broken = |e: std::io::Error| {
+        crate::error::Failure::io(format!("cannot write the report to standard output: {e}"))
+    };
+    if json {
+        let text = serde_json::to_string_pretty(run)
+            .map_err(|e| crate::error::Failure::internal(e.to_string()))?;
+        writeln!(stdout, "{text}").map_err(broken)?;
+    } else {
+        for f in &run.files {
+            if let Some(d) = &f.diff {
+                write!(stdout, "{d}").map_err(broken)?;
+            }
+        }
+    }
+    for f in &run.files {
+        ui.line(&f.human());
+    }
+    for v in &run.variables {
+        ui.line(&format!(
+            "{} {} ({}): variable {} holds the token",
+            v.status.verb(),
+            v.file,
+            v.scope,
+            v.variable
+        ));
+    }
+    Ok(())
+}
+
 impl FileReport {
     /// A few lines for a person.
     pub fn human(&self) -> String {
@@ -83,14 +155,10 @@ impl FileReport {
                 self.error.as_deref().unwrap_or("error")
             ),
             Status::Updated | Status::WouldChange => {
-                let verb = if self.status == Status::Updated {
-                    "updated"
-                } else {
-                    "would change"
-                };
                 format!(
-                    "{verb} {name} ({}): token in the collection's OAuth 2.0 auth (it was {}); \
+                    "{} {name} ({}): token in the collection's OAuth 2.0 auth (it was {}); \
                      {} now inherit",
+                    self.status.verb(),
                     self.format,
                     self.root_auth_before,
                     counted(self.folders_inheriting, self.requests_inheriting)
@@ -154,28 +222,51 @@ pub fn expiry_line(exp: i64) -> String {
 
 /// `config show`: each setting, its value (secrets redacted) and where it came from.
 pub fn config_show(
-    file: Option<&str>,
-    shown: &[crate::settings::Shown],
-    json: bool,
+    plan: &crate::settings::ConfigShowPlan,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    if json {
-        let v = serde_json::json!({"config_file": file, "settings": shown});
+    let file = plan
+        .file
+        .as_ref()
+        .map(|(path, profile)| format!("{} (profile {profile})", path.display()));
+    let profile = plan
+        .file
+        .as_ref()
+        .map(|(path, name)| format!("profile {name} in {}", path.display()))
+        .unwrap_or_default();
+    if plan.json {
+        let rows: Vec<serde_json::Value> = plan
+            .rows
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "key": s.key,
+                    "value": s.value,
+                    "source": s.origin.describe(&profile),
+                    "origin": s.origin,
+                })
+            })
+            .collect();
+        let v = serde_json::json!({"config_file": file, "settings": rows});
         return writeln!(
             out,
             "{}",
             serde_json::to_string_pretty(&v).unwrap_or_default()
         );
     }
-    writeln!(out, "config file: {}", file.unwrap_or("none found"))?;
-    let width = shown.iter().map(|s| s.key.len()).max().unwrap_or(0);
-    for s in shown {
+    writeln!(
+        out,
+        "config file: {}",
+        file.as_deref().unwrap_or("none found")
+    )?;
+    let width = plan.rows.iter().map(|s| s.key.len()).max().unwrap_or(0);
+    for s in &plan.rows {
         writeln!(
             out,
             "{:width$}  {}  ({})",
             s.key,
             s.value.as_deref().unwrap_or("-"),
-            s.source
+            s.origin.describe(&profile)
         )?;
     }
     Ok(())

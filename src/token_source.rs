@@ -36,6 +36,27 @@ pub trait TokenSource {
     fn fetch(&mut self) -> Result<Token, Failure>;
 }
 
+/// Gets the token `from` names (never called for [`TokenFrom::NotNeeded`]).
+pub fn fetch(
+    from: &crate::settings::TokenFrom,
+    env: &crate::settings::Env,
+    ui: &crate::ui::Ui,
+) -> Result<Token, Failure> {
+    use crate::settings::TokenFrom;
+    match from {
+        TokenFrom::Stdin => GivenToken::Stdin(StdinSecrets::default()).fetch(),
+        TokenFrom::Env(t) => GivenToken::Env(t.clone()).fetch(),
+        TokenFrom::Cognito(s) => crate::cognito::source::CognitoSource::new(
+            (**s).clone(),
+            StdinSecrets::default(),
+            env.clone(),
+            ui.clone(),
+        )
+        .fetch(),
+        TokenFrom::NotNeeded => Err(Failure::internal("no token source was planned")),
+    }
+}
+
 /// A token the user hands in: read from standard input or taken from the environment.
 pub enum GivenToken {
     Stdin(StdinSecrets),

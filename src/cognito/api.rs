@@ -21,21 +21,13 @@ pub struct CallPolicy {
     /// First backoff; it doubles each try, capped at `max_backoff`, with full jitter.
     pub backoff: Duration,
     pub max_backoff: Duration,
-    pub verbose: bool,
+    /// Where the tries are told with `-v`.
+    pub ui: crate::ui::Ui,
 }
 
-impl Default for CallPolicy {
-    fn default() -> Self {
-        CallPolicy {
-            connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(20),
-            retries: 3,
-            backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(5),
-            verbose: false,
-        }
-    }
-}
+/// The first backoff, and its cap.
+pub const BACKOFF: Duration = Duration::from_millis(200);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// How a call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,24 +105,20 @@ impl Api {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if self.policy.verbose {
-                eprintln!(
-                    "postman-cognito: {op} at {} (try {attempt} of {})",
-                    self.endpoint,
-                    self.policy.retries + 1
-                );
-            }
+            self.policy.ui.note(&format!(
+                "{op} at {} (try {attempt} of {})",
+                self.endpoint,
+                self.policy.retries + 1
+            ));
             let (result, retry_after) = self.once(op, body).await;
             match result {
                 Err(e) if e.retryable() && attempt <= self.policy.retries => {
                     let wait = retry_after.unwrap_or_else(|| self.backoff(attempt));
-                    if self.policy.verbose {
-                        eprintln!(
-                            "postman-cognito: {op} failed ({}); trying again in {} ms",
-                            short(&e),
-                            wait.as_millis()
-                        );
-                    }
+                    self.policy.ui.note(&format!(
+                        "{op} failed ({}); trying again in {} ms",
+                        short(&e),
+                        wait.as_millis()
+                    ));
                     tokio::time::sleep(wait).await;
                 }
                 other => return other,
@@ -333,9 +321,12 @@ mod tests {
         let api = Api::new(
             "http://127.0.0.1:9",
             CallPolicy {
+                connect_timeout: Duration::from_secs(1),
+                timeout: Duration::from_secs(1),
+                retries: 3,
                 backoff: Duration::from_millis(100),
                 max_backoff: Duration::from_millis(300),
-                ..CallPolicy::default()
+                ui: crate::ui::Ui::capture().0,
             },
         )
         .unwrap();

@@ -205,16 +205,15 @@ fn handle_callback(stream: TcpStream, state: &str) -> Option<Result<String, Fail
 }
 
 /// Opens `url` in the system browser when there is one (never fails; the URL is printed too).
-pub fn open_browser(url: &str) {
-    if std::env::var("BROWSER").is_ok_and(|b| b == "none") {
+pub fn open_browser(url: &str, env: &crate::settings::Env) {
+    if env.get("BROWSER") == Some("none") {
         return;
     }
     let candidates: &[&str] = if cfg!(target_os = "macos") {
         &["open"]
     } else if cfg!(windows) {
         &["explorer"]
-    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
-    {
+    } else if env.get("DISPLAY").is_some() || env.get("WAYLAND_DISPLAY").is_some() {
         &["xdg-open"]
     } else {
         &[]

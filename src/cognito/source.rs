@@ -15,8 +15,10 @@ use super::signin::{Answers, SignIn, Tokens};
 use crate::cache::{self, Cache};
 use crate::error::{Exit, Failure};
 use crate::jwt::{self, Expected, TokenKind};
-use crate::secrets_input::{StdinSecrets, env_secret, interactive, prompt};
+use crate::secrets_input::{StdinSecrets, interactive, prompt};
+use crate::settings::Env;
 use crate::token_source::{Token, TokenSet, TokenSource};
+use crate::ui::Ui;
 
 /// How to sign in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +74,8 @@ pub enum SecretFrom {
 pub struct Secrets {
     pub password: Vec<SecretFrom>,
     pub refresh: Vec<SecretFrom>,
-    /// Environment variable names.
-    pub client_secret: Vec<String>,
-    pub totp: Vec<String>,
+    pub client_secret: Vec<SecretFrom>,
+    pub totp: Vec<SecretFrom>,
 }
 
 /// Everything needed to get a token from Cognito, checked.
@@ -137,23 +138,38 @@ pub const TOTP_SECRET_ENV: &str = "COGNITO_TOTP_SECRET";
 pub struct CognitoSource {
     pub settings: CognitoSettings,
     stdin: StdinSecrets,
+    env: Env,
+    ui: Ui,
 }
 
 impl CognitoSource {
-    pub fn new(settings: CognitoSettings, stdin: StdinSecrets) -> Self {
-        CognitoSource { settings, stdin }
+    pub fn new(settings: CognitoSettings, stdin: StdinSecrets, env: Env, ui: Ui) -> Self {
+        CognitoSource {
+            settings,
+            stdin,
+            env,
+            ui,
+        }
+    }
+
+    /// The first secret found among `names` (environment variables).
+    fn env_secret(&self, names: &[SecretFrom]) -> Option<SecretString> {
+        names.iter().find_map(|n| match n {
+            SecretFrom::Env(name) => self.env.secret(name),
+            _ => None,
+        })
     }
 }
 
 struct EnvAnswers<'a> {
     stdin: &'a mut StdinSecrets,
     new_password_stdin: bool,
-    totp_envs: &'a [String],
+    totp: Option<SecretString>,
 }
 
 impl Answers for EnvAnswers<'_> {
     fn totp_code(&mut self) -> Result<Option<String>, Failure> {
-        if let Some(secret) = self.totp_envs.iter().find_map(|n| env_secret(n)) {
+        if let Some(secret) = &self.totp {
             let now = u64::try_from(jwt::now()).unwrap_or_default();
             return super::totp::code(secret.expose_secret(), now).map(Some);
         }
@@ -182,13 +198,12 @@ impl TokenSource for CognitoSource {
         let s = self.settings.clone();
         let Some(dir) = s.cache_dir.clone() else {
             let (tokens, _) = self.network(None)?;
-            return checked_token(&s, tokens, None);
+            return checked_token(&s, tokens, None, &self.ui);
         };
         let cache = Cache::open(dir)?;
         let key = s.cache_key();
         let _guard = cache.lock(&key)?;
-        let mut stderr = std::io::stderr();
-        let cached = cache.get(&key, &mut stderr);
+        let cached = cache.get(&key, &self.ui);
         if let Some(entry) = &cached {
             let (present, exp) = match s.kind {
                 TokenKind::Id => (entry.id.is_some(), entry.id_expires_at),
@@ -198,7 +213,7 @@ impl TokenSource for CognitoSource {
             // A cached token is used only if it still passes every check.
             if present
                 && fresh
-                && let Ok(t) = checked_token(&s, tokens_of(entry), Some("cached"))
+                && let Ok(t) = checked_token(&s, tokens_of(entry), Some("cached"), &self.ui)
             {
                 return Ok(t);
             }
@@ -207,7 +222,12 @@ impl TokenSource for CognitoSource {
             .as_ref()
             .and_then(|e| e.refresh.clone().map(|r| (r, e.cognito_username.clone())));
         let (tokens, refreshed) = self.network(refresh)?;
-        let token = checked_token(&s, tokens.clone(), refreshed.then_some("refreshed"))?;
+        let token = checked_token(
+            &s,
+            tokens.clone(),
+            refreshed.then_some("refreshed"),
+            &self.ui,
+        )?;
         let entry = entry_of(&tokens, &token);
         cache.put(&key, &entry)?;
         Ok(token)
@@ -216,19 +236,14 @@ impl TokenSource for CognitoSource {
 
 /// The outcome of trying a cached refresh token: the tokens, `None` when Cognito refused it
 /// (sign in again), or a failure that stops the run (the network).
-fn after_refresh(
-    result: Result<Tokens, Failure>,
-    verbose: bool,
-) -> Result<Option<Tokens>, Failure> {
+fn after_refresh(result: Result<Tokens, Failure>, ui: &Ui) -> Result<Option<Tokens>, Failure> {
     match result {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.exit == Exit::Auth || e.exit == Exit::Usage => {
-            if verbose {
-                eprintln!(
-                    "postman-cognito: the cached refresh token was refused ({}); signing in again",
-                    e.message
-                );
-            }
+            ui.note(&format!(
+                "the cached refresh token was refused ({}); signing in again",
+                e.message
+            ));
             Ok(None)
         }
         Err(e) => Err(e),
@@ -279,7 +294,7 @@ impl CognitoSource {
         if s.flow.is_oauth() {
             return self.oauth_network(cached_refresh.map(|(r, _)| r));
         }
-        let client_secret = s.secrets.client_secret.iter().find_map(|n| env_secret(n));
+        let client_secret = self.env_secret(&s.secrets.client_secret);
         let cx = Context {
             endpoint: &s.endpoint,
             pool_id: &s.pool_id,
@@ -301,7 +316,7 @@ impl CognitoSource {
         if let Some((refresh, user)) = cached_refresh {
             let hash_user = user.or_else(|| s.username.clone());
             let result = runtime.block_on(signin.refresh(&refresh, hash_user.as_deref()));
-            if let Some(t) = after_refresh(result, s.policy.verbose)? {
+            if let Some(t) = after_refresh(result, &self.ui)? {
                 return Ok((t, true));
             }
         }
@@ -317,10 +332,11 @@ impl CognitoSource {
                 return Err(Failure::internal("OAuth flows go through oauth_network"));
             }
         };
+        let totp = self.env_secret(&s.secrets.totp);
         let mut answers = EnvAnswers {
             stdin: &mut self.stdin,
             new_password_stdin: s.new_password_stdin,
-            totp_envs: &s.secrets.totp,
+            totp,
         };
         let username = s.username.as_deref().unwrap_or_default();
         runtime
@@ -341,7 +357,7 @@ impl CognitoSource {
     ) -> Result<(Tokens, bool), Failure> {
         use super::oauth::{self, Pkce};
         let s = self.settings.clone();
-        let client_secret = s.secrets.client_secret.iter().find_map(|n| env_secret(n));
+        let client_secret = self.env_secret(&s.secrets.client_secret);
         let http =
             super::api::http_client(&s.policy).map_err(|e| Failure::new(Exit::Network, e))?;
         let runtime = runtime()?;
@@ -364,7 +380,7 @@ impl CognitoSource {
                 ("refresh_token", refresh.expose_secret()),
             ];
             let result = exchange(&form);
-            if let Some(mut t) = after_refresh(result, s.policy.verbose)? {
+            if let Some(mut t) = after_refresh(result, &self.ui)? {
                 t.refresh.get_or_insert(refresh);
                 return Ok((t, true));
             }
@@ -405,10 +421,10 @@ impl CognitoSource {
                     &state,
                     &pkce.challenge,
                 );
-                eprintln!(
+                self.ui.line(&format!(
                     "Open this URL in a browser to sign in (it opens by itself where it can):\n  {url}"
-                );
-                oauth::open_browser(&url);
+                ));
+                oauth::open_browser(&url, &self.env);
                 let code = oauth::wait_for_code(&listener, &state, s.oauth.browser_timeout)?;
                 let form = [
                     ("grant_type", "authorization_code"),
@@ -432,7 +448,7 @@ impl CognitoSource {
             match f {
                 SecretFrom::Stdin(flag) => return self.stdin.take(flag, what),
                 SecretFrom::Env(name) => {
-                    if let Some(v) = env_secret(name) {
+                    if let Some(v) = self.env.secret(name) {
                         return Ok(v);
                     }
                 }
@@ -481,7 +497,12 @@ fn run_secret_command(cmd: &str, what: &str) -> Result<SecretString, Failure> {
 /// Picks the wanted token, checks its claims, and works out when it expires. `cached` is
 /// `Some("cached")` for a token from the cache, `Some("refreshed")` for one got with the cached
 /// refresh token, `None` for a sign-in.
-fn checked_token(s: &CognitoSettings, t: Tokens, cached: Option<&str>) -> Result<Token, Failure> {
+fn checked_token(
+    s: &CognitoSettings,
+    t: Tokens,
+    cached: Option<&str>,
+    ui: &Ui,
+) -> Result<Token, Failure> {
     let chosen = match s.kind {
         TokenKind::Id => t.id.clone().ok_or_else(|| {
             Failure::new(Exit::Auth, "Cognito returned no id token")
@@ -521,11 +542,11 @@ fn checked_token(s: &CognitoSettings, t: Tokens, cached: Option<&str>) -> Result
         && let Some(exp) = expires_at
         && exp - now < secs(s.min_ttl)
     {
-        eprintln!(
-            "postman-cognito: warning: Cognito issued a token valid for {} min, less than --min-ttl {}",
+        ui.warn(&format!(
+            "Cognito issued a token valid for {} min, less than --min-ttl {}",
             (exp - now) / 60,
             humantime::format_duration(s.min_ttl)
-        );
+        ));
     }
     let who = s
         .username

@@ -2,6 +2,7 @@
 //! with span edits that keep every other byte.
 
 pub mod auth;
+pub mod file;
 pub mod inherit;
 pub mod keep;
 

@@ -2,12 +2,12 @@
 //! the result means what the oracle says, differs from the original only inside auth members,
 //! validates against the Postman schema, and a second run changes nothing.
 
-mod support;
-
 use std::path::Path;
 
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 const MODES: [&str; 3] = ["tokens", "all", "none"];
 

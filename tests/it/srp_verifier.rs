@@ -4,10 +4,12 @@
 //! only when the signature matches the key it derives on its own side: the right password
 //! signs in, a wrong one is refused.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::fake_http::{Action, FakeHttp};
+use crate::support::*;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, KeyInit, Mac};
@@ -15,8 +17,6 @@ use num_bigint::BigUint;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use support::fake_http::{Action, FakeHttp};
-use support::*;
 
 const POOL: &str = "us-east-1_VerifierPool";
 const CLIENT: &str = "verifierclient";

@@ -3,15 +3,15 @@
 //! disk (a tiny tmpfs), permissions seen by an unprivileged user (root ignores file modes, so
 //! those cases run the binary as `nobody` through setpriv), and a 1 GB file.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::*;
 use predicates::prelude::*;
 use serde_json::Value;
-use support::*;
 
 /// A collection of about `mb` MB, so that a write takes long enough to be interrupted.
 fn big_collection(dir: &Path, mb: usize) -> std::path::PathBuf {

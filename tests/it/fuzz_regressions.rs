@@ -1,9 +1,9 @@
 //! Inputs the fuzzers (scripts/fuzz) flagged, kept as regression tests.
 
-mod support;
-
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::*;
 use postman_cognito::json::scan::{KeepAll, scan};
-use support::*;
 
 /// fuzz/regressions/reader-huge-exponent.json: a number whose exponent overflows f64. RFC 8259
 /// allows it; serde_json (without arbitrary_precision) refuses it. The reader accepts it and a

@@ -3,15 +3,15 @@
 //! and AWS's exact error bodies. Each case ends with the right number of tries, a clear
 //! error and exit code, and the collection untouched.
 
-mod support;
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::fake_http::{Action, FakeHttp};
+use crate::support::*;
 use base64::Engine;
 use predicates::prelude::*;
 use serde_json::json;
-use support::fake_http::{Action, FakeHttp};
-use support::*;
 
 const POOL: &str = "us-east-1_Faults";
 const CLIENT: &str = "faultclient";

@@ -2,15 +2,15 @@
 //! at a local recorder (and drop all scripts, so nothing leaves loopback), run newman, and check
 //! the Authorization header each request really sent against what its auth chain says.
 
-mod support;
-
 use std::collections::HashMap;
 use std::path::Path;
 
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::recorder::Recorder;
+use crate::support::*;
 use base64::Engine;
 use serde_json::{Value, json};
-use support::recorder::Recorder;
-use support::*;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Expect {

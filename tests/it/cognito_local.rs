@@ -2,12 +2,12 @@
 //! expiry must come from the JWT), issues tokens with a localhost issuer, names its errors
 //! differently (InvalidPasswordException, CognitoLocal#Unsupported), and has no SRP.
 
-mod support;
-
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::idp::Idp;
+use crate::support::*;
 use predicates::prelude::*;
 use serde_json::json;
-use support::idp::Idp;
-use support::*;
 
 const PASSWORD: &str = "Local-Passw0rd!";
 

@@ -2,11 +2,11 @@
 //! run with a known password, client secret, refresh token, TOTP secret and token. Only the
 //! `token` command prints a token, on stdout, as asked.
 
-mod support;
-
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::idp::{Idp, secret_hash};
+use crate::support::*;
 use serde_json::json;
-use support::idp::{Idp, secret_hash};
-use support::*;
 
 const PASSWORD: &str = "Known-Passw0rd-7f3a";
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";

@@ -1,13 +1,13 @@
 //! The binary's contract: exit codes, messages that name the file and the place, files left
 //! untouched on every failure, --check / --diff / --json / --output, and no token in output.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::*;
 use predicates::prelude::*;
-use support::*;
 
 fn refresh_env(files: &[&Path], extra: &[&str]) -> assert_cmd::assert::Assert {
     bin()

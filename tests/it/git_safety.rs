@@ -2,15 +2,15 @@
 //! -e / -g), the tracked-file warning, scrub and check on every fixture and real collection,
 //! and the hooks in real git repositories pushing to a local bare repository.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::*;
 use base64::Engine;
 use predicates::prelude::*;
 use serde_json::json;
-use support::*;
 
 /// A JWT with an expiry `secs` from now.
 fn jwt_expiring_in(secs: i64) -> String {

@@ -2,12 +2,12 @@
 //! collection, newman running it against an API that verifies each token with RS256 against
 //! moto's JWKS. URLs point at the API and scripts are dropped, so nothing leaves loopback.
 
-mod support;
-
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::api::Authorizer;
+use crate::support::idp::Idp;
+use crate::support::*;
 use serde_json::json;
-use support::api::Authorizer;
-use support::idp::Idp;
-use support::*;
 
 #[test]
 fn refresh_then_newman_sends_tokens_the_api_accepts() {

@@ -4,18 +4,18 @@
 //! the tool's callback. No emulator serves client_credentials, so a token endpoint in the test
 //! checks the grant, both kinds of client authentication and the scope.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::fake_http::{Action, FakeHttp};
+use crate::support::idp::Idp;
+use crate::support::*;
 use base64::Engine;
 use predicates::prelude::*;
 use serde_json::{Value, json};
-use support::fake_http::{Action, FakeHttp};
-use support::idp::Idp;
-use support::*;
 
 const PASSWORD: &str = "Hosted-Passw0rd!";
 

@@ -2,13 +2,13 @@
 //! plumbing, refresh, SECRET_HASH, NEW_PASSWORD_REQUIRED, TOTP MFA and the error mapping.
 //! moto does not check SRP signatures; tests/srp_verifier.rs does.
 
-mod support;
-
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::idp::{Idp, secret_hash};
+use crate::support::*;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::json;
-use support::idp::{Idp, secret_hash};
-use support::*;
 
 const PASSWORD: &str = "Correct-Horse-9!";
 const ALL_FLOWS: &[&str] = &[

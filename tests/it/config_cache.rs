@@ -3,15 +3,15 @@
 //! forwarding proxy in front of moto, then with the proxy gone), near expiry the refresh token
 //! is used, a refused refresh token falls back to a sign-in, and parallel runs sign in once.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
+#[allow(unused_imports)]
+use crate::support;
+use crate::support::fake_http::{Action, FakeHttp, Received};
+use crate::support::idp::Idp;
+use crate::support::*;
 use predicates::prelude::*;
 use serde_json::{Value, json};
-use support::fake_http::{Action, FakeHttp, Received};
-use support::idp::Idp;
-use support::*;
 
 const PASSWORD: &str = "Cache-Passw0rd!";
 

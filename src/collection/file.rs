@@ -1,0 +1,173 @@
+//! The one loader of every command: a file is looked at before it is read (a folder, a special
+//! file or an oversized file is refused unread), read whole, and understood as a collection,
+//! or as an environment or globals file. Errors name the file, the line and the column, with
+//! the same words and exit codes everywhere.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::atomic::Stamp;
+use crate::collection::keep::{self, KeepError, Resolved};
+use crate::collection::{self, Collection, NotACollection};
+use crate::environment::{self, EnvFile};
+use crate::error::Failure;
+use crate::json::scan::line_col;
+
+/// Largest file read: beyond this a file is refused rather than loaded.
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// A file's bytes and what it looked like when read.
+pub struct Raw {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub stamp: Stamp,
+    pub meta: fs::Metadata,
+}
+
+/// Reads `path`, refusing folders, special files (FIFOs, devices) and files over the limit
+/// before reading a byte.
+pub fn read(path: &Path) -> Result<Raw, Failure> {
+    let shown = path.display();
+    let meta = fs::metadata(path).map_err(|e| {
+        Failure::io(format!("cannot read {shown}: {}", io_reason(&e)))
+            .with_hint("check the path; collections are the .json files exported from Postman")
+    })?;
+    if meta.is_dir() {
+        return Err(
+            Failure::bad_input(format!("{shown} is a folder, not a collection file"))
+                .with_hint("pass the exported .json file(s) inside it, e.g. `dir/*.json`"),
+        );
+    }
+    if !meta.is_file() {
+        return Err(Failure::bad_input(format!(
+            "{shown} is not a regular file (a pipe, a device or a socket)"
+        ))
+        .with_hint("save the collection to a file and pass that"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Failure::bad_input(format!(
+            "{shown} is {} MiB; postman-cognito reads files up to {} MiB",
+            meta.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        ))
+        .with_hint("is this really a Postman file? exports are rarely over a few MiB"));
+    }
+    let bytes = fs::read(path)
+        .map_err(|e| Failure::io(format!("cannot read {shown}: {}", io_reason(&e))))?;
+    Ok(Raw {
+        path: path.to_path_buf(),
+        stamp: Stamp::of(&meta),
+        meta,
+        bytes,
+    })
+}
+
+/// A collection read from disk and understood.
+pub struct Loaded {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub stamp: Stamp,
+    pub meta: fs::Metadata,
+    pub collection: Collection,
+    pub keep: Resolved,
+}
+
+impl Loaded {
+    /// Frees the file's bytes once its new content is written. Its structure (hundreds of
+    /// thousands of small allocations for a large file) is deliberately not freed: freeing would
+    /// not lower the peak memory, which the re-read of the written file reaches anyway, and takes
+    /// a fifth of a large run's time; the process ends soon after.
+    pub fn release(&mut self) {
+        self.bytes = Vec::new();
+        std::mem::forget(std::mem::take(&mut self.collection.root.members));
+    }
+}
+
+/// Reads `path` and checks it is a collection; `keep_paths` are evaluated on it.
+pub fn load(path: &Path, keep_paths: &[String]) -> Result<Loaded, Failure> {
+    let Raw {
+        path,
+        bytes,
+        stamp,
+        meta,
+    } = read(path)?;
+    let collection = collection::read(&bytes).map_err(|e| not_a_collection(&path, &bytes, e))?;
+    let keep = keep::resolve(&bytes, keep_paths).map_err(|e| keep_failure(&path, e))?;
+    Ok(Loaded {
+        path,
+        stamp,
+        meta,
+        bytes,
+        collection,
+        keep,
+    })
+}
+
+/// What a Postman file turned out to be.
+pub enum Kind {
+    Collection(Collection),
+    Environment(EnvFile),
+}
+
+/// Reads `path` as a collection, or else as an environment or globals file.
+pub fn load_any(path: &Path) -> Result<(Raw, Kind), Failure> {
+    let raw = read(path)?;
+    let kind = match collection::read(&raw.bytes) {
+        Ok(c) => Kind::Collection(c),
+        Err(as_collection) => match environment::read(&raw.bytes) {
+            Ok(env) => Kind::Environment(env),
+            Err(_) => return Err(not_a_collection(path, &raw.bytes, as_collection)),
+        },
+    };
+    Ok((raw, kind))
+}
+
+/// Reads an environment or globals file; `None` when it does not exist yet.
+pub fn load_environment(path: &Path) -> Result<Option<(Raw, EnvFile)>, Failure> {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
+    let raw = read(path)?;
+    let env = environment::read(&raw.bytes).map_err(|e| not_a_collection(path, &raw.bytes, e))?;
+    Ok(Some((raw, env)))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// "file:line:col: what is wrong", and that nothing was changed.
+pub fn not_a_collection(path: &Path, bytes: &[u8], e: NotACollection) -> Failure {
+    let place = match e.offset {
+        Some(at) => {
+            let (line, col) = line_col(bytes, at);
+            format!("{}:{line}:{col}", path.display())
+        }
+        None => path.display().to_string(),
+    };
+    Failure::bad_input(format!("{place}: {}", e.message))
+        .with_hint("the file was not changed; fix it (or export it again from Postman) and rerun")
+}
+
+fn keep_failure(path: &Path, e: KeepError) -> Failure {
+    match e {
+        KeepError::Syntax { path: p, message } => {
+            Failure::usage(format!("--keep {p:?} is not a valid JSONPath: {message}"))
+                .with_hint("use RFC 9535 syntax, e.g. --keep '$..item[?(@.name == \"Get token\")]'")
+        }
+        KeepError::Root { path: p } => Failure::usage(format!(
+            "--keep {p:?} selects the whole collection in {}",
+            path.display()
+        ))
+        .with_hint("to leave every folder and request alone, use --inherit none"),
+        KeepError::Document(m) => Failure::bad_input(format!(
+            "{}: cannot evaluate --keep on this file: {m}",
+            path.display()
+        )),
+    }
+}

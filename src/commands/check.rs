@@ -1,0 +1,48 @@
+//! `check`: an offline verdict on each collection, printed per problem. Exit 1 when any.
+
+use std::io::Write;
+
+use crate::check::check;
+use crate::collection::file;
+use crate::error::{Exit, Failure};
+use crate::jwt;
+use crate::settings::CheckPlan;
+use crate::ui::Ui;
+
+pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
+    let c = &plan.collections;
+    let loaded = c
+        .files
+        .iter()
+        .map(|f| file::load(f, &c.keep))
+        .collect::<Result<Vec<_>, _>>()?;
+    let min_ttl = i64::try_from(plan.min_ttl.as_secs()).unwrap_or(i64::MAX);
+    let mut all = Vec::new();
+    for l in &loaded {
+        let problems = check(
+            &l.bytes,
+            &l.collection,
+            c.policy,
+            &l.keep.set,
+            min_ttl,
+            jwt::now(),
+        );
+        for p in &problems {
+            ui.line(&format!("{}: {}: {}", l.path.display(), p.place, p.message));
+        }
+        if problems.is_empty() {
+            ui.line(&format!("ok {}", l.path.display()));
+        }
+        all.push(serde_json::json!({"file": l.path.display().to_string(), "problems": problems}));
+    }
+    if plan.json {
+        let text =
+            serde_json::to_string_pretty(&all).map_err(|e| Failure::internal(e.to_string()))?;
+        writeln!(stdout, "{text}")
+            .map_err(|e| Failure::io(format!("cannot write the report to standard output: {e}")))?;
+    }
+    let bad = all
+        .iter()
+        .any(|f| f["problems"].as_array().is_some_and(|p| !p.is_empty()));
+    Ok(if bad { Exit::Changes } else { Exit::Ok })
+}

@@ -1,0 +1,89 @@
+//! One function per command: each takes its checked plan, acts, and reports through the `Ui`.
+
+pub mod check;
+pub mod refresh;
+pub mod scrub;
+
+use std::io::Write;
+
+use secrecy::ExposeSecret;
+
+use crate::cache::Cache;
+use crate::cli::Cli;
+use crate::error::{Exit, Failure};
+use crate::hooks::{self, Hook};
+use crate::report;
+use crate::settings::{CacheClearPlan, ConfigShowPlan, TokenPlan};
+use crate::ui::Ui;
+
+fn to_stdout(e: std::io::Error) -> Failure {
+    Failure::io(format!("cannot write to standard output: {e}"))
+}
+
+/// `token`: signs in (or uses the cache) and prints the token.
+pub fn token(plan: &TokenPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
+    let from = crate::settings::TokenFrom::Cognito(Box::new(plan.cognito.clone()));
+    let token = crate::token_source::fetch(&from, &plan.env, ui)?;
+    let out = if plan.json {
+        report::token_json(&token)
+    } else {
+        format!("{}\n", token.value.expose_secret())
+    };
+    stdout.write_all(out.as_bytes()).map_err(to_stdout)?;
+    if let Some(exp) = token.expires_at {
+        ui.line(&report::expiry_line(exp));
+    }
+    Ok(Exit::Ok)
+}
+
+/// `config show`.
+pub fn config_show(plan: &ConfigShowPlan, stdout: &mut dyn Write) -> Result<Exit, Failure> {
+    report::config_show(plan, stdout).map_err(to_stdout)?;
+    Ok(Exit::Ok)
+}
+
+/// `cache clear`.
+pub fn cache_clear(plan: &CacheClearPlan, ui: &Ui) -> Result<Exit, Failure> {
+    let cache = Cache::open(plan.dir.clone())?;
+    let n = cache.clear(plan.key.as_ref())?;
+    ui.line(&format!(
+        "removed {n} cached token file{} from {}",
+        if n == 1 { "" } else { "s" },
+        cache.dir().display()
+    ));
+    Ok(Exit::Ok)
+}
+
+/// `hook install`.
+pub fn hook_install(hook: Hook, force: bool, ui: &Ui) -> Result<Exit, Failure> {
+    let path = hooks::install(hook, force)?;
+    ui.line(&format!("installed {}", path.display()));
+    Ok(Exit::Ok)
+}
+
+/// `hook uninstall`.
+pub fn hook_uninstall(hook: Option<Hook>, ui: &Ui) -> Result<Exit, Failure> {
+    let removed = hooks::uninstall(hook)?;
+    ui.line(&format!(
+        "removed {} postman-cognito hook{}",
+        removed.len(),
+        if removed.len() == 1 { "" } else { "s" }
+    ));
+    Ok(Exit::Ok)
+}
+
+/// `completions SHELL`.
+pub fn completions(shell: clap_complete::Shell, stdout: &mut dyn Write) -> Result<Exit, Failure> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "postman-cognito", stdout);
+    Ok(Exit::Ok)
+}
+
+/// `man`.
+pub fn man(stdout: &mut dyn Write) -> Result<Exit, Failure> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    clap_mangen::Man::new(cmd)
+        .render(stdout)
+        .map_err(to_stdout)?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,434 @@
+//! `refresh`, in four steps: read and check every input (collections, environment and globals
+//! files) and plan every edit; get the token; stage every output (a checked temporary file
+//! beside each target); rename them all. One bad input means no sign-in and nothing written.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use secrecy::ExposeSecret;
+
+use crate::atomic::{self, Staged, Stamp, WriteError};
+use crate::collection::auth::RootAuth;
+use crate::collection::file::{self, Loaded, Raw, not_a_collection};
+use crate::collection::{self, PatchError};
+use crate::environment::{self, EnvFile, Scope};
+use crate::error::{Exit, Failure};
+use crate::json::edit;
+use crate::report::{self, FileReport, KeptItem, RunReport, Status, VariableReport};
+use crate::settings::{RefreshPlan, TokenFrom};
+use crate::token_source::{self, Token};
+use crate::ui::Ui;
+
+/// How often a file that another run changed meanwhile is read and patched again.
+const MAX_REREADS: u32 = 10;
+
+/// Runs `refresh`: returns the exit code, or the failure that stopped the run.
+pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
+    let inputs = Inputs::read(plan)?;
+    let token = match &plan.token {
+        TokenFrom::NotNeeded => None,
+        from => Some(token_source::fetch(from, &plan.env, ui)?),
+    };
+    let secret: Option<&str> = token.as_ref().map(|t| t.value.expose_secret());
+    let reference = plan.token_var.as_ref().map(|n| format!("{{{{{n}}}}}"));
+    let written = reference.as_deref().or(secret).unwrap_or_default();
+    let mut files = Vec::new();
+    let mut staged = Vec::new();
+    for l in inputs.collections {
+        let mut p = patch(&l, written, plan)?;
+        if plan.diff && p.report.status != Status::Unchanged {
+            let name = l.path.display().to_string();
+            let new = edit::apply(&l.bytes, &p.edits);
+            p.report.diff = Some(report::diff(&name, &l.bytes, &new, &[written]));
+        }
+        files.push(p.report.clone());
+        if !plan.check {
+            staged.push(Pending::Collection(stage_collection(
+                l,
+                p,
+                plan.output.as_deref(),
+            )?));
+        }
+    }
+    let mut variables = Vec::new();
+    for v in inputs.variables {
+        let value = secret.unwrap_or_default();
+        let (status, pending) = stage_variable(v, value, plan)?;
+        variables.push(VariableReport {
+            file: pending.path.display().to_string(),
+            scope: pending.scope.as_str(),
+            variable: pending.name.clone(),
+            status,
+        });
+        if status == Status::Updated {
+            staged.push(Pending::Variable(pending));
+        }
+    }
+    for pending in staged {
+        pending.commit(plan, written)?;
+    }
+    finish(
+        plan,
+        token.as_ref(),
+        RunReport::new(token.as_ref(), files, variables),
+        stdout,
+        ui,
+    )
+}
+
+/// Every input of a run, read and checked, with its edits planned.
+struct Inputs {
+    collections: Vec<Loaded>,
+    variables: Vec<VariableInput>,
+}
+
+impl Inputs {
+    fn read(plan: &RefreshPlan) -> Result<Inputs, Failure> {
+        let keep = &plan.collections.keep;
+        let collections = plan
+            .collections
+            .files
+            .iter()
+            .map(|f| file::load(f, keep))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (j, path) in keep.iter().enumerate() {
+            if collections.iter().all(|l| l.keep.matched[j] == 0) {
+                return Err(Failure::usage(format!(
+                    "--keep {path:?} matches no folder or request in {}",
+                    names(&collections)
+                ))
+                .with_hint(
+                    "check the expression (a typo?); e.g. --keep '$..item[?(@.name == \"Get token\")]'",
+                ));
+            }
+        }
+        // Every edit is planned now, with a stand-in for the token: a collection that cannot
+        // hold one fails before the sign-in.
+        for l in &collections {
+            patch(l, "{{token}}", plan)?;
+        }
+        let variables = plan
+            .variable_files
+            .iter()
+            .map(|(path, scope)| VariableInput::read(path, *scope, plan))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Inputs {
+            collections,
+            variables,
+        })
+    }
+}
+
+fn names(loaded: &[Loaded]) -> String {
+    loaded
+        .iter()
+        .map(|l| l.path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Everything that happens to one loaded collection, without writing.
+pub struct Patched {
+    /// The edits to the loaded bytes (sorted, non-overlapping).
+    pub edits: Vec<edit::Edit>,
+    pub report: FileReport,
+}
+
+/// Plans the root auth and inheritance edits of one collection.
+pub fn patch(loaded: &Loaded, token: &str, plan: &RefreshPlan) -> Result<Patched, Failure> {
+    let coll = &loaded.collection;
+    let src = &loaded.bytes;
+    let want = RootAuth {
+        token,
+        header_prefix: plan.collections.header_prefix.as_deref(),
+        extra: &plan.grant_settings,
+    };
+    let planned = collection::plan(src, coll, &want, plan.collections.policy, &loaded.keep.set)
+        .map_err(|e| patch_failure(loaded, e))?;
+    let status = if !edit::changes(src, &planned.edits) {
+        Status::Unchanged
+    } else if plan.check {
+        Status::WouldChange
+    } else {
+        Status::Updated
+    };
+    let outcome = planned.outcome;
+    Ok(Patched {
+        report: FileReport {
+            file: loaded.path.display().to_string(),
+            output: plan.output.as_ref().map(|p| p.display().to_string()),
+            format: coll.version.as_str(),
+            status,
+            root_auth_before: planned.root_auth_before,
+            folders_inheriting: outcome.folders,
+            requests_inheriting: outcome.requests,
+            kept: outcome.kept.iter().map(KeptItem::from).collect(),
+            error: None,
+            diff: None,
+        },
+        edits: planned.edits,
+    })
+}
+
+fn patch_failure(loaded: &Loaded, e: PatchError) -> Failure {
+    match e {
+        PatchError::Input(e) => not_a_collection(&loaded.path, &loaded.bytes, e),
+        PatchError::Internal(m) => Failure::internal(format!(
+            "patching {}: {m}; nothing was written",
+            loaded.path.display()
+        ))
+        .with_hint("please report this with the collection's structure (not its tokens)"),
+    }
+}
+
+/// A staged output, waiting for every other one before it is renamed into place.
+enum Pending {
+    Collection(StagedCollection),
+    Variable(VariableOutput),
+}
+
+impl Pending {
+    /// `written`: what the collections hold where the token goes.
+    fn commit(self, plan: &RefreshPlan, written: &str) -> Result<(), Failure> {
+        match self {
+            Pending::Collection(s) => s.commit(plan, written),
+            Pending::Variable(v) => v.commit(plan),
+        }
+    }
+}
+
+/// A collection's new content in a checked temporary file (or nothing to write).
+struct StagedCollection {
+    path: PathBuf,
+    staged: Option<(Staged, Option<Stamp>)>,
+}
+
+/// Stages the patched collection (in place, or to `output`) unless the target already holds
+/// it. The new content is streamed from the loaded bytes and the edits; the loaded copy is
+/// then freed before the staged file is read back and checked, so a run holds one copy of a
+/// large collection at a time.
+fn stage_collection(
+    mut l: Loaded,
+    p: Patched,
+    output: Option<&Path>,
+) -> Result<StagedCollection, Failure> {
+    let (target, expect, mode_from) = match output {
+        Some(out) if same_content(out, &l.bytes, &p.edits) => {
+            return Ok(StagedCollection {
+                path: l.path,
+                staged: None,
+            });
+        }
+        Some(out) => (out.to_path_buf(), None, Some(&l.meta)),
+        None if p.report.status == Status::Unchanged => {
+            return Ok(StagedCollection {
+                path: l.path,
+                staged: None,
+            });
+        }
+        None => (l.path.clone(), Some(l.stamp.clone()), None),
+    };
+    let staged = atomic::stage(&target, mode_from, |w| {
+        edit::pieces(&l.bytes, &p.edits).try_for_each(|piece| w.write_all(piece))
+    })?;
+    l.release();
+    let written = fs::read(staged.path()).map_err(|e| {
+        Failure::io(format!(
+            "cannot read back what was written for {}: {e}; the file is unchanged",
+            target.display()
+        ))
+    })?;
+    collection::verify(&written, l.collection.version).map_err(|e| patch_failure(&l, e))?;
+    Ok(StagedCollection {
+        path: l.path,
+        staged: Some((staged, expect)),
+    })
+}
+
+impl StagedCollection {
+    /// Renames the staged file into place. When another run wrote the file meanwhile, it is
+    /// read, patched and staged again.
+    fn commit(self, plan: &RefreshPlan, written: &str) -> Result<(), Failure> {
+        let Some((staged, expect)) = self.staged else {
+            return Ok(());
+        };
+        let path = self.path;
+        let mut attempt = staged.commit(expect.as_ref());
+        let mut tries = 0;
+        while let Err(WriteError::Changed(_)) = attempt {
+            if tries == MAX_REREADS {
+                break;
+            }
+            tries += 1;
+            step_aside(tries);
+            let l = file::load(&path, &plan.collections.keep)?;
+            let p = patch(&l, written, plan)?;
+            let again = stage_collection(l, p, plan.output.as_deref())?;
+            match again.staged {
+                None => return Ok(()),
+                Some((s, e)) => attempt = s.commit(e.as_ref()),
+            }
+        }
+        attempt.map_err(WriteError::failure)
+    }
+}
+
+/// Steps aside for a random moment so that racing runs do not collide again.
+fn step_aside(tries: u32) {
+    let mut r = [0u8; 1];
+    let _ = getrandom::fill(&mut r);
+    std::thread::sleep(std::time::Duration::from_millis(
+        u64::from(r[0] % 20) * u64::from(tries),
+    ));
+}
+
+/// Whether the file at `path` holds exactly `src` with `edits` applied (read in chunks).
+fn same_content(path: &Path, src: &[u8], edits: &[edit::Edit]) -> bool {
+    use std::io::Read;
+    match fs::metadata(path) {
+        Ok(m) if m.len() == edit::edited_len(src, edits) as u64 => {}
+        _ => return false,
+    }
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut file = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut buf = vec![0; 1 << 16];
+    edit::pieces(src, edits).all(|piece| {
+        piece.chunks(buf.len()).all(|chunk| {
+            let got = &mut buf[..chunk.len()];
+            file.read_exact(got).is_ok() && got == chunk
+        })
+    })
+}
+
+/// An environment or globals file, read (or found missing, in an existing folder).
+struct VariableInput {
+    path: PathBuf,
+    scope: Scope,
+    existing: Option<(Raw, EnvFile)>,
+}
+
+impl VariableInput {
+    fn read(path: &Path, scope: Scope, _plan: &RefreshPlan) -> Result<VariableInput, Failure> {
+        let existing = file::load_environment(path)?;
+        if existing.is_none() {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            if !dir.is_dir() {
+                return Err(Failure::io(format!(
+                    "cannot create {}: the folder {} does not exist",
+                    path.display(),
+                    dir.display()
+                ))
+                .with_hint("create the folder first, or check the path; nothing was written"));
+            }
+        }
+        Ok(VariableInput {
+            path: path.to_path_buf(),
+            scope,
+            existing,
+        })
+    }
+}
+
+/// A variable file's new content, staged.
+struct VariableOutput {
+    path: PathBuf,
+    scope: Scope,
+    name: String,
+    value: String,
+    staged: Option<(Staged, Option<Stamp>)>,
+}
+
+fn stage_variable(
+    v: VariableInput,
+    value: &str,
+    plan: &RefreshPlan,
+) -> Result<(Status, VariableOutput), Failure> {
+    let name = plan.token_var.clone().unwrap_or_else(|| "token".into());
+    let existing = v
+        .existing
+        .as_ref()
+        .map(|(raw, env)| (raw.bytes.as_slice(), env));
+    let new = environment::with_variable(existing, v.scope, &name, value);
+    let old = v.existing.as_ref().map(|(raw, _)| raw.bytes.as_slice());
+    let mut out = VariableOutput {
+        path: v.path.clone(),
+        scope: v.scope,
+        name,
+        value: value.to_string(),
+        staged: None,
+    };
+    if old == Some(new.as_slice()) {
+        return Ok((Status::Unchanged, out));
+    }
+    if plan.check {
+        return Ok((Status::WouldChange, out));
+    }
+    let staged = atomic::stage(&v.path, None, |w| w.write_all(&new))?;
+    out.staged = Some((staged, v.existing.map(|(raw, _)| raw.stamp)));
+    Ok((Status::Updated, out))
+}
+
+impl VariableOutput {
+    /// Renames the staged file into place; when another run changed the file meanwhile, it is
+    /// read again and the variable set in what it holds now.
+    fn commit(self, plan: &RefreshPlan) -> Result<(), Failure> {
+        let Some((staged, expect)) = self.staged else {
+            return Ok(());
+        };
+        let mut attempt = staged.commit(expect.as_ref());
+        let mut tries = 0;
+        while let Err(WriteError::Changed(_)) = attempt {
+            if tries == MAX_REREADS {
+                break;
+            }
+            tries += 1;
+            step_aside(tries);
+            let input = VariableInput::read(&self.path, self.scope, plan)?;
+            let (_, again) = stage_variable(input, &self.value, plan)?;
+            match again.staged {
+                None => return Ok(()),
+                Some((s, e)) => attempt = s.commit(e.as_ref()),
+            }
+        }
+        attempt.map_err(WriteError::failure)
+    }
+}
+
+/// The tracked-file warning, the expiry line and the report.
+fn finish(
+    plan: &RefreshPlan,
+    token: Option<&Token>,
+    run: RunReport,
+    stdout: &mut dyn Write,
+    ui: &Ui,
+) -> Result<Exit, Failure> {
+    if !plan.allow_tracked_token && token.is_some() {
+        let literal = run
+            .files
+            .iter()
+            .filter(|_| plan.token_var.is_none())
+            .map(|r| PathBuf::from(r.output.as_ref().unwrap_or(&r.file)));
+        let vars = run.variables.iter().map(|v| PathBuf::from(&v.file));
+        crate::git::warn_if_tracked(&literal.chain(vars).collect::<Vec<_>>(), ui);
+    }
+    if let Some(exp) = token.and_then(|t| t.expires_at) {
+        let line = report::expiry_line(exp);
+        if exp <= crate::jwt::now() {
+            ui.warn(&format!("the {line}"));
+        } else {
+            ui.line(&line);
+        }
+    }
+    report::emit_refresh(&run, plan.json, stdout, ui)?;
+    Ok(if plan.check && run.changes() {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    })
+}

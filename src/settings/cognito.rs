@@ -1,0 +1,392 @@
+//! The Cognito side of the settings: pool, client, user, flow, where to call, how to call, the
+//! OAuth 2.0 options and where each secret may come from.
+
+use std::time::Duration;
+
+use crate::cli::{ClientAuthArg, CognitoArgs, FlowArg, TokenArg};
+use crate::cognito::api::{self, CallPolicy};
+use crate::cognito::oauth::ClientAuth;
+use crate::cognito::source::{CognitoSettings, Flow, OAuthSettings, SecretFrom, Secrets};
+use crate::config::Profile;
+use crate::error::Failure;
+use crate::jwt::TokenKind;
+
+use super::Resolver;
+use super::keys::{self, Key, Origin};
+
+/// The scopes asked for in the Hosted UI by default (what the Postman app's Cognito guides use).
+pub const DEFAULT_SCOPE: &str = "openid email phone profile aws.cognito.signin.user.admin";
+
+/// The Cognito settings `token` needs: a pool must be named.
+pub fn required(args: &CognitoArgs, r: &mut Resolver) -> Result<CognitoSettings, Failure> {
+    resolve(args, r, true)?.ok_or_else(|| {
+        Failure::usage(
+            "no user pool: give --user-pool-id, set COGNITO_USER_POOL_ID, or user_pool_id in the profile",
+        )
+    })
+}
+
+/// Resolves every Cognito key (each one recorded for `config show`) and checks them. `None`
+/// when no pool is named; when not `strict`, also when the client or user is missing.
+pub fn resolve(
+    args: &CognitoArgs,
+    r: &mut Resolver,
+    strict: bool,
+) -> Result<Option<CognitoSettings>, Failure> {
+    let p = r.profile();
+    let pool_id = r.pick(
+        &keys::USER_POOL_ID,
+        args.user_pool_id.clone(),
+        p.user_pool_id.clone(),
+    )?;
+    let client_id = r.pick(
+        &keys::CLIENT_ID,
+        args.client_id.clone(),
+        p.client_id.clone(),
+    )?;
+    let username = r.pick(&keys::USERNAME, args.username.clone(), p.username.clone())?;
+    let flow = flow_of(value(&keys::FLOW, r.pick(&keys::FLOW, args.flow, p.flow)?)?);
+    let token = value(&keys::TOKEN, r.pick(&keys::TOKEN, args.token, p.token)?)?;
+    let place = place(args, &p, pool_id.as_deref(), r)?;
+    let policy = call_policy(args, &p, r)?;
+    let oauth = oauth(args, &p, flow, r)?;
+    let browser_timeout = value(
+        &keys::BROWSER_TIMEOUT,
+        r.pick(
+            &keys::BROWSER_TIMEOUT,
+            dur(args.browser_timeout),
+            p.browser_timeout.map(|d| d.0),
+        )?,
+    )?;
+    let secrets = secrets(args, &p, r);
+    let cache_dir = cache_dir(args, r);
+    let min_ttl = value(
+        &keys::MIN_TTL,
+        r.pick(&keys::MIN_TTL, dur(args.min_ttl), p.min_ttl.map(|d| d.0))?,
+    )?;
+    let Some(pool_id) = pool_id else {
+        return Ok(None);
+    };
+    if !strict && (client_id.is_none() || (username.is_none() && flow != Flow::Refresh)) {
+        return Ok(None);
+    }
+    let client_id = client_id.ok_or_else(|| {
+        Failure::usage(
+            "no app client: give --client-id, set COGNITO_CLIENT_ID, or client_id in the profile",
+        )
+    })?;
+    check_combination(args, flow, args.token.or(p.token), username.as_deref())?;
+    let Place {
+        region,
+        endpoint,
+        overridden,
+    } = place;
+    Ok(Some(CognitoSettings {
+        pool_id,
+        client_id,
+        username,
+        region: region.unwrap_or_default(),
+        endpoint: endpoint.unwrap_or_default(),
+        endpoint_overridden: overridden,
+        flow,
+        kind: match (flow, token) {
+            (Flow::ClientCredentials, _) | (_, TokenArg::Access) => TokenKind::Access,
+            (_, TokenArg::Id) => TokenKind::Id,
+        },
+        oauth: OAuthSettings {
+            browser_timeout,
+            ..oauth
+        },
+        secrets,
+        new_password_stdin: args.new_password_stdin,
+        cache_dir,
+        min_ttl,
+        policy,
+    }))
+}
+
+/// A key whose table default guarantees a value.
+pub fn value<T>(key: &Key, v: Option<T>) -> Result<T, Failure> {
+    v.ok_or_else(|| Failure::internal(format!("{} has no value and no default", key.name)))
+}
+
+pub fn dur(d: Option<humantime::Duration>) -> Option<Duration> {
+    d.map(Into::into)
+}
+
+fn flow_of(f: FlowArg) -> Flow {
+    match f {
+        FlowArg::Srp => Flow::Srp,
+        FlowArg::Password => Flow::Password,
+        FlowArg::Refresh => Flow::Refresh,
+        FlowArg::Browser => Flow::Browser,
+        FlowArg::ClientCredentials => Flow::ClientCredentials,
+    }
+}
+
+/// Flags that do not go together, and a flow without what it needs.
+fn check_combination(
+    args: &CognitoArgs,
+    flow: Flow,
+    token_given: Option<TokenArg>,
+    username: Option<&str>,
+) -> Result<(), Failure> {
+    if flow == Flow::ClientCredentials && token_given == Some(TokenArg::Id) {
+        return Err(Failure::usage(
+            "--flow client-credentials gives an access token only (a machine has no user, so no id token)",
+        )
+        .with_hint("use --token access, and an API Gateway authorizer with OAuth scopes"));
+    }
+    if matches!(flow, Flow::Srp | Flow::Password) && username.is_none() {
+        return Err(Failure::usage(format!(
+            "--flow {} needs a user: give --username, set COGNITO_USERNAME, or username in the profile",
+            flow.as_str()
+        )));
+    }
+    if args.password_stdin && args.refresh_token_stdin {
+        return Err(Failure::usage(
+            "--password-stdin and --refresh-token-stdin cannot both be given",
+        ));
+    }
+    Ok(())
+}
+
+/// The region and the cognito-idp endpoint.
+struct Place {
+    region: Option<String>,
+    endpoint: Option<String>,
+    /// The endpoint was set by the user (an emulator, a VPC endpoint): any issuer is accepted.
+    overridden: bool,
+}
+
+fn place(
+    args: &CognitoArgs,
+    p: &Profile,
+    pool_id: Option<&str>,
+    r: &mut Resolver,
+) -> Result<Place, Failure> {
+    let pool_region = match pool_id {
+        Some(id) => Some(pool_prefix(id)?.to_string()),
+        None => None,
+    };
+    let region = r.pick_derived(
+        &keys::REGION,
+        args.region.clone(),
+        p.region.clone(),
+        pool_region.clone(),
+    )?;
+    if let (Some(reg), Some(prefix)) = (&region, &pool_region)
+        && reg != prefix
+    {
+        r.ui.warn(&format!(
+            "region {reg} differs from the pool id's region {prefix}; Cognito only knows \
+             the pool in {prefix}"
+        ));
+    }
+    let default_endpoint = region
+        .as_ref()
+        .map(|reg| format!("https://cognito-idp.{reg}.amazonaws.com/"));
+    let endpoint = r.pick_derived(
+        &keys::ENDPOINT_URL,
+        args.endpoint_url.clone(),
+        p.endpoint_url.clone(),
+        default_endpoint,
+    )?;
+    let overridden = !matches!(r.shown.last().map(|s| &s.origin), Some(Origin::Derived(_)));
+    // The region goes into the host of the default endpoint (and of OIDC discovery): only
+    // then must it be a region (emulators' pools have other prefixes, such as `local`).
+    if let (false, Some(reg)) = (overridden, &region) {
+        check_region(reg)?;
+    }
+    if let Some(e) = &endpoint {
+        check_endpoint(e)?;
+    }
+    Ok(Place {
+        region,
+        endpoint,
+        overridden,
+    })
+}
+
+/// The region part of a user pool id (`us-east-1_AbCdEf123`; emulators use others, such as
+/// cognito-local's `local_...`).
+pub fn pool_prefix(pool_id: &str) -> Result<&str, Failure> {
+    let ok = |part: &str, extra: &[u8]| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+    };
+    match pool_id.split_once('_') {
+        Some((prefix, name)) if ok(prefix, b"-") && ok(name, b"") => Ok(prefix),
+        _ => Err(Failure::usage(format!(
+            "user pool id {pool_id:?} is not a user pool id; it looks like us-east-1_AbCdEf123"
+        ))),
+    }
+}
+
+/// A region that goes into the default endpoint's host must be lowercase words and a number
+/// (`us-east-1`, `us-gov-west-1`): anything else could make the host another one.
+pub fn check_region(region: &str) -> Result<(), Failure> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let (last, words) = parts.split_last().unwrap_or((&"", &[]));
+    let ok = words.len() >= 2
+        && words[0].len() == 2
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.bytes().all(|b| b.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "the region {region:?} is not an AWS region; it looks like us-east-1"
+        ))
+        .with_hint(
+            "check --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region and the pool id",
+        ))
+    }
+}
+
+fn call_policy(args: &CognitoArgs, p: &Profile, r: &mut Resolver) -> Result<CallPolicy, Failure> {
+    let connect_timeout = r.pick(
+        &keys::CONNECT_TIMEOUT,
+        dur(args.connect_timeout),
+        p.connect_timeout.map(|d| d.0),
+    )?;
+    let timeout = r.pick(&keys::TIMEOUT, dur(args.timeout), p.timeout.map(|d| d.0))?;
+    let retries = r.pick(&keys::RETRIES, args.retries, p.retries)?;
+    Ok(CallPolicy {
+        connect_timeout: value(&keys::CONNECT_TIMEOUT, connect_timeout)?,
+        timeout: value(&keys::TIMEOUT, timeout)?,
+        retries: value(&keys::RETRIES, retries)?,
+        backoff: api::BACKOFF,
+        max_backoff: api::MAX_BACKOFF,
+        ui: r.ui.clone(),
+    })
+}
+
+fn oauth(
+    args: &CognitoArgs,
+    p: &Profile,
+    flow: Flow,
+    r: &mut Resolver,
+) -> Result<OAuthSettings, Failure> {
+    let domain = r.pick(&keys::DOMAIN, args.domain.clone(), p.domain.clone())?;
+    if let Some(d) = &domain {
+        check_endpoint(d)?;
+    }
+    let default_scope = if flow == Flow::ClientCredentials {
+        String::new()
+    } else {
+        DEFAULT_SCOPE.to_string()
+    };
+    let scope = r.pick_derived(
+        &keys::SCOPE,
+        args.scope.clone(),
+        p.scope.clone(),
+        Some(default_scope),
+    )?;
+    let client_auth = r.pick(&keys::CLIENT_AUTH, args.client_auth, p.client_auth)?;
+    let callback_port = r.pick(&keys::CALLBACK_PORT, args.callback_port, p.callback_port)?;
+    Ok(OAuthSettings {
+        domain,
+        scope: scope.unwrap_or_default(),
+        client_auth: match value(&keys::CLIENT_AUTH, client_auth)? {
+            ClientAuthArg::Basic => ClientAuth::Basic,
+            ClientAuthArg::Body => ClientAuth::Body,
+        },
+        callback_port,
+        browser_timeout: Duration::ZERO,
+    })
+}
+
+/// Where each secret may come from, in order; recorded (redacted) for `config show`.
+fn secrets(args: &CognitoArgs, p: &Profile, r: &mut Resolver) -> Secrets {
+    let env_list = |key: &Key, extra: &Option<String>| -> Vec<SecretFrom> {
+        key.env
+            .iter()
+            .map(|n| SecretFrom::Env((*n).to_string()))
+            .chain(extra.iter().map(|n| SecretFrom::Env(n.clone())))
+            .collect()
+    };
+    let stdin = |on: bool, key: &Key| on.then(|| SecretFrom::Stdin(key.flag.unwrap_or_default()));
+    let mut password: Vec<SecretFrom> = stdin(args.password_stdin, &keys::PASSWORD)
+        .into_iter()
+        .collect();
+    password.extend(env_list(&keys::PASSWORD, &p.password_env));
+    password.extend(p.password_command.clone().map(SecretFrom::Command));
+    let mut refresh: Vec<SecretFrom> = stdin(args.refresh_token_stdin, &keys::REFRESH_TOKEN)
+        .into_iter()
+        .collect();
+    refresh.extend(env_list(&keys::REFRESH_TOKEN, &p.refresh_token_env));
+    let client_secret = env_list(&keys::CLIENT_SECRET, &p.client_secret_env);
+    let totp = env_list(&keys::TOTP_SECRET, &p.totp_secret_env);
+    for (key, list) in [
+        (&keys::PASSWORD, &password),
+        (&keys::REFRESH_TOKEN, &refresh),
+        (&keys::CLIENT_SECRET, &client_secret),
+        (&keys::TOTP_SECRET, &totp),
+    ] {
+        let origin = list.iter().find_map(|s| match s {
+            SecretFrom::Stdin(flag) => Some(Origin::Flag((*flag).into())),
+            SecretFrom::Env(name) => r.env.get(name).map(|_| Origin::Env(name.clone())),
+            SecretFrom::Command(_) => Some(Origin::Profile),
+        });
+        let value = origin.as_ref().map(|_| "<redacted>".to_string());
+        r.record(key, value, origin.unwrap_or(Origin::Unset));
+    }
+    Secrets {
+        password,
+        refresh,
+        client_secret,
+        totp,
+    }
+}
+
+fn cache_dir(args: &CognitoArgs, r: &mut Resolver) -> Option<std::path::PathBuf> {
+    if args.no_cache {
+        r.record(&keys::CACHE, None, Origin::Flag("--no-cache".into()));
+        return None;
+    }
+    let dir = crate::cache::default_dir(r.env);
+    let shown = dir.as_ref().map(|d| d.display().to_string());
+    let how = match keys::CACHE.default {
+        keys::DefaultValue::Derived(how) => how,
+        _ => "",
+    };
+    r.record(&keys::CACHE, shown, Origin::Derived(how.into()));
+    dir
+}
+
+/// Refuses plain http unless the host is loopback: a password must never cross a network in clear.
+pub fn check_endpoint(url: &str) -> Result<(), Failure> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| {
+        Failure::usage(format!("the endpoint {url:?} is not a URL: {e}"))
+            .with_hint("e.g. --endpoint-url https://cognito-idp.us-east-1.amazonaws.com/")
+    })?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&parsed) => Ok(()),
+        "http" => Err(Failure::usage(format!(
+            "refusing plain http to {}: it would send credentials across the network in clear",
+            parsed.host_str().unwrap_or("?")
+        ))
+        .with_hint(
+            "use https, or a loopback address (127.0.0.1, ::1, localhost) for a local emulator",
+        )),
+        other => Err(Failure::usage(format!(
+            "the endpoint scheme {other:?} is not http or https"
+        ))),
+    }
+}
+
+fn is_loopback(u: &reqwest::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}

@@ -1,0 +1,318 @@
+//! The table of settings: each key's name (as in the config file and `config show`), its flag,
+//! its environment variables in order, its default, and whether it is a secret. Precedence and
+//! `config show` are driven by this table alone, so each default is written once, here.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::{ClientAuthArg, FlowArg, InheritArg, TokenArg};
+
+/// How a key gets a value when nothing sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// It stays unset.
+    None,
+    /// This text, parsed like a flag's value.
+    Value(&'static str),
+    /// Worked out from other settings, as described.
+    Derived(&'static str),
+}
+
+/// One setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The name in the config file's profiles and in `config show`.
+    pub name: &'static str,
+    /// The command-line flag that sets it.
+    pub flag: Option<&'static str>,
+    /// Environment variables that set it, the first set one winning.
+    pub env: &'static [&'static str],
+    pub default: DefaultValue,
+    /// Never shown: `config show` prints `<redacted>`.
+    pub secret: bool,
+}
+
+const fn key(name: &'static str, flag: &'static str, default: DefaultValue) -> Key {
+    Key {
+        name,
+        flag: Some(flag),
+        env: &[],
+        default,
+        secret: false,
+    }
+}
+
+const fn env_key(
+    name: &'static str,
+    flag: &'static str,
+    env: &'static [&'static str],
+    default: DefaultValue,
+) -> Key {
+    Key {
+        name,
+        flag: Some(flag),
+        env,
+        default,
+        secret: false,
+    }
+}
+
+const fn secret(
+    name: &'static str,
+    flag: Option<&'static str>,
+    env: &'static [&'static str],
+) -> Key {
+    Key {
+        name,
+        flag,
+        env,
+        default: DefaultValue::None,
+        secret: true,
+    }
+}
+
+use DefaultValue::{Derived, None as Unset, Value};
+
+pub const PROFILE: Key = env_key(
+    "profile",
+    "--profile",
+    &["POSTMAN_COGNITO_PROFILE"],
+    Value(crate::config::DEFAULT_PROFILE),
+);
+pub const USER_POOL_ID: Key = env_key(
+    "user_pool_id",
+    "--user-pool-id",
+    &["COGNITO_USER_POOL_ID"],
+    Unset,
+);
+pub const CLIENT_ID: Key = env_key("client_id", "--client-id", &["COGNITO_CLIENT_ID"], Unset);
+pub const USERNAME: Key = env_key("username", "--username", &["COGNITO_USERNAME"], Unset);
+pub const REGION: Key = env_key(
+    "region",
+    "--region",
+    &["AWS_REGION", "AWS_DEFAULT_REGION"],
+    Derived("the pool id's prefix"),
+);
+pub const ENDPOINT_URL: Key = env_key(
+    "endpoint_url",
+    "--endpoint-url",
+    &[
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        "AWS_ENDPOINT_URL",
+    ],
+    Derived("the regional AWS endpoint"),
+);
+pub const FLOW: Key = key("flow", "--flow", Value("srp"));
+pub const TOKEN: Key = key("token", "--token", Value("id"));
+pub const MIN_TTL: Key = key("min_ttl", "--min-ttl", Value("10m"));
+pub const CONNECT_TIMEOUT: Key = key("connect_timeout", "--connect-timeout", Value("5s"));
+pub const TIMEOUT: Key = key("timeout", "--timeout", Value("20s"));
+pub const RETRIES: Key = key("retries", "--retries", Value("3"));
+pub const DOMAIN: Key = key(
+    "domain",
+    "--domain",
+    Derived("the pool's OIDC discovery document"),
+);
+pub const SCOPE: Key = key(
+    "scope",
+    "--scope",
+    Derived(
+        "openid email phone profile aws.cognito.signin.user.admin; none for client credentials",
+    ),
+);
+pub const CLIENT_AUTH: Key = key("client_auth", "--client-auth", Value("basic"));
+pub const CALLBACK_PORT: Key = key("callback_port", "--callback-port", Derived("a free port"));
+pub const BROWSER_TIMEOUT: Key = key("browser_timeout", "--browser-timeout", Value("5m"));
+pub const INHERIT: Key = key("inherit", "--inherit", Value("tokens"));
+pub const KEEP: Key = key("keep", "--keep", Unset);
+pub const HEADER_PREFIX: Key = key(
+    "header_prefix",
+    "--header-prefix",
+    Derived("the collection's own, else Bearer"),
+);
+pub const COLLECTIONS: Key = key("collections", "COLLECTION arguments", Unset);
+pub const CACHE: Key = key("cache", "--no-cache", Derived("the user's cache folder"));
+pub const PASSWORD: Key = secret(
+    "password",
+    Some("--password-stdin"),
+    &[crate::cognito::source::PASSWORD_ENV],
+);
+pub const REFRESH_TOKEN: Key = secret(
+    "refresh_token",
+    Some("--refresh-token-stdin"),
+    &[crate::cognito::source::REFRESH_TOKEN_ENV],
+);
+pub const CLIENT_SECRET: Key = secret(
+    "client_secret",
+    None,
+    &[crate::cognito::source::CLIENT_SECRET_ENV],
+);
+pub const TOTP_SECRET: Key = secret(
+    "totp_secret",
+    None,
+    &[crate::cognito::source::TOTP_SECRET_ENV],
+);
+
+/// Every key, in the order `config show` lists them.
+pub const ALL: &[Key] = &[
+    PROFILE,
+    USER_POOL_ID,
+    CLIENT_ID,
+    USERNAME,
+    REGION,
+    ENDPOINT_URL,
+    FLOW,
+    TOKEN,
+    MIN_TTL,
+    CONNECT_TIMEOUT,
+    TIMEOUT,
+    RETRIES,
+    DOMAIN,
+    SCOPE,
+    CLIENT_AUTH,
+    CALLBACK_PORT,
+    BROWSER_TIMEOUT,
+    INHERIT,
+    KEEP,
+    HEADER_PREFIX,
+    COLLECTIONS,
+    CACHE,
+    PASSWORD,
+    REFRESH_TOKEN,
+    CLIENT_SECRET,
+    TOTP_SECRET,
+];
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
+pub enum Origin {
+    /// A command-line flag.
+    Flag(String),
+    /// An environment variable.
+    Env(String),
+    /// The profile of the config file.
+    Profile,
+    /// The default in the table.
+    Default,
+    /// Worked out from other settings.
+    Derived(String),
+    /// Nothing set it.
+    Unset,
+}
+
+impl Origin {
+    /// Words for `config show`; `profile` names the profile and its file.
+    pub fn describe(&self, profile: &str) -> String {
+        match self {
+            Origin::Flag(f) => format!("flag {f}"),
+            Origin::Env(v) => format!("env {v}"),
+            Origin::Profile => profile.to_string(),
+            Origin::Default => "default".into(),
+            Origin::Derived(how) => format!("default: {how}"),
+            Origin::Unset => "not set".into(),
+        }
+    }
+}
+
+/// One resolved setting, for `config show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    pub key: &'static str,
+    /// The value, or `<redacted>` for secrets; `None` when unset.
+    pub value: Option<String>,
+    pub origin: Origin,
+}
+
+/// A value type a setting can hold: parsed from a flag-like text (environment variables and
+/// the table's defaults), and shown in `config show`.
+pub trait Setting: Clone {
+    fn parse(text: &str) -> Result<Self, String>;
+    fn show(&self) -> String;
+}
+
+impl Setting for String {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(text.to_string())
+    }
+    fn show(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Setting for Duration {
+    fn parse(text: &str) -> Result<Self, String> {
+        humantime::parse_duration(text)
+            .map_err(|e| format!("{e}; write it like \"10m\" or \"45s\""))
+    }
+    fn show(&self) -> String {
+        humantime::format_duration(*self).to_string()
+    }
+}
+
+macro_rules! number_setting {
+    ($($t:ty),*) => {$(
+        impl Setting for $t {
+            fn parse(text: &str) -> Result<Self, String> {
+                text.parse().map_err(|e| format!("{e}; expected a whole number"))
+            }
+            fn show(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+number_setting!(u16, u32);
+
+macro_rules! enum_setting {
+    ($($t:ty),*) => {$(
+        impl Setting for $t {
+            fn parse(text: &str) -> Result<Self, String> {
+                <$t as clap::ValueEnum>::from_str(text, true)
+            }
+            fn show(&self) -> String {
+                clap::ValueEnum::to_possible_value(self)
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            }
+        }
+    )*};
+}
+enum_setting!(FlowArg, TokenArg, ClientAuthArg, InheritArg);
+
+impl Setting for Vec<String> {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(vec![text.to_string()])
+    }
+    fn show(&self) -> String {
+        self.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_defaults_parse() {
+        let mut names: Vec<&str> = ALL.iter().map(|k| k.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+        let parses = |k: &Key, ok: bool| assert!(ok, "default of {} does not parse", k.name);
+        for k in ALL {
+            if let DefaultValue::Value(v) = k.default {
+                match k.name {
+                    "flow" => parses(k, FlowArg::parse(v).is_ok()),
+                    "token" => parses(k, TokenArg::parse(v).is_ok()),
+                    "client_auth" => parses(k, ClientAuthArg::parse(v).is_ok()),
+                    "inherit" => parses(k, InheritArg::parse(v).is_ok()),
+                    "retries" => parses(k, u32::parse(v).is_ok()),
+                    "profile" => {}
+                    _ => parses(k, Duration::parse(v).is_ok()),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Arguments + environment + config profile → one checked [`Plan`] per command. Every option
+//! check lives here; the commands only act on a plan. Precedence, for every key in
+//! [`keys::ALL`]: flag, then environment variable, then the profile, then the default.
+
+pub mod cognito;
+pub mod env;
+pub mod files;
+pub mod keys;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::cache;
+use crate::cli::{CacheCommand, Cli, Command, ConfigCommand, HookArg, HookCommand};
+use crate::cognito::source::CognitoSettings;
+use crate::config::{self, Loaded};
+use crate::error::Failure;
+use crate::hooks::Hook;
+use crate::ui::Ui;
+pub use env::Env;
+pub use files::Collections;
+use keys::{Key, Origin, Setting, Shown};
+
+/// What a command will do, checked before anything is read, signed in or written.
+#[derive(Debug)]
+pub enum Plan {
+    Refresh(RefreshPlan),
+    Token(Box<TokenPlan>),
+    Check(CheckPlan),
+    Scrub(ScrubPlan),
+    ConfigShow(ConfigShowPlan),
+    CacheClear(CacheClearPlan),
+    HookInstall { hook: Hook, force: bool },
+    HookUninstall { hook: Option<Hook> },
+    Completions(clap_complete::Shell),
+    Man,
+}
+
+/// Where `refresh` gets the token it writes.
+#[derive(Debug)]
+pub enum TokenFrom {
+    /// `--token-stdin`.
+    Stdin,
+    /// `POSTMAN_COGNITO_TOKEN`.
+    Env(SecretString),
+    /// A Cognito sign-in (or the cache).
+    Cognito(Box<CognitoSettings>),
+    /// Only `{{NAME}}` is written: no token is needed.
+    NotNeeded,
+}
+
+#[derive(Debug)]
+pub struct RefreshPlan {
+    pub collections: Collections,
+    pub output: Option<PathBuf>,
+    pub check: bool,
+    pub diff: bool,
+    pub json: bool,
+    /// Write `{{NAME}}` into collections instead of the token.
+    pub token_var: Option<String>,
+    /// Environment and globals files that get the token as variable `token_var`.
+    pub variable_files: Vec<(PathBuf, crate::environment::Scope)>,
+    pub allow_tracked_token: bool,
+    /// Grant settings for the Postman app, as (key, JSON text) params.
+    pub grant_settings: Vec<(String, String)>,
+    pub token: TokenFrom,
+    pub env: Env,
+}
+
+#[derive(Debug)]
+pub struct TokenPlan {
+    pub cognito: CognitoSettings,
+    pub json: bool,
+    pub env: Env,
+}
+
+#[derive(Debug)]
+pub struct CheckPlan {
+    pub collections: Collections,
+    pub min_ttl: Duration,
+    pub json: bool,
+}
+
+#[derive(Debug)]
+pub struct ScrubPlan {
+    pub files: Vec<PathBuf>,
+    /// `{{NAME}}` replaces the tokens, else they are emptied.
+    pub token_var: Option<String>,
+    pub check: bool,
+}
+
+#[derive(Debug)]
+pub struct ConfigShowPlan {
+    /// The config file and the profile chosen from it.
+    pub file: Option<(PathBuf, String)>,
+    pub rows: Vec<Shown>,
+    pub json: bool,
+}
+
+#[derive(Debug)]
+pub struct CacheClearPlan {
+    pub dir: PathBuf,
+    /// The profile's entry; `None`: all of them.
+    pub key: Option<cache::Key>,
+}
+
+/// Checks the command line against the environment and the config file and returns the plan.
+pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
+    Ok(match cli.command {
+        Command::Refresh(a) => Plan::Refresh(files::refresh(a, env, ui)?),
+        Command::Token(a) => {
+            ui.set_verbose(a.cognito.verbose);
+            let mut r = Resolver::new(env, &a.cognito.profile_args(), ui)?;
+            let cognito = cognito::required(&a.cognito, &mut r)?;
+            Plan::Token(Box::new(TokenPlan {
+                cognito,
+                json: a.json,
+                env: env.clone(),
+            }))
+        }
+        Command::Check(a) => Plan::Check(files::check(a, env, ui)?),
+        Command::Scrub(a) => Plan::Scrub(files::scrub(a, env, ui)?),
+        Command::Config(ConfigCommand::Show(a)) => {
+            let mut r = Resolver::new(env, &a.cognito.profile_args(), ui)?;
+            cognito::resolve(&a.cognito, &mut r, false)?;
+            files::collection_keys(&mut r)?;
+            r.shown
+                .sort_by_key(|s| keys::ALL.iter().position(|k| k.name == s.key));
+            Plan::ConfigShow(ConfigShowPlan {
+                file: r.config.as_ref().map(|c| (c.path.clone(), c.name.clone())),
+                rows: r.shown,
+                json: a.json,
+            })
+        }
+        Command::Cache(CacheCommand::Clear(a)) => {
+            let mut r = Resolver::new(env, &a.cognito.profile_args(), ui)?;
+            let named = r.profile_asked
+                || a.cognito.user_pool_id.is_some()
+                || env.get(keys::USER_POOL_ID.env[0]).is_some();
+            let settings = cognito::resolve(&a.cognito, &mut r, named)?;
+            let key = match (named, settings) {
+                (false, _) => None,
+                (true, Some(s)) => Some(s.cache_key()),
+                (true, None) => {
+                    return Err(Failure::usage(
+                        "the profile names no user pool, so it has no cache entry",
+                    ));
+                }
+            };
+            let dir = cache::default_dir(env)
+                .ok_or_else(|| Failure::io("no cache folder: set XDG_CACHE_HOME or HOME"))?;
+            Plan::CacheClear(CacheClearPlan { dir, key })
+        }
+        Command::Hook(HookCommand::Install { hook, force }) => Plan::HookInstall {
+            hook: hook_of(hook),
+            force,
+        },
+        Command::Hook(HookCommand::Uninstall { hook }) => Plan::HookUninstall {
+            hook: hook.map(hook_of),
+        },
+        Command::Completions { shell } => Plan::Completions(shell),
+        Command::Man => Plan::Man,
+    })
+}
+
+fn hook_of(h: HookArg) -> Hook {
+    match h {
+        HookArg::PrePush => Hook::PrePush,
+        HookArg::PreCommit => Hook::PreCommit,
+    }
+}
+
+/// Resolves values in precedence order and remembers where each came from.
+pub struct Resolver<'a> {
+    pub env: &'a Env,
+    pub ui: &'a Ui,
+    pub config: Option<Loaded>,
+    /// A profile was chosen by flag or environment (not the default one).
+    pub profile_asked: bool,
+    pub shown: Vec<Shown>,
+}
+
+impl<'a> Resolver<'a> {
+    /// Chooses the profile, then finds and loads the config file (`--config`, or found from the
+    /// working folder).
+    pub fn new(env: &'a Env, p: &crate::cli::ProfileArgs, ui: &'a Ui) -> Result<Self, Failure> {
+        let mut r = Resolver {
+            env,
+            ui,
+            config: None,
+            profile_asked: false,
+            shown: Vec::new(),
+        };
+        let profile = r.pick(&keys::PROFILE, p.profile.clone(), None)?;
+        r.profile_asked = !matches!(r.shown.last().map(|s| &s.origin), Some(Origin::Default));
+        let asked = r.profile_asked.then(|| profile.clone().unwrap_or_default());
+        r.config = match config::find(p.config.as_deref(), &env.cwd())? {
+            Some(path) => Some(config::load(&path, asked.as_deref())?),
+            None if asked.is_some() => {
+                return Err(Failure::usage(format!(
+                    "profile {:?} asked for, but there is no {} here or above (up to the repo root)",
+                    asked.unwrap_or_default(),
+                    config::FILE_NAME
+                ))
+                .with_hint("create one, or name it with --config"));
+            }
+            None => None,
+        };
+        Ok(r)
+    }
+
+    /// The chosen profile (empty when there is no config file).
+    pub fn profile(&self) -> config::Profile {
+        self.config
+            .as_ref()
+            .map(|c| c.profile.clone())
+            .unwrap_or_default()
+    }
+
+    /// flag > environment variable > profile > default, recording where the value came from.
+    pub fn pick<T: Setting>(
+        &mut self,
+        key: &Key,
+        flag: Option<T>,
+        profile: Option<T>,
+    ) -> Result<Option<T>, Failure> {
+        self.pick_derived(key, flag, profile, None)
+    }
+
+    /// [`Resolver::pick`] for a key whose default is worked out from other settings: `derived`.
+    pub fn pick_derived<T: Setting>(
+        &mut self,
+        key: &Key,
+        flag: Option<T>,
+        profile: Option<T>,
+        derived: Option<T>,
+    ) -> Result<Option<T>, Failure> {
+        let (value, origin) = self.choose(key, flag, profile, derived)?;
+        self.shown.push(Shown {
+            key: key.name,
+            value: value.as_ref().map(|v| {
+                if key.secret {
+                    "<redacted>".into()
+                } else {
+                    v.show()
+                }
+            }),
+            origin,
+        });
+        Ok(value)
+    }
+
+    fn choose<T: Setting>(
+        &self,
+        key: &Key,
+        flag: Option<T>,
+        profile: Option<T>,
+        derived: Option<T>,
+    ) -> Result<(Option<T>, Origin), Failure> {
+        if let Some(v) = flag {
+            return Ok((Some(v), Origin::Flag(key.flag.unwrap_or(key.name).into())));
+        }
+        for name in key.env {
+            if let Some(text) = self.env.get(name) {
+                let v = T::parse(text).map_err(|e| {
+                    Failure::usage(format!("the environment variable {name} ({text:?}): {e}"))
+                })?;
+                return Ok((Some(v), Origin::Env((*name).into())));
+            }
+        }
+        if let Some(v) = profile {
+            return Ok((Some(v), Origin::Profile));
+        }
+        Ok(match key.default {
+            keys::DefaultValue::Value(text) => {
+                let v = T::parse(text).map_err(|e| {
+                    Failure::internal(format!("the default of {} does not parse: {e}", key.name))
+                })?;
+                (Some(v), Origin::Default)
+            }
+            keys::DefaultValue::Derived(how) => (derived, Origin::Derived(how.into())),
+            keys::DefaultValue::None => (None, Origin::Unset),
+        })
+    }
+
+    /// Records a row whose value was found outside [`Resolver::pick`] (secrets, the cache).
+    pub fn record(&mut self, key: &Key, value: Option<String>, origin: Origin) {
+        self.shown.push(Shown {
+            key: key.name,
+            value,
+            origin,
+        });
+    }
+
+    /// "profile NAME in FILE", for messages.
+    pub fn profile_label(&self) -> String {
+        self.config
+            .as_ref()
+            .map(|c| format!("profile {} in {}", c.name, c.path.display()))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests;

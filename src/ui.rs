@@ -1,0 +1,153 @@
+//! The one way out to the person at the terminal: every warning, note and report line on
+//! stderr goes through a [`Ui`], so verbosity acts in one place and tests can capture every
+//! line. Writing to stderr never fails a run and never panics: a closed stderr is no reason to
+//! lose a write that already happened.
+
+use std::fmt;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use crate::error::Failure;
+
+/// The prefix of every warning and error line.
+pub const PREFIX: &str = "postman-cognito";
+
+/// A cheap, clonable handle on stderr (or on a buffer in tests) and the verbosity.
+#[derive(Clone)]
+pub struct Ui {
+    out: Arc<Mutex<Box<dyn Write + Send>>>,
+    verbose: bool,
+}
+
+impl fmt::Debug for Ui {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ui")
+            .field("verbose", &self.verbose)
+            .finish()
+    }
+}
+
+impl Ui {
+    /// A handle writing to `out`.
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Ui {
+            out: Arc::new(Mutex::new(out)),
+            verbose: false,
+        }
+    }
+
+    /// The process's stderr.
+    pub fn stderr() -> Self {
+        Self::new(Box::new(std::io::stderr()))
+    }
+
+    /// A handle whose lines are kept in memory, for tests; read them with [`Captured::text`].
+    pub fn capture() -> (Self, Captured) {
+        let buf = Captured::default();
+        (Self::new(Box::new(buf.clone())), buf)
+    }
+
+    pub fn set_verbose(&mut self, verbose: bool) {
+        self.verbose = verbose;
+    }
+
+    pub fn is_verbose(&self) -> bool {
+        self.verbose
+    }
+
+    /// A line of the command's report (what was done to which file).
+    pub fn line(&self, text: &str) {
+        self.write(&format!("{text}\n"));
+    }
+
+    /// `postman-cognito: warning: ...`.
+    pub fn warn(&self, text: &str) {
+        self.write(&format!("{PREFIX}: warning: {text}\n"));
+    }
+
+    /// `postman-cognito: ...`, only with `-v`: what is being done (never secrets).
+    pub fn note(&self, text: &str) {
+        if self.verbose {
+            self.write(&format!("{PREFIX}: {text}\n"));
+        }
+    }
+
+    /// `postman-cognito: error: ...` and the hint.
+    pub fn error(&self, f: &Failure) {
+        let mut text = format!("{PREFIX}: error: {}\n", f.message);
+        if let Some(hint) = &f.hint {
+            text.push_str(&format!("  hint: {hint}\n"));
+        }
+        self.write(&text);
+    }
+
+    fn write(&self, text: &str) {
+        if let Ok(mut out) = self.out.lock() {
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+}
+
+/// Lines written to a [`Ui::capture`] handle.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_only_when_verbose_and_one_prefix() {
+        let (mut ui, got) = Ui::capture();
+        ui.note("hidden");
+        ui.warn("careful");
+        ui.set_verbose(true);
+        ui.note("shown");
+        ui.error(&Failure::usage("bad").with_hint("fix it"));
+        assert_eq!(
+            got.text(),
+            "postman-cognito: warning: careful\npostman-cognito: shown\n\
+             postman-cognito: error: bad\n  hint: fix it\n"
+        );
+    }
+
+    /// A closed or broken stderr is ignored, never a panic.
+    #[test]
+    fn a_broken_writer_is_ignored() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+        }
+        let ui = Ui::new(Box::new(Broken));
+        ui.warn("nobody reads this");
+        ui.line("nor this");
+    }
+}

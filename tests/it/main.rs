@@ -1,0 +1,23 @@
+//! The integration tests, in one binary (one link per change, as just and ripgrep do): the
+//! postman-cognito binary against fixtures, real collections and real peers.
+//!
+//! Tests that need a peer (moto, cognito-local, newman) or privileges are `#[ignore]`d with
+//! the reason, so that a plain `cargo test` runs the fast tier and lists them as ignored;
+//! `scripts/test` starts the peers and runs them all (`--include-ignored`), skipping none.
+
+mod support;
+
+mod cli;
+mod cognito_local;
+mod cognito_moto;
+mod config_cache;
+mod end_to_end;
+mod faults;
+mod fuzz_regressions;
+mod git_safety;
+mod hardening;
+mod hosted_ui;
+mod newman;
+mod patch;
+mod secrets;
+mod srp_verifier;
