@@ -305,6 +305,7 @@ fn flows(p: &FakeHttp) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
 fn the_second_run_makes_no_request() {
     let moto = Idp::moto().url;
     let p = proxy(&moto);
@@ -340,6 +341,7 @@ fn the_second_run_makes_no_request() {
 }
 
 #[test]
+#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
 fn near_expiry_the_refresh_token_is_used_and_a_refused_one_falls_back() {
     let moto = Idp::moto().url;
     let p = proxy(&moto);
@@ -391,6 +393,7 @@ fn near_expiry_the_refresh_token_is_used_and_a_refused_one_falls_back() {
 }
 
 #[test]
+#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
 fn password_command_supplies_the_password() {
     let idp = Idp::moto();
     let pool = idp.pool("cmd", json!({}));
@@ -417,6 +420,7 @@ fn password_command_supplies_the_password() {
 }
 
 #[test]
+#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
 fn parallel_runs_share_one_sign_in_and_leave_every_file_whole() {
     let moto = Idp::moto().url;
     let p = proxy(&moto);

@@ -176,13 +176,20 @@ fn a_full_disk_leaves_the_original_intact() {
     }
 }
 
-/// Runs the binary as `nobody` (root reads and writes whatever the modes say).
+/// Runs the binary as an unprivileged user: as `nobody` through setpriv when the tests run as
+/// root (root reads and writes whatever the modes say), else as the user running the tests.
 #[cfg(unix)]
 fn as_nobody(args: &[&str], file: &Path) -> std::process::Output {
-    Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(assert_cmd::cargo::cargo_bin("postman-cognito"))
-        .args(args)
+    let bin = assert_cmd::cargo::cargo_bin("postman-cognito");
+    let mut cmd = if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    cmd.args(args)
         .arg(file)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")

@@ -167,6 +167,7 @@ fn follow(url: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
 fn the_browser_flow_signs_in_through_the_hosted_ui() {
     let l = local();
     let cache = tempfile::tempdir().unwrap();
@@ -202,6 +203,7 @@ fn the_browser_flow_signs_in_through_the_hosted_ui() {
 }
 
 #[test]
+#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
 fn a_wrong_state_a_wrong_verifier_and_a_timeout_are_refused() {
     let l = local();
     // A callback with another state.
@@ -262,6 +264,7 @@ fn a_wrong_state_a_wrong_verifier_and_a_timeout_are_refused() {
 }
 
 #[test]
+#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
 fn refresh_writes_grant_settings_that_validate_and_newman_still_sends_the_token() {
     let l = local();
     for fixture_name in [

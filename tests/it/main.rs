@@ -19,5 +19,6 @@ mod hardening;
 mod hosted_ui;
 mod newman;
 mod patch;
+mod plan;
 mod secrets;
 mod srp_verifier;
