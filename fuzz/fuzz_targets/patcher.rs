@@ -1,11 +1,56 @@
-//! The patcher on any collection the reader accepts, under each inherit policy: no panic, the
-//! output reads back, patching twice equals patching once, and outside the auth members (found
-//! by jsonc-parser, another parser) every byte is as it was.
+//! The patcher on any collection the reader accepts, under each inherit policy: no panic, no
+//! internal error (a valid collection is either patched or refused as input), the output reads
+//! back, patching twice equals patching once, and outside the auth members (found by
+//! jsonc-parser, another parser) every byte is as it was. The first byte of the input varies
+//! the white space around every `,` `:` `{` `}` `[` `]` of the rest, so that layouts such as a
+//! space before a comma, comma-first lists or `{ }` are explored whatever the corpus holds.
 #![no_main]
 
 use jsonc_parser::ast::{Object, Value as V};
 use libfuzzer_sys::fuzz_target;
-use postman_cognito::collection::{self, auth::RootAuth, inherit::Policy, keep::KeepSet};
+use postman_cognito::collection::{self, PatchError, auth::RootAuth, inherit::Policy, keep::KeepSet};
+
+/// White space that may stand around a structural character.
+const SPACES: [&[u8]; 6] = [b"", b" ", b"\n", b"\n  ", b"\t", b"\r\n"];
+
+/// `json` with white space added before and after its structural characters (outside strings),
+/// chosen by `seed` and the position.
+fn respace(seed: u8, json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() * 2);
+    let (mut in_string, mut escaped) = (false, false);
+    let mut state = u32::from(seed).wrapping_mul(2_654_435_761).wrapping_add(1);
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        SPACES[(state % SPACES.len() as u32) as usize]
+    };
+    for &b in json {
+        if in_string {
+            out.push(b);
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                out.push(b);
+            }
+            b',' | b':' | b'{' | b'}' | b'[' | b']' => {
+                out.extend_from_slice(next());
+                out.push(b);
+                out.extend_from_slice(next());
+            }
+            _ => out.push(b),
+        }
+    }
+    out
+}
 
 const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJ0b2tlbl91c2UiOiJpZCJ9.c2ln";
 
@@ -58,12 +103,22 @@ fn without_auth(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|input: &[u8]| {
+    let Some((&seed, rest)) = input.split_first() else { return };
+    let respaced;
+    let data = if seed == 0 {
+        rest
+    } else {
+        respaced = respace(seed, rest);
+        &respaced
+    };
     let Ok(coll) = collection::read(data) else { return };
     let want = RootAuth { token: TOKEN, header_prefix: None, extra: &[] };
     for policy in [Policy::Tokens, Policy::All, Policy::None] {
-        let Ok(once) = collection::patch(data, &coll, &want, policy, &KeepSet::new()) else {
-            continue;
+        let once = match collection::patch(data, &coll, &want, policy, &KeepSet::new()) {
+            Ok(once) => once,
+            Err(PatchError::Input(_)) => continue,
+            Err(PatchError::Internal(m)) => panic!("internal error on a valid collection: {m}"),
         };
         let again_coll = collection::read(&once.bytes).expect("the output reads back");
         let twice = collection::patch(&once.bytes, &again_coll, &want, policy, &KeepSet::new()).expect("patching the output works");

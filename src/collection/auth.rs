@@ -59,15 +59,17 @@ fn insert_root_auth(src: &[u8], root: &Object, style: &Style, block: NewValue, e
     let new = [("auth".to_string(), block)];
     match root.index_of("item") {
         Some(i) if i + 1 < root.members.len() => {
-            // Insert between `item` and the next member, laid out like that next member.
+            // Insert between `item` and the next member, with the separator the file uses
+            // there (`,\n  `, ` ,\n  `, or a comma-first `\n, `), so the layout stays its own.
             let next = &root.members[i + 1];
-            let lead_start = root.members[i].value.span().end + 1; // after the comma
-            let lead = std::str::from_utf8(&src[lead_start..next.key_span.start]).unwrap_or(" ");
+            let sep =
+                std::str::from_utf8(&src[root.members[i].value.span().end..next.key_span.start])
+                    .unwrap_or(", ");
             let colon = std::str::from_utf8(&src[next.key_span.end..next.value.span().start])
                 .unwrap_or(": ");
-            let at = lead.rfind('\n').map_or(lead, |nl| &lead[nl + 1..]);
+            let at = edit::line_indent(src, next.key_span.start);
             let text = format!(
-                "{}{colon}{},{lead}",
+                "{}{colon}{}{sep}",
                 json_string("auth"),
                 style.render(&new[0].1, at)
             );
@@ -149,27 +151,30 @@ fn patch_auth_object(
         None => "none (no type)".to_string(),
         Some(t) => t.as_str().map_or_else(|| "null".into(), str::to_string),
     };
+    // Members to add before the others (`type`, where the app writes it) and after them.
+    let mut front = Vec::new();
+    let mut back = Vec::new();
     match auth.get("type") {
         Some(Node::String(s)) if s.text == "oauth2" => {}
         Some(t) => edits.replace(t.span(), json_string("oauth2")),
-        None => insert_members(
-            edits,
-            src,
-            style,
-            auth,
-            &[("type".into(), NewValue::str("oauth2"))],
-            true,
-        ),
+        None => front.push(("type".to_string(), NewValue::str("oauth2"))),
+    }
+    if auth.get("oauth2").is_none() {
+        back.push((
+            "oauth2".to_string(),
+            new_params(version, &wanted_params(want)),
+        ));
+    }
+    if auth.members.is_empty() {
+        // `{}`: one edit writes the whole object.
+        front.append(&mut back);
+        insert_members(edits, src, style, auth, &front, false);
+    } else {
+        insert_members(edits, src, style, auth, &front, true);
+        insert_members(edits, src, style, auth, &back, false);
     }
     match auth.get("oauth2") {
-        None => insert_members(
-            edits,
-            src,
-            style,
-            auth,
-            &[("oauth2".into(), new_params(version, &wanted_params(want)))],
-            false,
-        ),
+        None => {}
         Some(Node::Array(list)) => {
             Params::List(list).patch(src, style, want, edits);
         }

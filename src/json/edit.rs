@@ -271,11 +271,22 @@ pub fn insert_members(
                 }
                 edits.insert(head.key_span.start, out);
             } else {
+                // After the last member, with the separator the file puts between its last two
+                // members (`,\n  `, ` ,\n  `, comma-first `\n, `), else a comma and the white
+                // space before the only member.
+                let sep = match obj.members.len() {
+                    n if n >= 2 => text(
+                        src,
+                        obj.members[n - 2].value.span().end,
+                        last.key_span.start,
+                    )
+                    .to_string(),
+                    _ => format!(",{}", ws_before(src, last.key_span.start)),
+                };
                 let lead = ws_before(src, last.key_span.start);
                 let mut out = String::new();
                 for (k, v) in new {
-                    out.push(',');
-                    out.push_str(&member(lead, indent_of(lead), k, v, colon));
+                    out.push_str(&member(&sep, indent_of(lead), k, v, colon));
                 }
                 edits.insert(last.value.span().end, out);
             }
