@@ -1,6 +1,8 @@
 //! Write a file so that it is always either the whole old or the whole new content: a temporary
-//! file in the same folder, fsync, rename over the original, the original's permissions kept.
-//! Symlinks are followed, so the file they point to is replaced and the link stays.
+//! file in the same folder (mode 0600 while it is written and checked), fsync, then, under a
+//! lock on the folder, a last look at the original, its permissions and owner given to the
+//! temporary file, and the rename. Symlinks are followed, so the file they point to is replaced
+//! and the link stays. Only regular files are replaced.
 
 use std::fs;
 use std::io::Write;
@@ -45,19 +47,43 @@ fn process_alive(pid: u32) -> bool {
     proc_dir.join(pid.to_string()).exists()
 }
 
-/// What a file looked like when it was read, to notice a change before replacing it.
+/// What a file looked like when it was read (or that it did not exist), to notice a change
+/// before replacing it. The inode is part of it: every rename makes a new one, so a file that
+/// another run replaced is noticed even with the same length and time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
     len: u64,
     modified: Option<SystemTime>,
+    inode: u64,
+    exists: bool,
 }
 
 impl Stamp {
     pub fn of(meta: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
         Stamp {
             len: meta.len(),
             modified: meta.modified().ok(),
+            inode,
+            exists: true,
         }
+    }
+
+    /// A file that does not exist yet: creating it must not replace one made meanwhile.
+    pub fn absent() -> Self {
+        Stamp {
+            len: 0,
+            modified: None,
+            inode: 0,
+            exists: false,
+        }
+    }
+
+    fn now(path: &Path) -> Self {
+        fs::metadata(path).map_or_else(|_| Stamp::absent(), |m| Stamp::of(&m))
     }
 }
 
@@ -98,6 +124,7 @@ pub fn write(
 ) -> Result<(), Failure> {
     stage(target, mode_from, |w| w.write_all(bytes))?
         .commit(expect)
+        .map(|_| ())
         .map_err(WriteError::failure)
 }
 
@@ -108,10 +135,14 @@ pub struct Staged {
     real: PathBuf,
     dir: PathBuf,
     shown: String,
+    /// The target's metadata when staged (or `mode_from`'s for a new file).
+    like: Option<fs::Metadata>,
 }
 
 /// Writes the new content of `target` with `fill` into a temporary file in the same folder,
-/// with the target's permissions (or `mode_from`'s when it is new), flushed to disk.
+/// readable by the user only, flushed to disk. The target's permissions (or `mode_from`'s when it
+/// is new) and owner are given to it just before the rename. A target that exists and is not a
+/// regular file (a device, a pipe, `/dev/stdout`) is refused.
 pub fn stage(
     target: &Path,
     mode_from: Option<&fs::Metadata>,
@@ -119,6 +150,15 @@ pub fn stage(
 ) -> Result<Staged, Failure> {
     let real = resolve(target);
     let shown = target.display().to_string();
+    let existing = fs::metadata(&real).ok();
+    if let Some(m) = &existing
+        && !m.is_file()
+    {
+        return Err(Failure::io(format!(
+            "refusing to replace {shown}: it is not a regular file (a device, a pipe or a folder)"
+        ))
+        .with_hint("write to a regular file, or use -o - for standard output"));
+    }
     let dir = match real.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -145,11 +185,6 @@ pub fn stage(
             .and_then(|()| w.flush())
             .map_err(|e| io("writing the temporary file", e))?;
     }
-    let existing = fs::metadata(&real).ok();
-    if let Some(meta) = existing.as_ref().or(mode_from) {
-        fs::set_permissions(tmp.path(), meta.permissions())
-            .map_err(|e| io("setting permissions", e))?;
-    }
     tmp.as_file()
         .sync_all()
         .map_err(|e| io("flushing to disk", e))?;
@@ -158,12 +193,32 @@ pub fn stage(
         real,
         dir,
         shown,
+        like: existing.or_else(|| mode_from.cloned()),
     })
 }
 
 fn write_failure(shown: &str, what: &str, e: std::io::Error) -> Failure {
     Failure::io(format!("could not write {shown}: {what}: {e}"))
         .with_hint("the original file is unchanged; check the folder's permissions and free space")
+}
+
+/// Holds an exclusive lock on a folder (where the platform allows it), so that two runs of the
+/// tool never check and rename into it at the same moment.
+struct FolderLock(Option<fs::File>);
+
+impl FolderLock {
+    fn take(dir: &Path) -> FolderLock {
+        let file = fs::File::open(dir).ok().filter(|f| f.lock().is_ok());
+        FolderLock(file)
+    }
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        if let Some(f) = &self.0 {
+            let _ = f.unlock();
+        }
+    }
 }
 
 impl Staged {
@@ -173,19 +228,25 @@ impl Staged {
     }
 
     /// Renames the new content over the target. With `expect`, refuses when the target changed
-    /// since it was read.
-    pub fn commit(self, expect: Option<&Stamp>) -> Result<(), WriteError> {
+    /// since it was read. Returns a warning to show when the target's owner could not be kept.
+    pub fn commit(self, expect: Option<&Stamp>) -> Result<Option<String>, WriteError> {
         let shown = &self.shown;
-        if let Some(expect) = expect {
-            let now = fs::metadata(&self.real).ok().as_ref().map(Stamp::of);
-            if now.as_ref() != Some(expect) {
-                return Err(WriteError::Changed(
-                    Failure::io(format!(
-                        "{shown} changed on disk while postman-cognito was running; nothing was written"
-                    ))
-                    .with_hint("run the command again once nothing else is writing the file"),
-                ));
-            }
+        let _lock = FolderLock::take(&self.dir);
+        if let Some(expect) = expect
+            && Stamp::now(&self.real) != *expect
+        {
+            return Err(WriteError::Changed(
+                Failure::io(format!(
+                    "{shown} changed on disk while postman-cognito was running; nothing was written"
+                ))
+                .with_hint("run the command again once nothing else is writing the file"),
+            ));
+        }
+        let mut warning = None;
+        if let Some(like) = &self.like {
+            fs::set_permissions(self.tmp.path(), like.permissions())
+                .map_err(|e| write_failure(shown, "setting permissions", e))?;
+            warning = keep_owner(self.tmp.as_file(), like, shown);
         }
         self.tmp
             .persist(&self.real)
@@ -194,8 +255,36 @@ impl Staged {
         if let Ok(d) = fs::File::open(&self.dir) {
             let _ = d.sync_all();
         }
-        Ok(())
+        Ok(warning)
     }
+}
+
+/// Gives `file` the owner and group of `like` (a file rewritten by root in a bind-mounted
+/// checkout stays its owner's); when that is not permitted, the group alone, and a warning.
+#[cfg(unix)]
+fn keep_owner(file: &fs::File, like: &fs::Metadata, shown: &str) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let now = file.metadata().ok()?;
+    if (now.uid(), now.gid()) == (like.uid(), like.gid()) {
+        return None;
+    }
+    if std::os::unix::fs::fchown(file, Some(like.uid()), Some(like.gid())).is_ok() {
+        return None;
+    }
+    let group_kept = std::os::unix::fs::fchown(file, None, Some(like.gid())).is_ok();
+    Some(format!(
+        "{shown} now belongs to you (user id {}{}); it belonged to user id {} and group id {}, \
+         which only root can give back",
+        now.uid(),
+        if group_kept { ", its group kept" } else { "" },
+        like.uid(),
+        like.gid()
+    ))
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &fs::File, _: &fs::Metadata, _: &str) -> Option<String> {
+    None
 }
 
 #[cfg(test)]

@@ -130,6 +130,15 @@ impl Cache {
     /// The entry for `key`; a corrupt or foreign file is reported on `warn` and ignored.
     pub fn get(&self, key: &Key, ui: &crate::ui::Ui) -> Option<Entry> {
         let path = self.path(key);
+        if path.exists()
+            && let Some(why) = crate::trust::distrust(&path)
+        {
+            ui.warn(&format!(
+                "ignoring the cached tokens in {}: {why}; signing in again and replacing them",
+                path.display()
+            ));
+            return None;
+        }
         let bytes = fs::read(&path).ok()?;
         let parsed: Result<OnDisk, _> = serde_json::from_slice(&bytes);
         match parsed {
@@ -245,6 +254,15 @@ fn create_private_dir(dir: &Path) -> Result<(), Failure> {
         ))
     };
     fs::create_dir_all(dir).map_err(io)?;
+    // A folder another user made (a shared XDG_CACHE_HOME) could hold tokens they planted.
+    if let Some(why) = crate::trust::distrust(dir) {
+        return Err(
+            Failure::io(format!("refusing the token cache {}: {why}", dir.display())).with_hint(
+                "the cache must be yours alone: remove that folder, set XDG_CACHE_HOME to a folder \
+             of your own, or run with --no-cache",
+            ),
+        );
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

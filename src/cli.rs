@@ -74,6 +74,11 @@ pub struct ScrubArgs {
     #[arg(long)]
     pub check: bool,
 
+    /// Pass over named files that are not Postman files (for hook managers that hand over
+    /// every staged .json file).
+    #[arg(long)]
+    pub skip_other_files: bool,
+
     #[command(flatten)]
     pub profile: ProfileArgs,
 }
@@ -100,6 +105,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Pass over named files that are not Postman collections (for hook managers that hand
+    /// over every staged .json file).
+    #[arg(long)]
+    pub skip_other_files: bool,
+
     #[command(flatten)]
     pub profile: ProfileArgs,
 }
@@ -114,10 +124,23 @@ pub enum HookCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Remove postman-cognito's hooks (never anyone else's).
+    /// Remove postman-cognito's hooks (never anyone else's), putting back a hook that
+    /// --force moved aside.
     Uninstall {
         #[arg(value_enum)]
         hook: Option<HookArg>,
+    },
+    /// What the installed hooks run: pre-commit checks the staged Postman files for live
+    /// tokens; pre-push checks the collections in the commits being pushed (their refs on
+    /// standard input, as git gives them). Exit 1 stops the commit or push.
+    Run {
+        #[arg(value_enum)]
+        hook: HookArg,
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// What git passes the hook (pre-push: the remote's name and URL); not used.
+        #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        git_args: Vec<String>,
     },
 }
 

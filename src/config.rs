@@ -99,8 +99,14 @@ impl Loaded {
 }
 
 /// Finds the config file: `explicit`, else the first `postman-cognito.toml` from `start` up to
-/// the repo root (the first folder with `.git`), else none.
-pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Option<PathBuf>, Failure> {
+/// the repo root (the first folder with `.git`) or the home folder `home`, whichever comes
+/// first, else none. A file found that way must be the caller's own (see [`crate::trust`]): it
+/// decides where the password goes, so a file another user planted or can edit is refused.
+pub fn find(
+    explicit: Option<&Path>,
+    start: &Path,
+    home: Option<&Path>,
+) -> Result<Option<PathBuf>, Failure> {
     if let Some(p) = explicit {
         if !p.is_file() {
             return Err(Failure::usage(format!(
@@ -114,9 +120,20 @@ pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Option<PathBuf>, Fa
     while let Some(d) = dir {
         let candidate = d.join(FILE_NAME);
         if candidate.is_file() {
+            if let Some(why) = crate::trust::distrust(&candidate) {
+                return Err(Failure::usage(format!(
+                    "refusing the config file {}: {why}",
+                    candidate.display()
+                ))
+                .with_hint(
+                    "a config file decides where your password and tokens go, so it must be \
+                     yours and writable by you alone: fix its owner or mode, or name the file \
+                     you mean with --config",
+                ));
+            }
             return Ok(Some(candidate));
         }
-        if d.join(".git").exists() {
+        if d.join(".git").exists() || home.is_some_and(|h| h == d) {
             break;
         }
         dir = d.parent();
@@ -192,11 +209,23 @@ mod tests {
         std::fs::create_dir_all(d.path().join("repo/.git")).unwrap();
         std::fs::create_dir_all(d.path().join("repo/a/b")).unwrap();
         let p = write(&d.path().join("repo"), "");
-        assert_eq!(find(None, &d.path().join("repo/a/b")).unwrap(), Some(p));
+        assert_eq!(
+            find(None, &d.path().join("repo/a/b"), None).unwrap(),
+            Some(p)
+        );
         // Above the repo root is not searched.
         std::fs::remove_file(d.path().join("repo").join(FILE_NAME)).unwrap();
         write(d.path(), "");
-        assert_eq!(find(None, &d.path().join("repo/a/b")).unwrap(), None);
+        assert_eq!(find(None, &d.path().join("repo/a/b"), None).unwrap(), None);
+        // Nor above the home folder, outside a repo.
+        std::fs::create_dir_all(d.path().join("home/me/work")).unwrap();
+        let home = d.path().join("home/me");
+        assert_eq!(find(None, &home.join("work"), Some(&home)).unwrap(), None);
+        let p = write(&home, "");
+        assert_eq!(
+            find(None, &home.join("work"), Some(&home)).unwrap(),
+            Some(p)
+        );
     }
 
     #[test]

@@ -89,3 +89,107 @@ pub fn hooks_dir() -> Option<PathBuf> {
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     (!text.is_empty()).then(|| PathBuf::from(text))
 }
+
+/// The top folder of the work tree around `dir`.
+pub fn top(dir: &Path) -> Option<PathBuf> {
+    let out = git(dir, &["rev-parse", "--show-toplevel"]).filter(|o| o.status.success())?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!text.is_empty()).then(|| PathBuf::from(text))
+}
+
+fn nul_list(out: &[u8]) -> Vec<String> {
+    out.split(|b| *b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+/// Files added, copied, modified or renamed in the index (what the next commit holds), relative
+/// to the top of the work tree.
+pub fn staged(top: &Path) -> Vec<String> {
+    git(
+        top,
+        &[
+            "diff",
+            "--cached",
+            "--name-only",
+            "-z",
+            "--diff-filter=ACMR",
+        ],
+    )
+    .filter(|o| o.status.success())
+    .map(|o| nul_list(&o.stdout))
+    .unwrap_or_default()
+}
+
+/// Files that the commits reachable from `local` and not from `remote` (or, for a new branch,
+/// from no remote-tracking branch) added or changed, relative to the top of the work tree.
+pub fn pushed(top: &Path, local: &str, remote: Option<&str>) -> Vec<String> {
+    let mut args = vec![
+        "log",
+        "--format=",
+        "--name-only",
+        "-z",
+        "--diff-filter=ACMR",
+        local,
+        "--not",
+    ];
+    match remote {
+        Some(r) => args.push(r),
+        None => args.push("--remotes"),
+    }
+    let mut files = git(top, &args)
+        .filter(|o| o.status.success())
+        .map(|o| nul_list(&o.stdout))
+        .unwrap_or_default();
+    files.sort();
+    files.dedup();
+    files
+}
+
+/// The content of each object named by `specs` (`:path` for the index, `REV:path` for a
+/// commit), `None` where there is none, read through one `git cat-file --batch`.
+pub fn blobs(top: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+    use std::io::{BufRead, Read, Write};
+    let mut child = Command::new("git")
+        .current_dir(top)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let mut input = child.stdin.take().ok_or("no stdin for git")?;
+    let request: String = specs.iter().map(|s| format!("{s}\n")).collect();
+    let writer = std::thread::spawn(move || input.write_all(request.as_bytes()));
+    let mut out = std::io::BufReader::new(child.stdout.take().ok_or("no stdout from git")?);
+    let mut blobs = Vec::with_capacity(specs.len());
+    for _ in specs {
+        let mut header = String::new();
+        out.read_line(&mut header).map_err(|e| e.to_string())?;
+        if header.trim_end().ends_with(" missing") || header.trim_end().ends_with(" ambiguous") {
+            blobs.push(None);
+            continue;
+        }
+        let fields: Vec<&str> = header.split_whitespace().collect();
+        match fields.as_slice() {
+            [_, "blob", size] => {
+                let size: usize = size.parse().map_err(|_| "a bad size from git")?;
+                let mut body = vec![0; size + 1];
+                out.read_exact(&mut body).map_err(|e| e.to_string())?;
+                body.pop();
+                blobs.push(Some(body));
+            }
+            [_, _, size] => {
+                let size: usize = size.parse().map_err(|_| "a bad size from git")?;
+                std::io::copy(&mut (&mut out).take(size as u64 + 1), &mut std::io::sink())
+                    .map_err(|e| e.to_string())?;
+                blobs.push(None);
+            }
+            _ => blobs.push(None),
+        }
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(blobs)
+}

@@ -34,6 +34,7 @@ pub mod error; //         the typed failure and the exit codes
 pub mod git; //           tracked files and the hooks folder
 pub mod redact; //        masking tokens in what is shown
 pub mod report; //        human and JSON reports, diffs
+pub mod trust; //         files that must be the caller's own: config, cache
 pub mod ui; //            the one way out to stderr
 
 use std::io::Write;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli, env: &Env, stdout: &mut dyn Write, ui: &mut Ui) -> Result<E
         Plan::CacheClear(p) => commands::cache_clear(&p, ui),
         Plan::HookInstall { hook, force } => commands::hook_install(hook, force, ui),
         Plan::HookUninstall { hook } => commands::hook_uninstall(hook, ui),
+        Plan::HookRun { hook, settings } => commands::hook_run(hook, &settings, ui),
         Plan::Completions(shell) => commands::completions(shell, stdout),
         Plan::Man => commands::man(stdout),
     }

@@ -147,7 +147,11 @@ pub fn emit_refresh(
 impl FileReport {
     /// A few lines for a person.
     pub fn human(&self) -> String {
-        let name = self.output.as_deref().unwrap_or(&self.file);
+        let name = match self.output.as_deref() {
+            Some("-") => "standard output",
+            Some(out) => out,
+            None => &self.file,
+        };
         let mut s = match self.status {
             Status::Unchanged => format!("unchanged {name}: already holds this token"),
             Status::Failed => format!(
@@ -182,8 +186,13 @@ fn counted(folders: usize, requests: usize) -> String {
     )
 }
 
-/// A unified diff of `old` to `new` with `secrets` and every JWT masked.
-pub fn diff(name: &str, old: &[u8], new: &[u8], secrets: &[&str]) -> String {
+/// What `--diff` shows where the new token goes.
+pub const NEW_TOKEN: &str = "<new token>";
+
+/// A unified diff of `old` to `new` (made with [`NEW_TOKEN`] where the token goes), with every
+/// JWT, and `secret` in every form a file may hold it (as is, JSON-escaped), masked; control
+/// characters are shown as escapes.
+pub fn diff(name: &str, old: &[u8], new: &[u8], secret: Option<&str>) -> String {
     let old = String::from_utf8_lossy(old);
     let new = String::from_utf8_lossy(new);
     let text = similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
@@ -191,7 +200,14 @@ pub fn diff(name: &str, old: &[u8], new: &[u8], secrets: &[&str]) -> String {
         .context_radius(2)
         .header(name, name)
         .to_string();
-    redact(&text, secrets)
+    let forms: Vec<String> = secret
+        .map(|s| {
+            let escaped = crate::json::edit::json_string(s);
+            vec![s.to_string(), escaped[1..escaped.len() - 1].to_string()]
+        })
+        .unwrap_or_default();
+    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
+    crate::redact::printable(&redact(&text, &forms)).into_owned()
 }
 
 /// `token --json`: the id and access tokens and their expiry (never the refresh token).

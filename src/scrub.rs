@@ -1,17 +1,19 @@
-//! Live tokens out of files meant for git: every `accessToken` (oauth2) or `token` (bearer)
-//! value that is a JWT, in any auth block of a collection (the collection's, folders',
-//! requests', and the copies in saved responses), and every JWT value in an environment or
-//! globals file, is emptied or replaced by a `{{variable}}` reference. Byte-exact.
+//! Live tokens out of files meant for git: every JWT in a Postman collection, environment or
+//! globals file, wherever it is: auth blocks (the collection's, folders', requests', and the
+//! copies in saved responses), variables, headers, `oauth2` params such as `refreshToken` or
+//! `id_token`, environment values, and JWTs inside longer strings (a `Bearer eyJ…` header, a
+//! saved login response's body). A string that is a JWT is replaced by `""` or a
+//! `{{variable}}` reference; a JWT inside a longer string by the same text. Byte-exact.
 
 use crate::json::edit::{Edit, Edits, json_string};
-use crate::json::scan::{Node, Object};
+use crate::json::scan::{Node, Object, Span};
 
 /// One live token found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     /// Where: a JSONPath-like location such as `$.item[2].request.auth.bearer[0].value`.
     pub place: String,
-    /// Byte offset of the value.
+    /// Byte offset of the token.
     pub offset: usize,
 }
 
@@ -21,95 +23,80 @@ pub fn is_jwt(s: &str) -> bool {
     s.starts_with("eyJ") && s.matches('.').count() == 2 && crate::jwt::claims(s).is_ok()
 }
 
-/// Finds the tokens in a collection (any auth object anywhere) and the edits replacing them
-/// with `replacement` (`""` or `{{NAME}}`).
-pub fn collection(root: &Node, replacement: &str) -> (Vec<Found>, Vec<Edit>) {
+/// Finds the tokens in the file `src` whose top-level object is `root`, and the edits that
+/// replace them with `replacement` (`""` or `{{NAME}}`).
+pub fn find(src: &[u8], root: &Object, replacement: &str) -> (Vec<Found>, Vec<Edit>) {
+    let quoted = json_string(replacement);
     let mut w = Walk {
+        src,
         found: Vec::new(),
         edits: Edits::default(),
-        replacement,
+        whole: quoted.clone(),
+        inner: quoted[1..quoted.len() - 1].to_string(),
     };
-    w.node(root, "$".to_string());
+    w.object(root, "$");
     (w.found, w.edits.sorted().unwrap_or_default())
 }
 
-/// Finds the JWT values of an environment or globals file and the edits emptying them.
-pub fn environment(root: &Object) -> (Vec<Found>, Vec<Edit>) {
-    let mut found = Vec::new();
-    let mut edits = Edits::default();
-    if let Some(values) = root.get("values").and_then(Node::as_array) {
-        for (i, e) in values.elements.iter().enumerate() {
-            if let Some(v) = e.as_object().and_then(|o| o.get("value"))
-                && v.as_str().is_some_and(is_jwt)
-            {
-                found.push(Found {
-                    place: format!("$.values[{i}].value"),
-                    offset: v.span().start,
-                });
-                edits.replace(v.span(), "\"\"");
-            }
-        }
-    }
-    (found, edits.sorted().unwrap_or_default())
-}
-
 struct Walk<'a> {
+    src: &'a [u8],
     found: Vec<Found>,
     edits: Edits,
-    replacement: &'a str,
+    /// The replacement of a whole string, as JSON text.
+    whole: String,
+    /// The replacement of a JWT inside a string, as JSON string content.
+    inner: String,
 }
 
 impl Walk<'_> {
+    fn object(&mut self, o: &Object, at: &str) {
+        for m in &o.members {
+            self.node(&m.value, format!("{at}.{}", m.key));
+        }
+    }
+
     fn node(&mut self, n: &Node, at: String) {
         match n {
-            Node::Object(o) => {
-                if o.get("type").is_some() {
-                    self.auth(o, &at);
-                }
-                for m in &o.members {
-                    self.node(&m.value, format!("{at}.{}", m.key));
-                }
-            }
+            Node::Object(o) => self.object(o, &at),
             Node::Array(a) => {
                 for (i, e) in a.elements.iter().enumerate() {
                     self.node(e, format!("{at}[{i}]"));
                 }
             }
+            Node::String(_) => self.string(n, at),
             _ => {}
         }
     }
 
-    /// An auth-shaped object: its bearer `token` and oauth2 `accessToken` params.
-    fn auth(&mut self, o: &Object, at: &str) {
-        for (ty, key) in [("bearer", "token"), ("oauth2", "accessToken")] {
-            match o.get(ty) {
-                Some(Node::Array(list)) => {
-                    for (i, e) in list.elements.iter().enumerate() {
-                        let Some(entry) = e.as_object() else { continue };
-                        if entry.get("key").and_then(Node::as_str) == Some(key)
-                            && let Some(v) = entry.get("value")
-                        {
-                            self.value(v, format!("{at}.{ty}[{i}].value"));
-                        }
-                    }
-                }
-                Some(Node::Object(map)) => {
-                    if let Some(v) = map.get(key) {
-                        self.value(v, format!("{at}.{ty}.{key}"));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn value(&mut self, v: &Node, place: String) {
-        if v.as_str().is_some_and(is_jwt) {
+    fn string(&mut self, n: &Node, place: String) {
+        let span = n.span();
+        if n.as_str().is_some_and(is_jwt) {
             self.found.push(Found {
                 place,
-                offset: v.span().start,
+                offset: span.start,
             });
-            self.edits.replace(v.span(), json_string(self.replacement));
+            self.edits.replace(span, self.whole.clone());
+            return;
+        }
+        // JWTs inside a longer string: the raw text between the quotes (a JWT needs no escape).
+        let body = &self.src[span.start + 1..span.end - 1];
+        for r in crate::redact::jwt_spans(body) {
+            let text = std::str::from_utf8(&body[r.clone()]).unwrap_or_default();
+            if crate::jwt::claims(text).is_err() {
+                continue;
+            }
+            let at = span.start + 1;
+            self.found.push(Found {
+                place: place.clone(),
+                offset: at + r.start,
+            });
+            self.edits.replace(
+                Span {
+                    start: at + r.start,
+                    end: at + r.end,
+                },
+                self.inner.clone(),
+            );
         }
     }
 }

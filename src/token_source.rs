@@ -44,8 +44,8 @@ pub fn fetch(
 ) -> Result<Token, Failure> {
     use crate::settings::TokenFrom;
     match from {
-        TokenFrom::Stdin => GivenToken::Stdin(StdinSecrets::default()).fetch(),
-        TokenFrom::Env(t) => GivenToken::Env(t.clone()).fetch(),
+        TokenFrom::Stdin(checks) => given(GivenToken::Stdin(StdinSecrets::default()), checks),
+        TokenFrom::Env(t, checks) => given(GivenToken::Env(t.clone()), checks),
         TokenFrom::Cognito(s) => crate::cognito::source::CognitoSource::new(
             (**s).clone(),
             StdinSecrets::default(),
@@ -55,6 +55,53 @@ pub fn fetch(
         .fetch(),
         TokenFrom::NotNeeded => Err(Failure::internal("no token source was planned")),
     }
+}
+
+/// A token handed in, checked as a fetched one is: a JWT that has not expired and stays valid
+/// for `--min-ttl`, whose claims fit the pool and client when they are known. Refused with
+/// exit 5 otherwise, before anything is written.
+fn given(mut g: GivenToken, checks: &crate::settings::GivenChecks) -> Result<Token, Failure> {
+    use crate::error::Exit;
+    let token = g.fetch()?;
+    let refuse = |why: String| {
+        Failure::new(
+            Exit::Auth,
+            format!("refusing the token from {}: {why}", token.source),
+        )
+        .with_hint("hand in a current id or access token (a JWT), or let postman-cognito sign in")
+    };
+    let claims = crate::jwt::claims(token.value.expose_secret())
+        .map_err(|e| refuse(format!("it is not a JWT ({e})")))?;
+    let now = crate::jwt::now();
+    let exp = claims
+        .exp
+        .ok_or_else(|| refuse("it has no expiry (exp)".into()))?;
+    if exp <= now {
+        return Err(refuse(format!(
+            "it expired at {}",
+            crate::jwt::rfc3339(exp)
+        )));
+    }
+    let min_ttl = i64::try_from(checks.min_ttl.as_secs()).unwrap_or(i64::MAX);
+    if exp - now < min_ttl {
+        return Err(refuse(format!(
+            "it expires at {} (in {} min), sooner than --min-ttl {}",
+            crate::jwt::rfc3339(exp),
+            (exp - now) / 60,
+            humantime::format_duration(checks.min_ttl)
+        )));
+    }
+    if let Some(s) = &checks.cognito {
+        let want = crate::jwt::Expected {
+            kind: s.kind,
+            client_id: &s.client_id,
+            pool_id: &s.pool_id,
+            any_issuer: s.endpoint_overridden,
+            now,
+        };
+        crate::jwt::check(&claims, &want).map_err(refuse)?;
+    }
+    Ok(token)
 }
 
 /// A token the user hands in: read from standard input or taken from the environment.
@@ -107,6 +154,13 @@ mod tests {
     fn env_token_is_trimmed_and_checked() {
         let mut g = GivenToken::Env(" abc.def.ghi\n".to_string().into());
         assert_eq!(g.fetch().unwrap().value.expose_secret(), "abc.def.ghi");
+        let checks = crate::settings::GivenChecks {
+            min_ttl: std::time::Duration::from_secs(600),
+            cognito: None,
+        };
+        let e = given(GivenToken::Env("abc.def.ghi".to_string().into()), &checks).unwrap_err();
+        assert_eq!(e.exit, crate::error::Exit::Auth);
+        assert!(e.message.contains("not a JWT"), "{}", e.message);
         let mut two = GivenToken::Env("a b".to_string().into());
         let e = two.fetch().unwrap_err();
         assert!(!e.message.contains("a b"));

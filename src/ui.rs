@@ -82,6 +82,7 @@ impl Ui {
     }
 
     fn write(&self, text: &str) {
+        let text = crate::redact::printable(text);
         if let Ok(mut out) = self.out.lock() {
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();

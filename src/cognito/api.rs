@@ -7,8 +7,28 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-/// Largest response body read; Cognito's answers are a few KB.
-const MAX_BODY: usize = 1 << 20;
+/// Largest response body read, from cognito-idp and from the OAuth 2.0 endpoints alike;
+/// Cognito's answers are a few KB.
+pub const MAX_BODY: usize = 1 << 20;
+
+/// Why a body was not read whole.
+pub enum BodyError {
+    /// Over [`MAX_BODY`]: reading stopped there.
+    TooBig,
+    Transport(reqwest::Error),
+}
+
+/// Reads a response body chunk by chunk, stopping past [`MAX_BODY`] (never buffering more).
+pub async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    let mut bytes = Vec::new();
+    while let Some(c) = resp.chunk().await.map_err(BodyError::Transport)? {
+        if bytes.len() + c.len() > MAX_BODY {
+            return Err(BodyError::TooBig);
+        }
+        bytes.extend_from_slice(&c);
+    }
+    Ok(bytes)
+}
 
 /// How calls are made.
 #[derive(Debug, Clone)]
@@ -23,6 +43,27 @@ pub struct CallPolicy {
     pub max_backoff: Duration,
     /// Where the tries are told with `-v`.
     pub ui: crate::ui::Ui,
+    pub proxy: HttpsProxy,
+}
+
+/// The proxy for https calls. Plain http (to a loopback emulator) never goes through a proxy:
+/// `HTTP_PROXY` and `http_proxy` are ignored, and so is `ALL_PROXY` for http.
+#[derive(Debug, Clone, Default)]
+pub struct HttpsProxy {
+    /// From `HTTPS_PROXY`, `https_proxy`, `ALL_PROXY` or `all_proxy`, the first set.
+    pub url: Option<String>,
+    /// From `NO_PROXY` or `no_proxy`.
+    pub no_proxy: Option<String>,
+}
+
+impl HttpsProxy {
+    pub fn from_env(env: &crate::settings::Env) -> Self {
+        let first = |names: &[&str]| names.iter().find_map(|n| env.get(n).map(str::to_string));
+        HttpsProxy {
+            url: first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]),
+            no_proxy: first(&["NO_PROXY", "no_proxy"]),
+        }
+    }
 }
 
 /// The first backoff, and its cap.
@@ -81,7 +122,21 @@ pub struct Api {
 /// An HTTP client with the policy's timeouts, no redirects, and rustls (ring).
 pub fn http_client(policy: &CallPolicy) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder().no_proxy();
+    if let Some(url) = &policy.proxy.url {
+        // Never echo the URL: a proxy URL may hold the proxy's password.
+        let proxy = reqwest::Proxy::https(url.as_str())
+            .map_err(|_| "HTTPS_PROXY (or ALL_PROXY) is not a proxy URL".to_string())?
+            .no_proxy(
+                policy
+                    .proxy
+                    .no_proxy
+                    .as_deref()
+                    .and_then(reqwest::NoProxy::from_string),
+            );
+        builder = builder.proxy(proxy);
+    }
+    builder
         .connect_timeout(policy.connect_timeout)
         .timeout(policy.timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -150,7 +205,7 @@ impl Api {
             .body(body.to_string())
             .send()
             .await;
-        let mut resp = match sent {
+        let resp = match sent {
             Ok(r) => r,
             Err(e) => return (Err(transport(&e)), None),
         };
@@ -166,25 +221,14 @@ impl Api {
             .get("x-amzn-errortype")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let mut bytes = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(c)) => {
-                    if bytes.len() + c.len() > MAX_BODY {
-                        return (
-                            Err(ApiError::Malformed {
-                                status,
-                                what: format!("a response body over {} KiB", MAX_BODY >> 10),
-                            }),
-                            None,
-                        );
-                    }
-                    bytes.extend_from_slice(&c);
-                }
-                Ok(None) => break,
-                Err(e) => return (Err(transport(&e)), retry_after),
+        let bytes = match read_capped(resp).await {
+            Ok(b) => b,
+            Err(BodyError::TooBig) => {
+                let what = format!("a response body over {} KiB", MAX_BODY >> 10);
+                return (Err(ApiError::Malformed { status, what }), None);
             }
-        }
+            Err(BodyError::Transport(e)) => return (Err(transport(&e)), retry_after),
+        };
         let json: Option<Value> = serde_json::from_slice(&bytes).ok();
         if (200..300).contains(&status) {
             return match json {
@@ -327,6 +371,7 @@ mod tests {
                 backoff: Duration::from_millis(100),
                 max_backoff: Duration::from_millis(300),
                 ui: crate::ui::Ui::capture().0,
+                proxy: HttpsProxy::default(),
             },
         )
         .unwrap();

@@ -275,18 +275,19 @@ pub async fn token_request(
         )
     })?;
     let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.map_err(|e| {
+    let bytes = super::api::read_capped(resp).await.map_err(|e| {
         Failure::new(
             Exit::Network,
-            format!("the token endpoint {} broke off: {e}", ep.token),
+            match e {
+                super::api::BodyError::TooBig => {
+                    format!("the token endpoint {} answered over 1 MiB", ep.token)
+                }
+                super::api::BodyError::Transport(e) => {
+                    format!("the token endpoint {} broke off: {e}", ep.token)
+                }
+            },
         )
     })?;
-    if bytes.len() > 1 << 20 {
-        return Err(Failure::new(
-            Exit::Network,
-            format!("the token endpoint {} answered over 1 MiB", ep.token),
-        ));
-    }
     let json: Option<Value> = serde_json::from_slice(&bytes).ok();
     if (200..300).contains(&status)
         && let Some(v) = &json
@@ -377,15 +378,35 @@ pub async fn discover(http: &reqwest::Client, url: &str) -> Result<Endpoints, Fa
             ),
         )
     })?;
-    let v: Value = resp.json().await.map_err(|_| {
+    let not_a_document = || {
         Failure::new(
             Exit::Network,
             format!("{url} is not an OIDC discovery document"),
         )
+    };
+    let bytes = super::api::read_capped(resp).await.map_err(|e| match e {
+        super::api::BodyError::TooBig => Failure::new(
+            Exit::Network,
+            format!("{url} answered over 1 MiB: not an OIDC discovery document"),
+        ),
+        super::api::BodyError::Transport(_) => not_a_document(),
     })?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|_| not_a_document())?;
     let get = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     match (get("authorization_endpoint"), get("token_endpoint")) {
-        (Some(authorize), Some(token)) => Ok(Endpoints { authorize, token }),
+        (Some(authorize), Some(token)) => {
+            // The same rule as for every URL that gets a secret, a code or a verifier.
+            for (what, u) in [("authorization", &authorize), ("token", &token)] {
+                crate::settings::cognito::check_endpoint(u).map_err(|e| {
+                    Failure::usage(format!(
+                        "{url} names the {what} endpoint {}: {}",
+                        crate::redact::without_userinfo(u),
+                        e.message
+                    ))
+                })?;
+            }
+            Ok(Endpoints { authorize, token })
+        }
         _ => Err(
             Failure::usage(format!("{url} names no authorization or token endpoint"))
                 .with_hint("the pool has no domain: create one, or give --domain"),

@@ -112,14 +112,20 @@ pub enum Kind {
 /// Reads `path` as a collection, or else as an environment or globals file.
 pub fn load_any(path: &Path) -> Result<(Raw, Kind), Failure> {
     let raw = read(path)?;
-    let kind = match collection::read(&raw.bytes) {
-        Ok(c) => Kind::Collection(c),
-        Err(as_collection) => match environment::read(&raw.bytes) {
-            Ok(env) => Kind::Environment(env),
-            Err(_) => return Err(not_a_collection(path, &raw.bytes, as_collection)),
-        },
-    };
+    let kind = kind_of(path, &raw.bytes)?;
     Ok((raw, kind))
+}
+
+/// What `bytes` (the content of `path`, on disk or in git) hold: a collection, else an
+/// environment or globals file.
+pub fn kind_of(path: &Path, bytes: &[u8]) -> Result<Kind, Failure> {
+    match collection::read(bytes) {
+        Ok(c) => Ok(Kind::Collection(c)),
+        Err(as_collection) => match environment::read(bytes) {
+            Ok(env) => Ok(Kind::Environment(env)),
+            Err(_) => Err(not_a_collection(path, bytes, as_collection)),
+        },
+    }
 }
 
 /// Reads an environment or globals file; `None` when it does not exist yet.

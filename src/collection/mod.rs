@@ -70,7 +70,7 @@ impl Plan for CollectionPlan {
     }
     fn member(&self, ctx: Ctx, key: &str) -> Option<Ctx> {
         match (ctx, key) {
-            (Ctx::Root, "info" | "auth") => Some(Ctx::Whole),
+            (Ctx::Root, "info" | "auth" | "variable") => Some(Ctx::Whole),
             (Ctx::Root | Ctx::Item, "item") => Some(Ctx::Items),
             (Ctx::Item, "name") => Some(Ctx::Whole),
             (Ctx::Item | Ctx::Request, "auth") => Some(Ctx::ChildAuth),
@@ -95,6 +95,25 @@ impl Plan for CollectionPlan {
 
 const SCHEMA_V2_0: &str = "https://schema.getpostman.com/json/collection/v2.0.0/collection.json";
 const SCHEMA_V2_1: &str = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json";
+
+impl Collection {
+    /// Whether the collection defines variable `name` (not disabled): newman and the Postman
+    /// CLI rank it above a globals file's.
+    pub fn defines_variable(&self, name: &str) -> bool {
+        let Some(vars) = self.root.get("variable").and_then(Node::as_array) else {
+            return false;
+        };
+        // `"disabled": true` (four bytes) turns a variable off.
+        let disabled = |v: &Object| {
+            v.get("disabled")
+                .is_some_and(|d| d.kind() == scan::Kind::Bool && d.span().end - d.span().start == 4)
+        };
+        vars.elements
+            .iter()
+            .filter_map(Node::as_object)
+            .any(|v| v.get("key").and_then(Node::as_str) == Some(name) && !disabled(v))
+    }
+}
 
 /// Scans `bytes` and checks it is a v2.0 or v2.1 collection.
 pub fn read(bytes: &[u8]) -> Result<Collection, NotACollection> {

@@ -11,11 +11,16 @@ use crate::ui::Ui;
 
 pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
     let c = &plan.collections;
-    let loaded = c
-        .files
-        .iter()
-        .map(|f| file::load(f, &c.keep))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut loaded = Vec::new();
+    for f in &c.files {
+        match file::load(f, &c.keep) {
+            Ok(l) => loaded.push(l),
+            Err(e) if plan.skip_other_files && e.exit == Exit::BadInput => {
+                ui.note(&format!("passing over {}: not a collection", f.display()));
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let min_ttl = i64::try_from(plan.min_ttl.as_secs()).unwrap_or(i64::MAX);
     let mut all = Vec::new();
     for l in &loaded {

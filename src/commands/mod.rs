@@ -56,9 +56,29 @@ pub fn cache_clear(plan: &CacheClearPlan, ui: &Ui) -> Result<Exit, Failure> {
 
 /// `hook install`.
 pub fn hook_install(hook: Hook, force: bool, ui: &Ui) -> Result<Exit, Failure> {
-    let path = hooks::install(hook, force)?;
-    ui.line(&format!("installed {}", path.display()));
+    let (path, exe) = hooks::install(hook, force)?;
+    ui.line(&format!(
+        "installed {}: it runs {} (else postman-cognito from PATH)",
+        path.display(),
+        exe.display()
+    ));
     Ok(Exit::Ok)
+}
+
+/// `hook run`: what the installed hooks call.
+pub fn hook_run(hook: Hook, settings: &hooks::RunSettings, ui: &Ui) -> Result<Exit, Failure> {
+    match hook {
+        Hook::PreCommit => hooks::run_pre_commit(settings, ui),
+        Hook::PrePush => {
+            use std::io::Read;
+            let mut updates = String::new();
+            std::io::stdin()
+                .take(1 << 20)
+                .read_to_string(&mut updates)
+                .map_err(|e| Failure::io(format!("cannot read the pushed refs: {e}")))?;
+            hooks::run_pre_push(&updates, settings, ui)
+        }
+    }
 }
 
 /// `hook uninstall`.

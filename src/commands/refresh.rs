@@ -25,7 +25,7 @@ const MAX_REREADS: u32 = 10;
 
 /// Runs `refresh`: returns the exit code, or the failure that stopped the run.
 pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
-    let inputs = Inputs::read(plan)?;
+    let inputs = Inputs::read(plan, ui)?;
     let token = match &plan.token {
         TokenFrom::NotNeeded => None,
         from => Some(token_source::fetch(from, &plan.env, ui)?),
@@ -38,12 +38,25 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
     for l in inputs.collections {
         let mut p = patch(&l, written, plan)?;
         if plan.diff && p.report.status != Status::Unchanged {
+            // The diff is made with a stand-in where the token goes, so no encoding of the
+            // token (JSON escapes, a short one) can reach the output.
+            let stand_in = if reference.is_some() {
+                written
+            } else {
+                report::NEW_TOKEN
+            };
+            let shown = patch(&l, stand_in, plan)?;
             let name = l.path.display().to_string();
-            let new = edit::apply(&l.bytes, &p.edits);
-            p.report.diff = Some(report::diff(&name, &l.bytes, &new, &[written]));
+            let new = edit::apply(&l.bytes, &shown.edits);
+            p.report.diff = Some(report::diff(&name, &l.bytes, &new, secret));
         }
         files.push(p.report.clone());
-        if !plan.check {
+        if plan.check {
+            continue;
+        }
+        if plan.output.as_deref() == Some(Path::new("-")) {
+            staged.push(Pending::Stdout(edit::apply(&l.bytes, &p.edits)));
+        } else {
             staged.push(Pending::Collection(stage_collection(
                 l,
                 p,
@@ -66,7 +79,14 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
         }
     }
     for pending in staged {
-        pending.commit(plan, written)?;
+        match pending {
+            Pending::Stdout(bytes) => stdout.write_all(&bytes).map_err(|e| {
+                Failure::io(format!(
+                    "cannot write the collection to standard output: {e}"
+                ))
+            })?,
+            other => other.commit(plan, written, ui)?,
+        }
     }
     finish(
         plan,
@@ -84,7 +104,7 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn read(plan: &RefreshPlan) -> Result<Inputs, Failure> {
+    fn read(plan: &RefreshPlan, ui: &Ui) -> Result<Inputs, Failure> {
         let keep = &plan.collections.keep;
         let collections = plan
             .collections
@@ -107,16 +127,72 @@ impl Inputs {
         // hold one fails before the sign-in.
         for l in &collections {
             patch(l, "{{token}}", plan)?;
+            if plan.output.is_none() {
+                writable(&l.path, &l.meta, ui)?;
+            }
         }
         let variables = plan
             .variable_files
             .iter()
             .map(|(path, scope)| VariableInput::read(path, *scope, plan))
             .collect::<Result<Vec<_>, _>>()?;
+        for v in &variables {
+            if let Some((raw, _)) = &v.existing {
+                writable(&v.path, &raw.meta, ui)?;
+            }
+            if v.scope == Scope::Globals {
+                not_shadowed(&collections, plan.token_var.as_deref().unwrap_or("token"))?;
+            }
+        }
         Ok(Inputs {
             collections,
             variables,
         })
+    }
+}
+
+/// A file rewritten in place must be writable (a read-only file is not rewritten behind its
+/// owner's back, even by root); a hard-linked one is written, with a warning that the other
+/// names keep the old content.
+fn writable(path: &Path, meta: &fs::Metadata, ui: &Ui) -> Result<(), Failure> {
+    if meta.permissions().readonly() {
+        return Err(
+            Failure::io(format!("{} is read-only", path.display())).with_hint(
+                "make it writable (chmod u+w) if it should be refreshed; nothing was written",
+            ),
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            ui.warn(&format!(
+                "{} has {} hard links: it is replaced as a new file, and its other names keep \
+                 the old content",
+                path.display(),
+                meta.nlink()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ui;
+    Ok(())
+}
+
+/// A collection variable ranks above globals in newman and the Postman CLI, so a collection
+/// that defines the token's variable (real exports hold `token: ""`) would send that instead.
+fn not_shadowed(collections: &[Loaded], name: &str) -> Result<(), Failure> {
+    match collections.iter().find(|l| l.collection.defines_variable(name)) {
+        None => Ok(()),
+        Some(l) => Err(Failure::usage(format!(
+            "{} defines the collection variable {name:?}, which newman and the Postman CLI rank \
+             above globals: with -g they would send its value, not the token",
+            l.path.display()
+        ))
+        .with_hint(format!(
+            "use --env-file (an environment ranks above collection variables), or another name \
+             with --token-var, or delete {name:?} from the collection's variables; nothing was written"
+        ))),
     }
 }
 
@@ -186,15 +262,22 @@ fn patch_failure(loaded: &Loaded, e: PatchError) -> Failure {
 enum Pending {
     Collection(StagedCollection),
     Variable(VariableOutput),
+    /// `-o -`: the collection for standard output.
+    Stdout(Vec<u8>),
 }
 
 impl Pending {
     /// `written`: what the collections hold where the token goes.
-    fn commit(self, plan: &RefreshPlan, written: &str) -> Result<(), Failure> {
-        match self {
-            Pending::Collection(s) => s.commit(plan, written),
-            Pending::Variable(v) => v.commit(plan),
+    fn commit(self, plan: &RefreshPlan, written: &str, ui: &Ui) -> Result<(), Failure> {
+        let warning = match self {
+            Pending::Collection(s) => s.commit(plan, written)?,
+            Pending::Variable(v) => v.commit(plan)?,
+            Pending::Stdout(_) => None,
+        };
+        if let Some(w) = warning {
+            ui.warn(&w);
         }
+        Ok(())
     }
 }
 
@@ -249,9 +332,9 @@ fn stage_collection(
 impl StagedCollection {
     /// Renames the staged file into place. When another run wrote the file meanwhile, it is
     /// read, patched and staged again.
-    fn commit(self, plan: &RefreshPlan, written: &str) -> Result<(), Failure> {
+    fn commit(self, plan: &RefreshPlan, written: &str) -> Result<Option<String>, Failure> {
         let Some((staged, expect)) = self.staged else {
-            return Ok(());
+            return Ok(None);
         };
         let path = self.path;
         let mut attempt = staged.commit(expect.as_ref());
@@ -266,7 +349,7 @@ impl StagedCollection {
             let p = patch(&l, written, plan)?;
             let again = stage_collection(l, p, plan.output.as_deref())?;
             match again.staged {
-                None => return Ok(()),
+                None => return Ok(None),
                 Some((s, e)) => attempt = s.commit(e.as_ref()),
             }
         }
@@ -370,16 +453,17 @@ fn stage_variable(
         return Ok((Status::WouldChange, out));
     }
     let staged = atomic::stage(&v.path, None, |w| w.write_all(&new))?;
-    out.staged = Some((staged, v.existing.map(|(raw, _)| raw.stamp)));
+    let expect = v.existing.map_or_else(Stamp::absent, |(raw, _)| raw.stamp);
+    out.staged = Some((staged, Some(expect)));
     Ok((Status::Updated, out))
 }
 
 impl VariableOutput {
     /// Renames the staged file into place; when another run changed the file meanwhile, it is
     /// read again and the variable set in what it holds now.
-    fn commit(self, plan: &RefreshPlan) -> Result<(), Failure> {
+    fn commit(self, plan: &RefreshPlan) -> Result<Option<String>, Failure> {
         let Some((staged, expect)) = self.staged else {
-            return Ok(());
+            return Ok(None);
         };
         let mut attempt = staged.commit(expect.as_ref());
         let mut tries = 0;
@@ -392,7 +476,7 @@ impl VariableOutput {
             let input = VariableInput::read(&self.path, self.scope, plan)?;
             let (_, again) = stage_variable(input, &self.value, plan)?;
             match again.staged {
-                None => return Ok(()),
+                None => return Ok(None),
                 Some((s, e)) => attempt = s.commit(e.as_ref()),
             }
         }

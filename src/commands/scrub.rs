@@ -9,6 +9,27 @@ use crate::scrub;
 use crate::settings::ScrubPlan;
 use crate::ui::Ui;
 
+/// The live tokens of a Postman file read as `kind`, and the edits removing them (environment
+/// values are emptied; in collections `replacement` goes in).
+pub fn tokens_in(
+    bytes: &[u8],
+    path: &std::path::Path,
+    kind: Kind,
+    replacement: &str,
+) -> Result<(Vec<scrub::Found>, Vec<edit::Edit>), Failure> {
+    Ok(match kind {
+        Kind::Collection(_) => {
+            let scanned = scan::scan(bytes, &scan::KeepAll)
+                .map_err(|e| not_a_collection(path, bytes, e.into()))?;
+            match scanned.root {
+                scan::Node::Object(root) => scrub::find(bytes, &root, replacement),
+                _ => (Vec::new(), Vec::new()),
+            }
+        }
+        Kind::Environment(env) => scrub::find(bytes, &env.root, ""),
+    })
+}
+
 pub fn run(plan: &ScrubPlan, ui: &Ui) -> Result<Exit, Failure> {
     let replacement = plan
         .token_var
@@ -17,15 +38,12 @@ pub fn run(plan: &ScrubPlan, ui: &Ui) -> Result<Exit, Failure> {
         .unwrap_or_default();
     let mut plans = Vec::new();
     for path in &plan.files {
-        let (raw, kind) = file::load_any(path)?;
-        let (found, edits) = match kind {
-            Kind::Collection(_) => {
-                let scanned = scan::scan(&raw.bytes, &scan::KeepAll)
-                    .map_err(|e| not_a_collection(path, &raw.bytes, e.into()))?;
-                scrub::collection(&scanned.root, &replacement)
-            }
-            Kind::Environment(env) => scrub::environment(&env.root),
+        let (raw, kind) = match file::load_any(path) {
+            Ok(found) => found,
+            Err(e) if plan.skip_other_files && e.exit == Exit::BadInput => continue,
+            Err(e) => return Err(e),
         };
+        let (found, edits) = tokens_in(&raw.bytes, path, kind, &replacement)?;
         plans.push((raw, found, edits));
     }
     let mut any = false;

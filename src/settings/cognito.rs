@@ -264,6 +264,7 @@ fn call_policy(args: &CognitoArgs, p: &Profile, r: &mut Resolver) -> Result<Call
         backoff: api::BACKOFF,
         max_backoff: api::MAX_BACKOFF,
         ui: r.ui.clone(),
+        proxy: api::HttpsProxy::from_env(r.env),
     })
 }
 
@@ -275,7 +276,7 @@ fn oauth(
 ) -> Result<OAuthSettings, Failure> {
     let domain = r.pick(&keys::DOMAIN, args.domain.clone(), p.domain.clone())?;
     if let Some(d) = &domain {
-        check_endpoint(d)?;
+        check_endpoint(&crate::cognito::oauth::from_domain(d).token)?;
     }
     let default_scope = if flow == Flow::ClientCredentials {
         String::new()
@@ -362,10 +363,17 @@ fn cache_dir(args: &CognitoArgs, r: &mut Resolver) -> Option<std::path::PathBuf>
 
 /// Refuses plain http unless the host is loopback: a password must never cross a network in clear.
 pub fn check_endpoint(url: &str) -> Result<(), Failure> {
+    let shown = crate::redact::without_userinfo(url);
     let parsed = reqwest::Url::parse(url).map_err(|e| {
-        Failure::usage(format!("the endpoint {url:?} is not a URL: {e}"))
+        Failure::usage(format!("the endpoint {shown:?} is not a URL: {e}"))
             .with_hint("e.g. --endpoint-url https://cognito-idp.us-east-1.amazonaws.com/")
     })?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Failure::usage(format!(
+            "the endpoint {shown} holds a user name or password: Cognito takes none there"
+        ))
+        .with_hint("remove the part before @ from the URL"));
+    }
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(&parsed) => Ok(()),

@@ -16,7 +16,7 @@ use crate::ui::Ui;
 
 use super::cognito::{dur, value};
 use super::keys;
-use super::{CheckPlan, Env, RefreshPlan, Resolver, ScrubPlan, TokenFrom};
+use super::{CheckPlan, Env, GivenChecks, RefreshPlan, Resolver, ScrubPlan, TokenFrom};
 
 /// The collections of a run and how their children are treated.
 #[derive(Debug, Clone)]
@@ -57,12 +57,38 @@ pub fn refresh(a: RefreshArgs, env: &Env, ui: &mut Ui) -> Result<RefreshPlan, Fa
         Some(n) => Some(token_var(n)?),
         None => (!variable_files.is_empty()).then(|| "token".to_string()),
     };
+    if a.output.as_deref() == Some(Path::new("-")) && (a.json || a.diff) {
+        return Err(Failure::usage(
+            "-o - writes the collection to standard output, so --json and --diff cannot go there too",
+        ));
+    }
     let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
     let grant_settings = grant_settings(cognito.as_ref(), a.write_grant_settings)?;
     let needs_token = a.token_var.is_none() || !variable_files.is_empty();
     let pool_named =
         a.cognito.user_pool_id.is_some() || env.get(keys::USER_POOL_ID.env[0]).is_some();
-    let token = token_from(a.token_stdin, pool_named, cognito, needs_token, env)?;
+    let min_ttl = match &cognito {
+        Some(c) => c.min_ttl,
+        None => {
+            let p = r.profile();
+            value(
+                &keys::MIN_TTL,
+                r.pick(
+                    &keys::MIN_TTL,
+                    dur(a.cognito.min_ttl),
+                    p.min_ttl.map(|d| d.0),
+                )?,
+            )?
+        }
+    };
+    let token = token_from(
+        a.token_stdin,
+        pool_named,
+        cognito,
+        needs_token,
+        min_ttl,
+        env,
+    )?;
     Ok(RefreshPlan {
         collections,
         output: a.output,
@@ -92,6 +118,7 @@ pub fn check(a: CheckArgs, env: &Env, ui: &mut Ui) -> Result<CheckPlan, Failure>
     let min_ttl = r.pick(&keys::MIN_TTL, dur(a.min_ttl), p.min_ttl.map(|d| d.0))?;
     Ok(CheckPlan {
         collections,
+        skip_other_files: a.skip_other_files,
         min_ttl: value(&keys::MIN_TTL, min_ttl)?,
         json: a.json,
     })
@@ -103,9 +130,45 @@ pub fn scrub(a: ScrubArgs, env: &Env, ui: &mut Ui) -> Result<ScrubPlan, Failure>
     let files = files(&a.files, TRACKED_POSTMAN_FILES, &r)?;
     Ok(ScrubPlan {
         files,
+        skip_other_files: a.skip_other_files,
         token_var,
         check: a.check,
     })
+}
+
+/// What `hook run` checks against: the profile's collection patterns (absolute) and the
+/// settings `check` uses.
+pub fn hook_run(
+    p: &crate::cli::ProfileArgs,
+    env: &Env,
+    ui: &mut Ui,
+) -> Result<crate::hooks::RunSettings, Failure> {
+    let mut r = Resolver::new(env, p, ui)?;
+    let prof = r.profile();
+    let inherit = r.pick(&keys::INHERIT, None, prof.inherit)?;
+    let keep = r.pick(&keys::KEEP, None, prof.keep.clone())?;
+    let min_ttl = r.pick(&keys::MIN_TTL, None, prof.min_ttl.map(|d| d.0))?;
+    let patterns = match (&r.config, &prof.collections) {
+        (Some(c), Some(pats)) => pats
+            .iter()
+            .map(|pat| c.dir().join(pat).to_string_lossy().into_owned())
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(crate::hooks::RunSettings {
+        patterns,
+        policy: policy_of(value(&keys::INHERIT, inherit)?),
+        keep: keep.unwrap_or_default(),
+        min_ttl: value(&keys::MIN_TTL, min_ttl)?,
+    })
+}
+
+fn policy_of(i: InheritArg) -> Policy {
+    match i {
+        InheritArg::Tokens => Policy::Tokens,
+        InheritArg::All => Policy::All,
+        InheritArg::None => Policy::None,
+    }
 }
 
 /// `--token-var NAME`: the bare name of a variable.
@@ -125,8 +188,13 @@ fn token_from(
     pool_flag: bool,
     cognito: Option<CognitoSettings>,
     needs_token: bool,
+    min_ttl: std::time::Duration,
     env: &Env,
 ) -> Result<TokenFrom, Failure> {
+    let checks = |c: &Option<CognitoSettings>| GivenChecks {
+        min_ttl,
+        cognito: c.clone().map(Box::new),
+    };
     Ok(match (stdin, cognito) {
         (true, Some(_)) if pool_flag => {
             return Err(Failure::usage(
@@ -136,11 +204,11 @@ fn token_from(
                 "drop --token-stdin to sign in to Cognito, or unset the pool to write a token you have",
             ));
         }
-        (true, _) => TokenFrom::Stdin,
+        (true, c) => TokenFrom::Stdin(checks(&c)),
         (false, _) if !needs_token => TokenFrom::NotNeeded,
         (false, Some(s)) => TokenFrom::Cognito(Box::new(s)),
         (false, None) => match env.secret(TOKEN_ENV) {
-            Some(t) => TokenFrom::Env(t),
+            Some(t) => TokenFrom::Env(t, checks(&None)),
             None => {
                 return Err(Failure::usage("no token source").with_hint(format!(
                     "sign in to Cognito with --user-pool-id, --client-id and --username (or \
@@ -176,11 +244,7 @@ fn collections(
     record_collections(r, &files, !named.is_empty());
     Ok(Collections {
         files,
-        policy: match value(&keys::INHERIT, inherit)? {
-            InheritArg::Tokens => Policy::Tokens,
-            InheritArg::All => Policy::All,
-            InheritArg::None => Policy::None,
-        },
+        policy: policy_of(value(&keys::INHERIT, inherit)?),
         keep: keep.unwrap_or_default(),
         header_prefix,
     })

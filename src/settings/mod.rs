@@ -32,19 +32,37 @@ pub enum Plan {
     Scrub(ScrubPlan),
     ConfigShow(ConfigShowPlan),
     CacheClear(CacheClearPlan),
-    HookInstall { hook: Hook, force: bool },
-    HookUninstall { hook: Option<Hook> },
+    HookInstall {
+        hook: Hook,
+        force: bool,
+    },
+    HookUninstall {
+        hook: Option<Hook>,
+    },
+    HookRun {
+        hook: Hook,
+        settings: crate::hooks::RunSettings,
+    },
     Completions(clap_complete::Shell),
     Man,
+}
+
+/// What a token handed in must pass, as a fetched one does.
+#[derive(Debug, Clone)]
+pub struct GivenChecks {
+    /// It must stay valid this long.
+    pub min_ttl: Duration,
+    /// When a pool and client are known: its claims are checked against them.
+    pub cognito: Option<Box<CognitoSettings>>,
 }
 
 /// Where `refresh` gets the token it writes.
 #[derive(Debug)]
 pub enum TokenFrom {
     /// `--token-stdin`.
-    Stdin,
+    Stdin(GivenChecks),
     /// `POSTMAN_COGNITO_TOKEN`.
-    Env(SecretString),
+    Env(SecretString, GivenChecks),
     /// A Cognito sign-in (or the cache).
     Cognito(Box<CognitoSettings>),
     /// Only `{{NAME}}` is written: no token is needed.
@@ -79,6 +97,8 @@ pub struct TokenPlan {
 #[derive(Debug)]
 pub struct CheckPlan {
     pub collections: Collections,
+    /// Pass over files that are not collections.
+    pub skip_other_files: bool,
     pub min_ttl: Duration,
     pub json: bool,
 }
@@ -86,6 +106,8 @@ pub struct CheckPlan {
 #[derive(Debug)]
 pub struct ScrubPlan {
     pub files: Vec<PathBuf>,
+    /// Pass over files that are not Postman files.
+    pub skip_other_files: bool,
     /// `{{NAME}}` replaces the tokens, else they are emptied.
     pub token_var: Option<String>,
     pub check: bool,
@@ -160,6 +182,10 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
         Command::Hook(HookCommand::Uninstall { hook }) => Plan::HookUninstall {
             hook: hook.map(hook_of),
         },
+        Command::Hook(HookCommand::Run { hook, profile, .. }) => Plan::HookRun {
+            hook: hook_of(hook),
+            settings: files::hook_run(&profile, env, ui)?,
+        },
         Command::Completions { shell } => Plan::Completions(shell),
         Command::Man => Plan::Man,
     })
@@ -196,7 +222,8 @@ impl<'a> Resolver<'a> {
         let profile = r.pick(&keys::PROFILE, p.profile.clone(), None)?;
         r.profile_asked = !matches!(r.shown.last().map(|s| &s.origin), Some(Origin::Default));
         let asked = r.profile_asked.then(|| profile.clone().unwrap_or_default());
-        r.config = match config::find(p.config.as_deref(), &env.cwd())? {
+        let home = env.absolute_dir("HOME");
+        r.config = match config::find(p.config.as_deref(), &env.cwd(), home.as_deref())? {
             Some(path) => Some(config::load(&path, asked.as_deref())?),
             None if asked.is_some() => {
                 return Err(Failure::usage(format!(

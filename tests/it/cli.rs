@@ -184,7 +184,7 @@ fn check_mode_exits_1_and_writes_nothing_then_0_when_current() {
         "{diff}"
     );
     assert!(
-        diff.contains("+\t\t\t\"accessToken\": \"<redacted>\","),
+        diff.contains("+\t\t\t\"accessToken\": \"<new token>\","),
         "{diff}"
     );
     assert!(
@@ -204,11 +204,10 @@ fn json_report_describes_each_file() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.json");
     let b = dir.path().join("b.json");
-    fs::copy(
-        shared("real-collections/07_paypal__PayPal_Checkout_Flows.v2.0.0.json"),
+    copy_writable(
+        &shared("real-collections/07_paypal__PayPal_Checkout_Flows.v2.0.0.json"),
         &a,
-    )
-    .unwrap();
+    );
     fs::copy(fixture("collections/v21-2space-bearer.json"), &b).unwrap();
     let out = refresh_env(&[&a, &b], &["--json"])
         .success()

@@ -17,26 +17,7 @@ const POOL: &str = "us-east-1_Faults";
 const CLIENT: &str = "faultclient";
 
 fn tokens() -> Action {
-    let exp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 3600;
-    let b64 = |v: serde_json::Value| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-    };
-    let id = format!(
-        "eyJhbGciOiJSUzI1NiJ9.{}.c2ln",
-        b64(json!({"token_use": "id", "aud": CLIENT, "exp": exp, "iss": "x"}))
-    );
-    let access = format!(
-        "eyJhbGciOiJSUzI1NiJ9.{}.c2ln",
-        b64(json!({"token_use": "access", "client_id": CLIENT, "exp": exp, "iss": "x"}))
-    );
-    Action::json(
-        200,
-        json!({"AuthenticationResult": {"IdToken": id, "AccessToken": access}}),
-    )
+    Action::tokens(CLIENT)
 }
 
 /// Runs `refresh --flow password` on a fixture copy against `fake`; returns the assert, the

@@ -13,7 +13,7 @@ use predicates::prelude::*;
 use serde_json::json;
 
 /// A JWT with an expiry `secs` from now.
-fn jwt_expiring_in(secs: i64) -> String {
+pub(crate) fn jwt_expiring_in(secs: i64) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -176,7 +176,7 @@ fn an_existing_environment_file_changes_by_one_line() {
     drop(dir);
 }
 
-fn git(dir: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> std::process::Output {
     let bin_dir = assert_cmd::cargo::cargo_bin("postman-cognito")
         .parent()
         .unwrap()
@@ -186,6 +186,11 @@ fn git(dir: &Path, args: &[&str]) -> std::process::Output {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    git_with_path(dir, args, &path)
+}
+
+/// [`git`] with this `PATH` (a GUI client's, say).
+pub(crate) fn git_with_path(dir: &Path, args: &[&str], path: &str) -> std::process::Output {
     Command::new("git")
         .current_dir(dir)
         .args(args)
@@ -202,7 +207,7 @@ fn git(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn repo() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn repo() -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
     let root = d.path().join("work");
     std::fs::create_dir(&root).unwrap();
@@ -371,7 +376,8 @@ fn check_finds_each_problem_offline() {
         text.contains("A1 (noauth) / A2 (basic) / A3 (bearer) (folder): has its own bearer auth"),
         "{text}"
     );
-    refresh(&file, &jwt_expiring_in(7200), &[]).success();
+    let current = jwt_expiring_in(7200);
+    refresh(&file, &current, &[]).success();
     bin()
         .arg("check")
         .arg(&file)
@@ -390,7 +396,13 @@ fn check_finds_each_problem_offline() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("has its own noauth auth"));
-    refresh(&file, &jwt_expiring_in(-60), &[]).success();
+    // A token that expired is refused by refresh (exit 5, the file untouched), so it is put in
+    // by hand, as a stale export would hold it.
+    let before = std::fs::read_to_string(&file).unwrap();
+    assert!(before.contains(&current));
+    refresh(&file, &jwt_expiring_in(-60), &[]).code(5);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+    std::fs::write(&file, before.replace(&current, &jwt_expiring_in(-60))).unwrap();
     bin()
         .arg("check")
         .arg(&file)
@@ -526,11 +538,13 @@ fn hook_install_respects_other_hooks_and_core_hookspath() {
         .assert()
         .success()
         .stderr(predicate::str::contains("removed 1"));
-    assert!(!hooks.join("pre-commit").exists());
-    assert!(
-        hooks.join("pre-commit.postman-cognito-backup").exists(),
-        "uninstall leaves other hooks alone"
+    // Issue 13.17: the hook that --force moved aside is put back.
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+        "#!/bin/sh\necho theirs\n",
+        "uninstall puts the user's hook back"
     );
+    assert!(!hooks.join("pre-commit.postman-cognito-backup").exists());
     assert!(
         git(&root, &["config", "core.hooksPath", ".githooks"])
             .status

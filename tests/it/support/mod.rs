@@ -14,7 +14,8 @@ use assert_cmd::Command;
 use serde_json::{Value, json};
 
 /// A token shaped like a Cognito id token (not signed by anyone).
-pub const TOKEN: &str = "eyJraWQiOiJ0ZXN0IiwiYWxnIjoiUlMyNTYifQ.eyJ0b2tlbl91c2UiOiJpZCIsImF1ZCI6ImNsaWVudCJ9.c2lnbmF0dXJlLWZvci10ZXN0cw";
+/// It expires in 2100, so it passes the checks on a token handed in.
+pub const TOKEN: &str = "eyJraWQiOiJ0ZXN0IiwiYWxnIjoiUlMyNTYifQ.eyJ0b2tlbl91c2UiOiJpZCIsImF1ZCI6ImNsaWVudCIsImV4cCI6NDEwMjQ0NDgwMH0.c2lnbmF0dXJlLWZvci10ZXN0cw";
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -165,8 +166,18 @@ pub fn signing_in(
 pub fn temp_copy(src: &Path) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let dst = dir.path().join(src.file_name().unwrap());
-    std::fs::copy(src, &dst).unwrap();
+    copy_writable(src, &dst);
     (dir, dst)
+}
+
+/// Copies `src` to `dst` as a working copy: writable (shared/ is read-only, and a read-only
+/// file is refused).
+pub fn copy_writable(src: &Path, dst: &Path) {
+    std::fs::copy(src, dst).unwrap();
+    let mut perms = std::fs::metadata(dst).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(dst, perms).unwrap();
 }
 
 pub fn strip_bom(b: &[u8]) -> &[u8] {
