@@ -47,6 +47,30 @@ fn token_in(dir: &Path) -> assert_cmd::Command {
     c
 }
 
+/// Secrets are never flags: there is no flag to put one on the command line.
+#[test]
+fn no_flag_takes_a_secret() {
+    let flags = [
+        "--password",
+        "--client-secret",
+        "--refresh-token",
+        "--totp-secret",
+        "--id-token",
+        "--access-token",
+    ];
+    for flag in flags {
+        let out = bin()
+            .args(["refresh", flag, "s3cret-value", "x.json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("s3cret-value"),
+            "{flag}"
+        );
+    }
+}
+
 // 1. Config discovery trusts no file another user planted or can write.
 #[cfg(unix)]
 #[test]
