@@ -284,7 +284,7 @@ impl Pending {
 /// A collection's new content in a checked temporary file (or nothing to write).
 struct StagedCollection {
     path: PathBuf,
-    staged: Option<(Staged, Option<Stamp>)>,
+    staged: StagedFile,
 }
 
 /// Stages the patched collection (in place, or to `output`) unless the target already holds
@@ -329,31 +329,45 @@ fn stage_collection(
     })
 }
 
+/// A staged file and the stamp its target must still have.
+type StagedFile = Option<(Staged, Option<Stamp>)>;
+
+/// Renames `staged` into place. When another run changed the target meanwhile, `again` reads
+/// it, edits what it holds now and stages that (`None`: nothing to write any more), up to
+/// [`MAX_REREADS`] times.
+fn commit_or_redo(
+    staged: StagedFile,
+    mut again: impl FnMut() -> Result<StagedFile, Failure>,
+) -> Result<Option<String>, Failure> {
+    let Some((staged, expect)) = staged else {
+        return Ok(None);
+    };
+    let mut attempt = staged.commit(expect.as_ref());
+    let mut tries = 0;
+    while let Err(WriteError::Changed(_)) = attempt {
+        if tries == MAX_REREADS {
+            break;
+        }
+        tries += 1;
+        step_aside(tries);
+        match again()? {
+            None => return Ok(None),
+            Some((s, e)) => attempt = s.commit(e.as_ref()),
+        }
+    }
+    attempt.map_err(WriteError::failure)
+}
+
 impl StagedCollection {
-    /// Renames the staged file into place. When another run wrote the file meanwhile, it is
+    /// Renames the staged file into place; when another run wrote the file meanwhile, it is
     /// read, patched and staged again.
     fn commit(self, plan: &RefreshPlan, written: &str) -> Result<Option<String>, Failure> {
-        let Some((staged, expect)) = self.staged else {
-            return Ok(None);
-        };
         let path = self.path;
-        let mut attempt = staged.commit(expect.as_ref());
-        let mut tries = 0;
-        while let Err(WriteError::Changed(_)) = attempt {
-            if tries == MAX_REREADS {
-                break;
-            }
-            tries += 1;
-            step_aside(tries);
+        commit_or_redo(self.staged, || {
             let l = file::load(&path, &plan.collections.keep)?;
             let p = patch(&l, written, plan)?;
-            let again = stage_collection(l, p, plan.output.as_deref())?;
-            match again.staged {
-                None => return Ok(None),
-                Some((s, e)) => attempt = s.commit(e.as_ref()),
-            }
-        }
-        attempt.map_err(WriteError::failure)
+            Ok(stage_collection(l, p, plan.output.as_deref())?.staged)
+        })
     }
 }
 
@@ -424,7 +438,7 @@ struct VariableOutput {
     scope: Scope,
     name: String,
     value: String,
-    staged: Option<(Staged, Option<Stamp>)>,
+    staged: StagedFile,
 }
 
 fn stage_variable(
@@ -462,25 +476,11 @@ impl VariableOutput {
     /// Renames the staged file into place; when another run changed the file meanwhile, it is
     /// read again and the variable set in what it holds now.
     fn commit(self, plan: &RefreshPlan) -> Result<Option<String>, Failure> {
-        let Some((staged, expect)) = self.staged else {
-            return Ok(None);
-        };
-        let mut attempt = staged.commit(expect.as_ref());
-        let mut tries = 0;
-        while let Err(WriteError::Changed(_)) = attempt {
-            if tries == MAX_REREADS {
-                break;
-            }
-            tries += 1;
-            step_aside(tries);
-            let input = VariableInput::read(&self.path, self.scope, plan)?;
-            let (_, again) = stage_variable(input, &self.value, plan)?;
-            match again.staged {
-                None => return Ok(None),
-                Some((s, e)) => attempt = s.commit(e.as_ref()),
-            }
-        }
-        attempt.map_err(WriteError::failure)
+        let (path, scope, value) = (self.path, self.scope, self.value);
+        commit_or_redo(self.staged, || {
+            let input = VariableInput::read(&path, scope, plan)?;
+            Ok(stage_variable(input, &value, plan)?.1.staged)
+        })
     }
 }
 

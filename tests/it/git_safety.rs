@@ -207,6 +207,23 @@ pub(crate) fn git_with_path(dir: &Path, args: &[&str], path: &str) -> std::proce
         .unwrap()
 }
 
+/// A repository whose `origin` is a bare repository beside it.
+pub(crate) fn repo_with_remote() -> (tempfile::TempDir, PathBuf) {
+    let (d, root) = repo();
+    let remote = d.path().join("remote.git");
+    let bare = git(
+        d.path(),
+        &["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    assert!(bare.status.success());
+    let added = git(
+        &root,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
+    assert!(added.status.success());
+    (d, root)
+}
+
 pub(crate) fn repo() -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
     let root = d.path().join("work");
@@ -430,24 +447,7 @@ fn check_finds_each_problem_offline() {
 
 #[test]
 fn hooks_stop_a_bad_push_and_a_leaky_commit() {
-    let (d, root) = repo();
-    let remote = d.path().join("remote.git");
-    assert!(
-        git(
-            d.path(),
-            &["init", "-q", "--bare", remote.to_str().unwrap()]
-        )
-        .status
-        .success()
-    );
-    assert!(
-        git(
-            &root,
-            &["remote", "add", "origin", remote.to_str().unwrap()]
-        )
-        .status
-        .success()
-    );
+    let (_d, root) = repo_with_remote();
     for h in ["pre-push", "pre-commit"] {
         bin()
             .current_dir(&root)

@@ -7,7 +7,7 @@ use std::path::Path;
 use predicates::prelude::*;
 use serde_json::json;
 
-use crate::git_safety::{git, git_with_path, jwt_expiring_in, repo};
+use crate::git_safety::{git, git_with_path, jwt_expiring_in, repo, repo_with_remote};
 #[allow(unused_imports)]
 use crate::support;
 use crate::support::*;
@@ -113,24 +113,7 @@ fn pre_commit_finds_jwts_anywhere_in_any_postman_file() {
 
 #[test]
 fn pre_push_checks_the_pushed_commits_not_the_working_tree() {
-    let (d, root) = repo();
-    let remote = d.path().join("remote.git");
-    assert!(
-        git(
-            d.path(),
-            &["init", "-q", "--bare", remote.to_str().unwrap()]
-        )
-        .status
-        .success()
-    );
-    assert!(
-        git(
-            &root,
-            &["remote", "add", "origin", remote.to_str().unwrap()]
-        )
-        .status
-        .success()
-    );
+    let (_d, root) = repo_with_remote();
     install(&root, "pre-push");
     // A broken collection committed, then fixed in the working tree only: the push stops.
     let file = root.join("api.json");
