@@ -379,22 +379,23 @@ pub fn delete_entries(edits: &mut Edits, container: Span, entries: &[Span], remo
 /// separators from the bytes, so it works on sparse objects (which do not store every member).
 pub fn delete_member(edits: &mut Edits, src: &[u8], obj: Span, m: &Member) {
     let (start, end) = (m.key_span.start, m.value.span().end);
-    let after = ws_end(src, end);
-    if src.get(after) == Some(&b',') {
-        // Not the last: take it, the comma and the space up to the next member.
-        edits.delete(Span {
-            start,
-            end: ws_end(src, after + 1),
-        });
-        return;
-    }
     let before = start - ws_before(src, start).len();
     if before > obj.start + 1 && src[before - 1] == b',' {
-        // The last of several: take the comma before it (and the space before the comma).
+        // After another member: take the comma before it (and the space before the comma), so
+        // the space before the next member stays as it was, whatever the layout.
         let comma = before - 1;
         edits.delete(Span {
             start: comma - ws_before(src, comma).len(),
             end,
+        });
+        return;
+    }
+    let after = ws_end(src, end);
+    if src.get(after) == Some(&b',') {
+        // The first of several: take it, the comma and the space up to the next member.
+        edits.delete(Span {
+            start,
+            end: ws_end(src, after + 1),
         });
     } else {
         // The only member: keep just the braces.
