@@ -19,17 +19,23 @@ stop_peers() {
 trap stop_peers EXIT
 
 # The npm packages locked in folder $1 (package.json + package-lock.json) into folder $2, unless
-# $2 already holds that lock.
+# $2 already holds that lock, installed (a copy of the lock is kept only after a full install).
 npm_install() {
   local src=$1 dest=$2
-  if [ -d "$dest/node_modules" ] && cmp -s "$src/package-lock.json" "$dest/package-lock.json"; then
+  if [ -d "$dest/node_modules" ] && cmp -s "$src/package-lock.json" "$dest/installed-lock.json"; then
     return
   fi
   command -v npm >/dev/null || { echo "npm is needed (Node.js 18+)" >&2; return 1; }
-  echo "installing the npm packages of ${src#"$ROOT"/} into ${dest#"$ROOT"/} (npm ci)" >&2
+  echo "installing the npm packages of ${src#"$ROOT"/} into ${dest#"$ROOT"/} (npm)" >&2
   mkdir -p "$dest"
+  rm -f "$dest/installed-lock.json"
   cp "$src/package.json" "$src/package-lock.json" "$dest/"
-  (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  # npm ci refuses a lock that lacks optional packages its registry does not serve (the Postman
+  # CLI names binaries for platforms whose packages are not published); npm install from the
+  # same lock installs the locked versions all the same.
+  (cd "$dest" && { npm ci --no-audit --no-fund --loglevel=silent >&2 2>/dev/null ||
+    npm install --no-audit --no-fund --loglevel=error >&2; })
+  cp "$src/package-lock.json" "$dest/installed-lock.json"
 }
 
 # The PyPI packages pinned in requirements file $1 into a venv at $2, unless it already holds them.
@@ -45,7 +51,7 @@ pip_install() {
   cp "$want" "$venv/requirements.txt"
 }
 
-# newman and cognito-local into .tools/node.
+# newman, the Postman CLI and cognito-local into .tools/node.
 ensure_node_tools() { npm_install "$ROOT/tools/node" "$TOOLS/node"; }
 
 # moto[server] into .tools/venv.

@@ -11,6 +11,33 @@ use crate::json::edit::Edits;
 use crate::json::scan::Node;
 use crate::jwt;
 
+/// The value of oauth2 param `key` in an auth object, in either shape (the last entry wins, as
+/// in Postman).
+fn oauth2_param<'a>(auth: &'a crate::json::scan::Object, key: &str) -> Option<&'a Node> {
+    match auth.get("oauth2")? {
+        Node::Array(list) => list
+            .elements
+            .iter()
+            .rev()
+            .filter_map(Node::as_object)
+            .find(|e| e.get("key").and_then(Node::as_str) == Some(key))
+            .and_then(|e| e.get("value")),
+        Node::Object(map) => map.get(key),
+        _ => None,
+    }
+}
+
+/// The collection's OAuth 2.0 `accessToken`, when its auth is oauth2 and holds one as text.
+pub fn root_access_token(coll: &Collection) -> Option<String> {
+    let auth = coll.root.get("auth").and_then(Node::as_object)?;
+    if auth.get("type").and_then(Node::as_str) != Some("oauth2") {
+        return None;
+    }
+    oauth2_param(auth, "accessToken")
+        .and_then(Node::as_str)
+        .map(str::to_string)
+}
+
 /// One thing wrong, with where it is.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -45,19 +72,7 @@ pub fn check(
                     "the type is {ty:?}, not \"oauth2\"; run `postman-cognito refresh`"
                 ));
             }
-            let param = |key: &str| -> Option<&Node> {
-                match auth.get("oauth2")? {
-                    Node::Array(list) => list
-                        .elements
-                        .iter()
-                        .rev()
-                        .filter_map(Node::as_object)
-                        .find(|e| e.get("key").and_then(Node::as_str) == Some(key))
-                        .and_then(|e| e.get("value")),
-                    Node::Object(map) => map.get(key),
-                    _ => None,
-                }
-            };
+            let param = |key: &str| oauth2_param(auth, key);
             match param("accessToken").and_then(Node::as_str).map(str::trim) {
                 None | Some("") => {
                     root("the OAuth 2.0 accessToken is empty; run `postman-cognito refresh`".into())

@@ -19,7 +19,10 @@ pub struct Cli {
 pub enum Command {
     /// Write the token into each collection's OAuth 2.0 auth and make its children inherit it.
     Refresh(RefreshArgs),
-    /// Sign in to Cognito and print the token (for `newman --env-var` and curl).
+    /// Sign in and run newman or the Postman CLI with the token as an environment variable,
+    /// handed over in memory: never on a command line, never in a file that outlives the run.
+    Exec(ExecArgs),
+    /// Sign in to Cognito and print the token (for curl and scripts).
     Token(TokenArgs),
     /// Show the settings in force (secrets redacted) and where each one came from.
     #[command(subcommand)]
@@ -177,6 +180,21 @@ pub enum CacheCommand {
 pub struct CacheClearArgs {
     #[command(flatten)]
     pub cognito: CognitoArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub cognito: CognitoArgs,
+
+    /// The environment variable that holds the token (the collection's auth uses {{NAME}})
+    /// [default: token].
+    #[arg(long, value_name = "NAME")]
+    pub token_var: Option<String>,
+
+    /// The command, after `--`: `newman run ...` or `postman collection run ...`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -6,26 +6,41 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Done.
-    Ok = 0,
+    Ok,
     /// `--check` found files that would change.
-    Changes = 1,
+    Changes,
     /// Bad arguments, flags or token input.
-    Usage = 2,
+    Usage,
     /// A file is not something the tool can work on (not JSON, not a collection, ...).
-    BadInput = 3,
+    BadInput,
     /// Reading or writing a file failed.
-    Io = 4,
+    Io,
     /// Cognito refused the sign-in, or the token is not acceptable.
-    Auth = 5,
+    Auth,
     /// The network or the service failed.
-    Network = 6,
+    Network,
     /// A bug: please report it.
-    Internal = 70,
+    Internal,
+    /// `exec`: the command could not be started.
+    CannotRun,
+    /// `exec`: the command's own exit code (128 + n when a signal ended it).
+    Child(u8),
 }
 
 impl Exit {
     pub fn code(self) -> u8 {
-        self as u8
+        match self {
+            Exit::Ok => 0,
+            Exit::Changes => 1,
+            Exit::Usage => 2,
+            Exit::BadInput => 3,
+            Exit::Io => 4,
+            Exit::Auth => 5,
+            Exit::Network => 6,
+            Exit::Internal => 70,
+            Exit::CannotRun => 127,
+            Exit::Child(code) => code,
+        }
     }
 }
 

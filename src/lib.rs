@@ -12,6 +12,7 @@ pub mod settings; //      flags + environment + profile → one checked Plan per
 
 // The commands: each acts on its plan.
 pub mod commands; //      refresh, check, scrub, token, config show, cache clear, hooks
+pub mod exec; //          exec's view of a runner's command line, its environment, reports
 pub mod hooks; //         the git hook scripts
 
 // Reading and editing Postman files, byte-exactly.
@@ -50,6 +51,7 @@ pub fn run(cli: Cli, env: &Env, stdout: &mut dyn Write, ui: &mut Ui) -> Result<E
     match settings::resolve(cli, env, ui)? {
         Plan::Refresh(p) => commands::refresh::run(&p, stdout, ui),
         Plan::Token(p) => commands::token(&p, stdout, ui),
+        Plan::Exec(p) => commands::exec::run(&p, stdout, ui),
         Plan::Check(p) => commands::check::run(&p, stdout, ui),
         Plan::Scrub(p) => commands::scrub::run(&p, ui),
         Plan::ConfigShow(p) => commands::config_show(&p, stdout),

@@ -1,6 +1,7 @@
 //! One function per command: each takes its checked plan, acts, and reports through the `Ui`.
 
 pub mod check;
+pub mod exec;
 pub mod refresh;
 pub mod scrub;
 

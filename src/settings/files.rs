@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{CheckArgs, InheritArg, RefreshArgs, ScrubArgs};
+use crate::cli::{CheckArgs, ExecArgs, InheritArg, RefreshArgs, ScrubArgs};
 use crate::cognito::oauth::ClientAuth;
 use crate::cognito::source::{CognitoSettings, Flow};
 use crate::collection::inherit::Policy;
@@ -16,7 +16,7 @@ use crate::ui::Ui;
 
 use super::cognito::{dur, value};
 use super::keys;
-use super::{CheckPlan, Env, GivenChecks, RefreshPlan, Resolver, ScrubPlan, TokenFrom};
+use super::{CheckPlan, Env, ExecPlan, GivenChecks, RefreshPlan, Resolver, ScrubPlan, TokenFrom};
 
 /// The collections of a run and how their children are treated.
 #[derive(Debug, Clone)]
@@ -67,20 +67,7 @@ pub fn refresh(a: RefreshArgs, env: &Env, ui: &mut Ui) -> Result<RefreshPlan, Fa
     let needs_token = a.token_var.is_none() || !variable_files.is_empty();
     let pool_named =
         a.cognito.user_pool_id.is_some() || env.get(keys::USER_POOL_ID.env[0]).is_some();
-    let min_ttl = match &cognito {
-        Some(c) => c.min_ttl,
-        None => {
-            let p = r.profile();
-            value(
-                &keys::MIN_TTL,
-                r.pick(
-                    &keys::MIN_TTL,
-                    dur(a.cognito.min_ttl),
-                    p.min_ttl.map(|d| d.0),
-                )?,
-            )?
-        }
-    };
+    let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
     let token = token_from(
         a.token_stdin,
         pool_named,
@@ -100,6 +87,22 @@ pub fn refresh(a: RefreshArgs, env: &Env, ui: &mut Ui) -> Result<RefreshPlan, Fa
         allow_tracked_token: a.allow_tracked_token,
         grant_settings,
         token,
+        env: env.clone(),
+    })
+}
+
+pub fn exec(a: ExecArgs, env: &Env, ui: &mut Ui) -> Result<ExecPlan, Failure> {
+    ui.set_verbose(a.cognito.verbose);
+    let token_var = token_var(a.token_var.as_deref().unwrap_or("token"))?;
+    let command = crate::exec::parse(&a.command)?;
+    let mut r = Resolver::new(env, &a.cognito.profile_args(), ui)?;
+    let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
+    let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
+    let token = token_from(false, false, cognito, true, min_ttl, env)?;
+    Ok(ExecPlan {
+        token,
+        token_var,
+        command,
         env: env.clone(),
     })
 }
@@ -169,6 +172,21 @@ fn policy_of(i: InheritArg) -> Policy {
         InheritArg::All => Policy::All,
         InheritArg::None => Policy::None,
     }
+}
+
+/// How long a token must stay valid: the Cognito settings' when there are any, else the key
+/// resolved on its own (for a token handed in).
+fn min_ttl(
+    cognito: Option<&CognitoSettings>,
+    args: &crate::cli::CognitoArgs,
+    r: &mut Resolver,
+) -> Result<std::time::Duration, Failure> {
+    if let Some(c) = cognito {
+        return Ok(c.min_ttl);
+    }
+    let p = r.profile();
+    let v = r.pick(&keys::MIN_TTL, dur(args.min_ttl), p.min_ttl.map(|d| d.0))?;
+    value(&keys::MIN_TTL, v)
 }
 
 /// `--token-var NAME`: the bare name of a variable.

@@ -28,6 +28,7 @@ use keys::{Key, Origin, Setting, Shown};
 pub enum Plan {
     Refresh(RefreshPlan),
     Token(Box<TokenPlan>),
+    Exec(Box<ExecPlan>),
     Check(CheckPlan),
     Scrub(ScrubPlan),
     ConfigShow(ConfigShowPlan),
@@ -95,6 +96,15 @@ pub struct TokenPlan {
 }
 
 #[derive(Debug)]
+pub struct ExecPlan {
+    pub token: TokenFrom,
+    /// The environment variable that gets the token.
+    pub token_var: String,
+    pub command: crate::exec::CommandLine,
+    pub env: Env,
+}
+
+#[derive(Debug)]
 pub struct CheckPlan {
     pub collections: Collections,
     /// Pass over files that are not collections.
@@ -142,6 +152,7 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
                 env: env.clone(),
             }))
         }
+        Command::Exec(a) => Plan::Exec(Box::new(files::exec(a, env, ui)?)),
         Command::Check(a) => Plan::Check(files::check(a, env, ui)?),
         Command::Scrub(a) => Plan::Scrub(files::scrub(a, env, ui)?),
         Command::Config(ConfigCommand::Show(a)) => {

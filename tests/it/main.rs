@@ -12,6 +12,7 @@ mod cognito_local;
 mod cognito_moto;
 mod config_cache;
 mod end_to_end;
+mod exec;
 mod faults;
 mod fuzz_regressions;
 mod git_safety;

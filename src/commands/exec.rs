@@ -1,0 +1,276 @@
+//! `exec`: check the command and its files, get the token, hand the runner an environment that
+//! holds it (in memory on Linux: a memfd the runner opens as `/proc/<pid>/fd/<n>`; elsewhere a
+//! 0600 file in a 0700 folder removed on exit), run it with the terminal, forward signals, pass
+//! its exit code on, and scrub the token from the reports it wrote.
+
+use std::io::{IsTerminal, Write};
+use std::process::Command;
+
+use secrecy::ExposeSecret;
+
+use crate::error::{Exit, Failure};
+use crate::exec;
+use crate::settings::ExecPlan;
+use crate::ui::Ui;
+
+pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
+    let line = &plan.command;
+    let name = &plan.token_var;
+    // Every input is checked before the sign-in.
+    let user_env = line.environment.as_ref().map(|(p, _)| p.clone());
+    exec::environment(user_env.as_deref(), name, "")?;
+    if let Some(c) = &line.collection
+        && exec::uses_variable(c, name) == Some(false)
+    {
+        ui.warn(&format!(
+            "{}'s OAuth 2.0 auth does not use {{{{{name}}}}}, so {} will not send the token; \
+             convert it once, offline (no sign-in): postman-cognito refresh --token-var {name} {}",
+            c.display(),
+            line.runner.name(),
+            c.display()
+        ));
+    }
+    let token = crate::token_source::fetch(&plan.token, &plan.env, ui)?;
+    let secret = token.value.expose_secret();
+    if plan.env.get("GITHUB_ACTIONS") == Some("true") {
+        // The runner masks the value in the job's log from here on.
+        writeln!(stdout, "::add-mask::{secret}")
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Failure::io(format!("cannot write to standard output: {e}")))?;
+    }
+    let doc = exec::environment(user_env.as_deref(), name, secret)?;
+    let handoff = Handoff::new(&serde_json::to_vec(&doc).unwrap_or_default())?;
+    let argv = line.with_environment(&handoff.path);
+    ui.note(&format!(
+        "running {} with {{{{{name}}}}} in an environment at {}",
+        line.runner.name(),
+        handoff.path
+    ));
+    let started = std::time::SystemTime::now();
+    let code = spawn_and_wait(&argv)?;
+    drop(handoff);
+    let cwd = plan.env.cwd();
+    let mut reports = line.reports.clone();
+    reports.extend(["newman", "postman-cli-reports"].map(|d| cwd.join(d)));
+    let scrubbed = exec::scrub_reports(&reports, secret, started)?;
+    if !scrubbed.is_empty() {
+        ui.line(&format!(
+            "removed the token from {} report file{}: {}",
+            scrubbed.len(),
+            if scrubbed.len() == 1 { "" } else { "s" },
+            scrubbed
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(if code == 0 {
+        Exit::Ok
+    } else {
+        Exit::Child(code)
+    })
+}
+
+/// The environment document, where only this user's processes can read it, for as long as
+/// this value lives.
+struct Handoff {
+    path: String,
+    #[cfg(target_os = "linux")]
+    _file: std::fs::File,
+    #[cfg(not(target_os = "linux"))]
+    _dir: tempfile::TempDir,
+}
+
+impl Handoff {
+    /// On Linux a memfd: the bytes live in memory only and vanish with this process, even
+    /// after a SIGKILL; the runner opens it through `/proc/<our pid>/fd/<n>` (readable by the
+    /// same user only).
+    #[cfg(target_os = "linux")]
+    fn new(bytes: &[u8]) -> Result<Handoff, Failure> {
+        use std::os::fd::AsRawFd;
+        let fd = rustix::fs::memfd_create(
+            "postman-cognito-environment",
+            rustix::fs::MemfdFlags::CLOEXEC,
+        )
+        .map_err(|e| Failure::io(format!("cannot make the in-memory environment: {e}")))?;
+        let mut file = std::fs::File::from(fd);
+        file.write_all(bytes)
+            .map_err(|e| Failure::io(format!("cannot fill the in-memory environment: {e}")))?;
+        let path = format!("/proc/{}/fd/{}", std::process::id(), file.as_raw_fd());
+        Ok(Handoff { path, _file: file })
+    }
+
+    /// Elsewhere: a 0600 file in a private folder, removed when this value is dropped; the
+    /// folder is named with the PID, and a later run removes those of dead processes.
+    #[cfg(not(target_os = "linux"))]
+    fn new(bytes: &[u8]) -> Result<Handoff, Failure> {
+        remove_stale_handoffs();
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("postman-cognito-exec-{}-", std::process::id()))
+            .tempdir()
+            .map_err(|e| Failure::io(format!("cannot make a private folder: {e}")))?;
+        let path = dir.path().join("environment.json");
+        std::fs::write(&path, bytes)
+            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+        Ok(Handoff {
+            path: path.display().to_string(),
+            _dir: dir,
+        })
+    }
+}
+
+/// Removes the private folders of earlier runs whose process is gone (killed before they could
+/// remove their own).
+#[cfg(not(target_os = "linux"))]
+fn remove_stale_handoffs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("postman-cognito-exec-")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        #[cfg(unix)]
+        let gone = rustix::process::Pid::from_raw(pid)
+            .is_some_and(|p| rustix::process::test_kill_process(p) == Err(rustix::io::Errno::SRCH));
+        #[cfg(not(unix))]
+        let gone = {
+            let _ = pid;
+            false
+        };
+        if gone {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Runs `argv` with this process's terminal and standard streams; forwards SIGINT, SIGTERM,
+/// SIGHUP and SIGQUIT; returns its exit code, or 128 + n when signal n ended it.
+fn spawn_and_wait(argv: &[String]) -> Result<u8, Failure> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| Failure::usage("exec needs a command after --"))?;
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let tty = std::io::stdin().is_terminal();
+    #[cfg(unix)]
+    let forward = signals::Forward::start(tty)?;
+    #[cfg(unix)]
+    if !tty {
+        // Its own process group, so that a signal reaches the runner's children too (the
+        // Postman CLI's wrapper ignores SIGINT and SIGTERM itself).
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        Failure::new(
+            Exit::CannotRun,
+            format!(
+                "cannot run {program}: {}",
+                match e.kind() {
+                    std::io::ErrorKind::NotFound => "no such command".to_string(),
+                    std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                    _ => e.to_string(),
+                }
+            ),
+        )
+        .with_hint("check the command after --, and that it is installed (e.g. npm install newman)")
+    })?;
+    #[cfg(unix)]
+    forward.to(child.id());
+    let status = child
+        .wait()
+        .map_err(|e| Failure::io(format!("cannot wait for {program}: {e}")))?;
+    #[cfg(unix)]
+    forward.stop();
+    if let Some(code) = status.code() {
+        return Ok(u8::try_from(code).unwrap_or(1));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return Ok(u8::try_from(128 + sig).unwrap_or(255));
+        }
+    }
+    Ok(1)
+}
+
+#[cfg(unix)]
+mod signals {
+    use std::sync::{Arc, Mutex};
+
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    use signal_hook::iterator::{Handle, Signals};
+
+    use crate::error::Failure;
+
+    /// Catches the signals that would end this process and passes them to the child.
+    pub struct Forward {
+        handle: Handle,
+        child: Arc<Mutex<Option<u32>>>,
+        thread: std::thread::JoinHandle<()>,
+    }
+
+    impl Forward {
+        /// Starts catching (before the child exists, so none is lost). With a terminal the
+        /// child shares this process group and gets the terminal's SIGINT and SIGQUIT itself;
+        /// only SIGTERM and SIGHUP (sent to this process alone) are passed on. Without one the
+        /// child has its own group, and every signal goes to the whole group.
+        pub fn start(tty: bool) -> Result<Forward, Failure> {
+            let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+                .map_err(|e| Failure::internal(format!("cannot catch signals: {e}")))?;
+            let handle = signals.handle();
+            let child: Arc<Mutex<Option<u32>>> = Arc::default();
+            let target = child.clone();
+            let thread = std::thread::spawn(move || {
+                for sig in signals.forever() {
+                    let Some(pid) = target.lock().ok().and_then(|c| *c) else {
+                        continue;
+                    };
+                    send(pid, sig, tty);
+                }
+            });
+            Ok(Forward {
+                handle,
+                child,
+                thread,
+            })
+        }
+
+        pub fn to(&self, pid: u32) {
+            if let Ok(mut c) = self.child.lock() {
+                *c = Some(pid);
+            }
+        }
+
+        pub fn stop(self) {
+            self.handle.close();
+            let _ = self.thread.join();
+        }
+    }
+
+    fn send(pid: u32, sig: i32, tty: bool) {
+        use rustix::process::{Pid, Signal, kill_process, kill_process_group};
+        let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+            return;
+        };
+        let signal = match sig {
+            SIGINT => Signal::INT,
+            SIGTERM => Signal::TERM,
+            SIGHUP => Signal::HUP,
+            _ => Signal::QUIT,
+        };
+        if !tty {
+            let _ = kill_process_group(pid, signal);
+        } else if matches!(sig, SIGTERM | SIGHUP) {
+            let _ = kill_process(pid, signal);
+        }
+    }
+}
