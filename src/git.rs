@@ -14,6 +14,13 @@ fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
         .ok()
 }
 
+/// Whether `dir` is inside a git work tree: a `.git` (folder, or file for worktrees and
+/// submodules) in it or a folder above. Found without starting a process; `GIT_DIR` set means
+/// git decides (a work tree may be elsewhere).
+pub fn in_work_tree(dir: &Path) -> bool {
+    std::env::var_os("GIT_DIR").is_some() || dir.ancestors().any(|d| d.join(".git").exists())
+}
+
 /// Which of `files` git tracks: one `git ls-files` per folder, not one per file (a run over a
 /// hundred collections would otherwise start a hundred git processes).
 pub fn tracked_among(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
@@ -31,6 +38,10 @@ pub fn tracked_among(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
     }
     let mut out = std::collections::HashSet::new();
     for (dir, names) in by_dir {
+        // Outside a work tree nothing is tracked: no git process is started for it.
+        if !in_work_tree(&dir) {
+            continue;
+        }
         let specs: Vec<String> = names
             .iter()
             .map(|(n, _)| format!(":(literal){n}"))

@@ -20,6 +20,7 @@ mod hardening;
 mod hooks;
 mod hosted_ui;
 mod newman;
+mod packaging;
 mod patch;
 mod plan;
 mod promises;
