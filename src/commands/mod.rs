@@ -96,7 +96,19 @@ pub fn hook_uninstall(hook: Option<Hook>, ui: &Ui) -> Result<Exit, Failure> {
 /// `completions SHELL`.
 pub fn completions(shell: clap_complete::Shell, stdout: &mut dyn Write) -> Result<Exit, Failure> {
     let mut cmd = <Cli as clap::CommandFactory>::command();
-    clap_complete::generate(shell, &mut cmd, "postman-cognito", stdout);
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "postman-cognito", &mut script);
+    let mut script = String::from_utf8_lossy(&script).into_owned();
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete spells the `case` arms of a hyphenated binary's subcommands
+        // `postman__subcmd__cognito__subcmd__refresh` while it builds `cmd` as
+        // `postman__cognito__subcmd__refresh`, so nothing past the first word completed.
+        script = script.replace(
+            "postman__subcmd__cognito__subcmd__",
+            "postman__cognito__subcmd__",
+        );
+    }
+    stdout.write_all(script.as_bytes()).map_err(to_stdout)?;
     Ok(Exit::Ok)
 }
 

@@ -14,8 +14,7 @@ use crate::jwt::TokenKind;
 use super::Resolver;
 use super::keys::{self, Key, Origin};
 
-/// The scopes asked for in the Hosted UI by default (what the Postman app's Cognito guides use).
-pub const DEFAULT_SCOPE: &str = "openid email phone profile aws.cognito.signin.user.admin";
+pub use super::keys::DEFAULT_SCOPE;
 
 /// The Cognito settings `token` needs: a pool must be named.
 pub fn required(args: &CognitoArgs, r: &mut Resolver) -> Result<CognitoSettings, Failure> {

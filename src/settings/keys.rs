@@ -114,12 +114,18 @@ pub const DOMAIN: Key = key(
     "--domain",
     Derived("the pool's OIDC discovery document"),
 );
+/// The scopes asked for in the Hosted UI by default (what the Postman app's Cognito guides use),
+/// written once for the constant and the table.
+macro_rules! default_scope {
+    () => {
+        "openid email phone profile aws.cognito.signin.user.admin"
+    };
+}
+pub const DEFAULT_SCOPE: &str = default_scope!();
 pub const SCOPE: Key = key(
     "scope",
     "--scope",
-    Derived(
-        "openid email phone profile aws.cognito.signin.user.admin; none for client credentials",
-    ),
+    Derived(concat!(default_scope!(), "; none for client credentials")),
 );
 pub const CLIENT_AUTH: Key = key("client_auth", "--client-auth", Value("basic"));
 pub const CALLBACK_PORT: Key = key("callback_port", "--callback-port", Derived("a free port"));

@@ -11,6 +11,7 @@ mod cli;
 mod cognito_local;
 mod cognito_moto;
 mod config_cache;
+mod conventions;
 mod end_to_end;
 mod exec;
 mod faults;
