@@ -186,11 +186,23 @@ fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {
         None => ("?".into(), None),
     };
     let message = e.message().trim().replace('\n', " ");
+    // The hint about secrets only where someone tried to put one in the file.
+    let secret_like = key.as_deref().is_some_and(|k| {
+        let k = k.to_ascii_lowercase();
+        ["pass", "secret", "token", "totp", "pwd"]
+            .iter()
+            .any(|w| k.contains(w))
+            && !k.ends_with("_env")
+            && k != "password_command"
+    });
     let at = key.map(|k| format!("{k}: ")).unwrap_or_default();
-    Failure::usage(format!("{}:{line}: {at}{message}", path.display())).with_hint(
+    let hint = if secret_like {
         "secrets are never values in the file: use password_env, client_secret_env, \
-         refresh_token_env, totp_secret_env or password_command; see the README for every key",
-    )
+         refresh_token_env, totp_secret_env (names of environment variables) or password_command"
+    } else {
+        "see the README's configuration section for every key and its values"
+    };
+    Failure::usage(format!("{}:{line}: {at}{message}", path.display())).with_hint(hint)
 }
 
 #[cfg(test)]

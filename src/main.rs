@@ -1,11 +1,28 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 use postman_cognito::{cli::Cli, error::Exit, run, settings::Env, ui::Ui};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
     let mut ui = Ui::stderr();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            e.exit()
+        }
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        Err(e) => {
+            // One prefix for every error, clap's included.
+            let text = e.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!("postman-cognito: error: {text}").as_bytes(),
+            );
+            return ExitCode::from(Exit::Usage.code());
+        }
+    };
     // A panic is a bug: say so in one line (its message may name a file, never a secret) and
     // exit 70 instead of Rust's 101.
     std::panic::set_hook(Box::new(|info| {

@@ -463,8 +463,23 @@ impl CognitoSource {
         {
             return Ok(v);
         }
-        Err(Failure::usage(format!("no {what}: set {env} or pipe it with --{}-stdin", if env == PASSWORD_ENV { "password" } else { "refresh-token" }))
-            .with_hint("secrets are never taken from the command line; a profile may name password_env or password_command"))
+        let flag = if env == PASSWORD_ENV {
+            "--password-stdin"
+        } else {
+            "--refresh-token-stdin"
+        };
+        let blank = from.iter().find_map(|f| match f {
+            SecretFrom::Env(name) if self.env.is_blank(name) => Some(name.clone()),
+            _ => None,
+        });
+        let message = match blank {
+            Some(name) => format!("{what} is needed, and {name} is set but empty"),
+            None => format!("{what} is needed, and none was given"),
+        };
+        Err(Failure::usage(message).with_hint(format!(
+            "set {env}, or pipe it with {flag}; secrets are never taken from the command line, \
+             and a profile may name password_env or password_command"
+        )))
     }
 }
 

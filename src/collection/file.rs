@@ -147,6 +147,26 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// What is wrong with a JSONPath, in words (the parser speaks of its grammar: "expected
+/// jp_query"); its own message is kept for the rest.
+fn jsonpath_words(path: &str, parser: &str) -> String {
+    let count = |c: char| path.chars().filter(|&x| x == c).count();
+    if !path.trim_start().starts_with('$') {
+        "a JSONPath starts with $ (the whole collection), e.g. $..item[0]".into()
+    } else if count('[') != count(']') {
+        "a [ is not closed by a ] (or the other way round)".into()
+    } else if count('(') != count(')') {
+        "a ( is not closed by a )".into()
+    } else if count('\'') % 2 == 1 || count('"') % 2 == 1 {
+        "a quoted name is not closed".into()
+    } else {
+        format!(
+            "the parser stopped there ({})",
+            parser.trim().replace('\n', " ")
+        )
+    }
+}
+
 /// "file:line:col: what is wrong", and that nothing was changed.
 pub fn not_a_collection(path: &Path, bytes: &[u8], e: NotACollection) -> Failure {
     let place = match e.offset {
@@ -162,10 +182,11 @@ pub fn not_a_collection(path: &Path, bytes: &[u8], e: NotACollection) -> Failure
 
 fn keep_failure(path: &Path, e: KeepError) -> Failure {
     match e {
-        KeepError::Syntax { path: p, message } => {
-            Failure::usage(format!("--keep {p:?} is not a valid JSONPath: {message}"))
-                .with_hint("use RFC 9535 syntax, e.g. --keep '$..item[?(@.name == \"Get token\")]'")
-        }
+        KeepError::Syntax { path: p, message } => Failure::usage(format!(
+            "--keep {p:?} is not a valid JSONPath: {}",
+            jsonpath_words(&p, &message)
+        ))
+        .with_hint("use RFC 9535 syntax, e.g. --keep '$..item[?(@.name == \"Get token\")]'"),
         KeepError::Root { path: p } => Failure::usage(format!(
             "--keep {p:?} selects the whole collection in {}",
             path.display()

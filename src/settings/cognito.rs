@@ -33,11 +33,14 @@ pub fn resolve(
     strict: bool,
 ) -> Result<Option<CognitoSettings>, Failure> {
     let p = r.profile();
-    let pool_id = r.pick(
-        &keys::USER_POOL_ID,
-        args.user_pool_id.clone(),
-        p.user_pool_id.clone(),
-    )?;
+    let pool_id = r
+        .pick(
+            &keys::USER_POOL_ID,
+            args.user_pool_id.as_deref().map(pool_id_of),
+            p.user_pool_id.as_deref().map(pool_id_of),
+        )?
+        .map(|id| pool_id_of(&id));
+
     let client_id = r.pick(
         &keys::CLIENT_ID,
         args.client_id.clone(),
@@ -207,6 +210,20 @@ fn place(
     })
 }
 
+/// A user pool id as people paste it: white space trimmed, and the id taken from the pool's ARN
+/// (`arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbC`).
+pub fn pool_id_of(text: &str) -> String {
+    let t = text.trim();
+    match t.strip_prefix("arn:") {
+        Some(rest) if rest.contains(":cognito-idp:") => rest
+            .rsplit_once("userpool/")
+            .map_or(t, |(_, id)| id)
+            .trim()
+            .to_string(),
+        _ => t.to_string(),
+    }
+}
+
 /// The region part of a user pool id (`us-east-1_AbCdEf123`; emulators use others, such as
 /// cognito-local's `local_...`).
 pub fn pool_prefix(pool_id: &str) -> Result<&str, Failure> {
@@ -219,8 +236,13 @@ pub fn pool_prefix(pool_id: &str) -> Result<&str, Failure> {
     match pool_id.split_once('_') {
         Some((prefix, name)) if ok(prefix, b"-") && ok(name, b"") => Ok(prefix),
         _ => Err(Failure::usage(format!(
-            "user pool id {pool_id:?} is not a user pool id; it looks like us-east-1_AbCdEf123"
-        ))),
+            "user pool id {pool_id:?} is not a user pool id: it looks like us-east-1_AbCdEf123 \
+             (the region, an underscore, letters and digits), or its ARN"
+        ))
+        .with_hint(
+            "check --user-pool-id, COGNITO_USER_POOL_ID and the profile's user_pool_id \
+             (postman-cognito config show says which one is in force)",
+        )),
     }
 }
 

@@ -110,7 +110,10 @@ fn config_show_lists_every_key_once_and_never_a_secret() {
     let p = show(&[], &env, d.path());
     let mut keys: Vec<&str> = p.rows.iter().map(|r| r.key).collect();
     let table: Vec<&str> = keys::ALL.iter().map(|k| k.name).collect();
-    assert_eq!(keys, table, "config show lists the keys in the table's order");
+    assert_eq!(
+        keys, table,
+        "config show lists the keys in the table's order"
+    );
     keys.sort_unstable();
     let mut all: Vec<&str> = keys::ALL.iter().map(|k| k.name).collect();
     all.sort_unstable();

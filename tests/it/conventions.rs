@@ -65,3 +65,126 @@ fn bash_completes_past_the_first_word() {
     let got = bash_completes(&script, &["postman-cognito", "ex"]);
     assert_eq!(got, vec!["exec"]);
 }
+
+#[test]
+fn every_error_has_one_prefix() {
+    use predicates::prelude::*;
+    bin()
+        .args(["refresh", "--nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "postman-cognito: error: unexpected argument",
+        ));
+}
+
+#[test]
+fn a_pool_id_is_taken_from_its_arn_and_trimmed_and_a_bad_one_is_explained() {
+    use predicates::prelude::*;
+    let d = tempfile::tempdir().unwrap();
+    for given in [
+        " us-east-1_AbC123 ",
+        "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbC123",
+    ] {
+        let out = bin()
+            .current_dir(d.path())
+            .args(["config", "show", "--json", "--user-pool-id", given])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let row = v["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == "user_pool_id")
+            .unwrap()
+            .clone();
+        assert_eq!(row["value"], "us-east-1_AbC123", "{given}");
+        assert_eq!(
+            v["settings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["key"] == "region")
+                .unwrap()["value"],
+            "us-east-1"
+        );
+    }
+    bin()
+        .current_dir(d.path())
+        .args([
+            "token",
+            "--user-pool-id",
+            "useast1AbC",
+            "--client-id",
+            "c",
+            "--username",
+            "u",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "it looks like us-east-1_AbCdEf123",
+        ));
+}
+
+#[test]
+fn plain_words_for_jsonpath_config_and_empty_secrets() {
+    use predicates::prelude::*;
+    let (_d, coll) = temp_copy(&fixture("collections/v21-tabs-oauth2.json"));
+    for (path, words) in [
+        ("item[0]", "a JSONPath starts with $"),
+        ("$.item[0", "a [ is not closed"),
+    ] {
+        bin()
+            .args(["refresh", "--keep", path])
+            .arg(&coll)
+            .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(words))
+            .stderr(predicate::str::contains("jp_query").not());
+    }
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    let config = d.path().join("postman-cognito.toml");
+    std::fs::write(&config, "[profile.default]\nflow = \"SRP\"\n").unwrap();
+    bin()
+        .current_dir(d.path())
+        .args(["config", "show"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("secrets are never values").not());
+    std::fs::write(&config, "[profile.default]\npassword = \"hunter2\"\n").unwrap();
+    bin()
+        .current_dir(d.path())
+        .args(["config", "show"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("secrets are never values"))
+        .stderr(predicate::str::contains("hunter2").not());
+    let empty = tempfile::tempdir().unwrap();
+    bin()
+        .current_dir(empty.path())
+        .args([
+            "token",
+            "--user-pool-id",
+            "us-east-1_AbC",
+            "--client-id",
+            "c",
+            "--username",
+            "u",
+        ])
+        .args(["--endpoint-url", "http://127.0.0.1:9"])
+        .env("COGNITO_PASSWORD", "")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "COGNITO_PASSWORD is set but empty",
+        ));
+}
