@@ -325,7 +325,8 @@ fn the_token_is_in_no_command_line_environment_or_file_even_after_a_kill() {
             "kill={kill}: afterwards"
         );
     }
-    assert!(slow.requests() >= 2, "the runner never sent its request");
+    // The run that was not killed waited for its runner, whose request got there.
+    assert!(slow.requests() >= 1, "the runner never sent its request");
 }
 
 #[test]
