@@ -13,6 +13,30 @@ use serde::Deserialize;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Options every command takes, before or after its name (`postman-cognito --profile ci refresh`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Config file (default: postman-cognito.toml in this folder or one above, up to the repo
+    /// root or the home folder).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Profile of the config file to use (else POSTMAN_COGNITO_PROFILE, else "default").
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Say what is being done on stderr (never secrets).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Print only warnings and errors on stderr (for CI logs): nothing on success.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,21 +69,12 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
-}
-
-/// The config file and profile, for commands that do not sign in.
-#[derive(Debug, Args, Clone, Default)]
-pub struct ProfileArgs {
-    /// Config file (default: postman-cognito.toml in this folder or one above, up to the repo
-    /// root).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Profile of the config file to use (else POSTMAN_COGNITO_PROFILE, else "default").
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    /// Print the man page (roff), or write a page per command into a folder.
+    Man {
+        /// Write postman-cognito.1 and postman-cognito-<command>.1 into this folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -81,9 +96,6 @@ pub struct ScrubArgs {
     /// every staged .json file).
     #[arg(long)]
     pub skip_other_files: bool,
-
-    #[command(flatten)]
-    pub profile: ProfileArgs,
 }
 
 #[derive(Debug, Args)]
@@ -112,9 +124,6 @@ pub struct CheckArgs {
     /// over every staged .json file).
     #[arg(long)]
     pub skip_other_files: bool,
-
-    #[command(flatten)]
-    pub profile: ProfileArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,8 +148,6 @@ pub enum HookCommand {
     Run {
         #[arg(value_enum)]
         hook: HookArg,
-        #[command(flatten)]
-        profile: ProfileArgs,
         /// What git passes the hook (pre-push: the remote's name and URL); not used.
         #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
         git_args: Vec<String>,
@@ -210,15 +217,6 @@ pub struct TokenArgs {
 /// Where to sign in, and how. Secrets come from the environment or standard input only.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CognitoArgs {
-    /// Config file (default: postman-cognito.toml in this folder or one above, up to the repo
-    /// root).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Profile of the config file to use (else POSTMAN_COGNITO_PROFILE, else "default").
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-
     /// Neither read nor write the token cache.
     #[arg(long)]
     pub no_cache: bool,
@@ -283,10 +281,6 @@ pub struct CognitoArgs {
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
 
-    /// Say what is being done on stderr (never secrets).
-    #[arg(short, long)]
-    pub verbose: bool,
-
     /// The pool's domain for the OAuth 2.0 flows: https://<prefix>.auth.<region>.amazoncognito.com
     /// or a custom domain (else read from the pool's OIDC discovery document).
     #[arg(long, value_name = "URL")]
@@ -308,16 +302,6 @@ pub struct CognitoArgs {
     /// How long to wait for the browser sign-in [default: 5m].
     #[arg(long, value_name = "DURATION")]
     pub browser_timeout: Option<humantime::Duration>,
-}
-
-impl CognitoArgs {
-    /// The config file and profile flags.
-    pub fn profile_args(&self) -> ProfileArgs {
-        ProfileArgs {
-            config: self.config.clone(),
-            profile: self.profile.clone(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -429,4 +413,95 @@ pub enum InheritArg {
     All,
     /// Only the collection's own auth is touched.
     None,
+}
+
+/// The command line with the text that `--help` and the man pages add after the options: the
+/// environment variables (from the settings table), the exit codes and the files.
+pub fn command() -> clap::Command {
+    let tail = help_tail(false);
+    let mut cmd = <Cli as clap::CommandFactory>::command().after_long_help(tail.clone());
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let tail = tail.clone();
+        cmd = cmd.mut_subcommand(name, |s| s.after_long_help(tail));
+    }
+    cmd
+}
+
+/// ENVIRONMENT, EXIT STATUS and FILES, as text (or as roff with `roff`).
+pub fn help_tail(roff: bool) -> String {
+    let mut out = String::new();
+    let mut section = |name: &str, rows: Vec<(String, String)>| {
+        if roff {
+            out.push_str(&format!(".SH \"{name}\"\n"));
+            for (k, v) in rows {
+                let esc = |t: &str| t.replace('\\', "\\\\").replace('-', "\\-");
+                out.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", esc(&k), esc(&v)));
+            }
+        } else {
+            out.push_str(&format!("{name}:\n"));
+            for (k, v) in rows {
+                out.push_str(&format!("  {k:<34} {v}\n"));
+            }
+            out.push('\n');
+        }
+    };
+    let mut env = Vec::new();
+    for key in crate::settings::keys::ALL {
+        for var in key.env {
+            let what = if key.secret {
+                format!(
+                    "the {} (a secret: read, never shown)",
+                    key.name.replace('_', " ")
+                )
+            } else {
+                format!("{} ({})", key.name, key.flag.unwrap_or("profile"))
+            };
+            env.push((var.to_string(), what));
+        }
+    }
+    for (var, what) in [
+        (
+            "POSTMAN_COGNITO_TOKEN",
+            "a token to write instead of signing in (refresh, exec)",
+        ),
+        (
+            "XDG_CACHE_HOME",
+            "the token cache's parent folder (absolute paths only)",
+        ),
+        (
+            "HTTPS_PROXY, NO_PROXY",
+            "the proxy for https calls; plain http never uses one",
+        ),
+        (
+            "GITHUB_ACTIONS",
+            "exec masks the token in the job's log when it is true",
+        ),
+    ] {
+        env.push((var.to_string(), what.to_string()));
+    }
+    section("ENVIRONMENT", env);
+    let codes = crate::error::EXIT_CODES
+        .iter()
+        .map(|(c, w)| (c.to_string(), w.to_string()))
+        .collect();
+    section("EXIT STATUS", codes);
+    let files = [
+        (
+            "postman-cognito.toml",
+            "the config file: from the working folder up to the repo root or the home folder",
+        ),
+        (
+            "$XDG_CACHE_HOME/postman-cognito/",
+            "the token cache (0700; entries 0600)",
+        ),
+    ]
+    .iter()
+    .map(|(f, w)| (f.to_string(), w.to_string()))
+    .collect();
+    section("FILES", files);
+    out
 }

@@ -44,6 +44,41 @@ impl Exit {
     }
 }
 
+/// Every exit code and its meaning, for `--help`, the man pages and the README.
+pub const EXIT_CODES: &[(&str, &str)] = &[
+    ("0", "done (with --check: nothing would change)"),
+    (
+        "1",
+        "refresh --check: a file would change; check: a collection has a problem; scrub --check: a live token; a hook stops the commit or push",
+    ),
+    (
+        "2",
+        "usage: bad flags or settings, no token source, a missing secret, a refused URL",
+    ),
+    (
+        "3",
+        "bad input: a file is not a Postman file the tool can work on (file:line:col named)",
+    ),
+    (
+        "4",
+        "I/O: a file could not be read or written (the original is unchanged)",
+    ),
+    (
+        "5",
+        "authentication: Cognito refused the sign-in, or the token failed its checks",
+    ),
+    (
+        "6",
+        "network: Cognito could not be reached or failed, after the retries",
+    ),
+    ("70", "internal error (a bug: please report it)"),
+    ("127", "exec: the command could not be started"),
+    (
+        "other",
+        "exec: the runner's own exit code, or 128 + n when signal n ended it",
+    ),
+];
+
 /// A failure to show the user: what went wrong (naming the file or endpoint) and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {

@@ -200,7 +200,7 @@ pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> 
         let (tokens, _) = crate::commands::scrub::tokens_in(&c.bytes, &c.path, kind, "")?;
         for t in &tokens {
             let (line, col) = crate::json::scan::line_col(&c.bytes, t.offset);
-            ui.line(&format!(
+            ui.problem(&format!(
                 "{}:{line}:{col}: a live token at {} (staged)",
                 c.path.display(),
                 t.place
@@ -209,7 +209,7 @@ pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> 
         found += tokens.len();
     }
     if found > 0 {
-        ui.line(
+        ui.problem(
             "postman-cognito: the commit would hold live tokens: run `postman-cognito scrub` on \
              those files and stage them again (or use --token-var with --env-file)",
         );
@@ -257,7 +257,7 @@ pub fn run_pre_push(updates: &str, settings: &RunSettings, ui: &Ui) -> Result<Ex
                 crate::jwt::now(),
             );
             for p in &problems {
-                ui.line(&format!(
+                ui.problem(&format!(
                     "{} (in {}): {}: {}",
                     c.path.display(),
                     &local[..local.len().min(12)],
@@ -269,7 +269,7 @@ pub fn run_pre_push(updates: &str, settings: &RunSettings, ui: &Ui) -> Result<Ex
         }
     }
     if bad > 0 {
-        ui.line(
+        ui.problem(
             "postman-cognito: the push holds collections that are not ready; fix and commit them",
         );
         return Ok(Exit::Changes);

@@ -60,6 +60,6 @@ pub fn run(cli: Cli, env: &Env, stdout: &mut dyn Write, ui: &mut Ui) -> Result<E
         Plan::HookUninstall { hook } => commands::hook_uninstall(hook, ui),
         Plan::HookRun { hook, settings } => commands::hook_run(hook, &settings, ui),
         Plan::Completions(shell) => commands::completions(shell, stdout),
-        Plan::Man => commands::man(stdout),
+        Plan::Man { dir } => commands::man(dir.as_deref(), stdout, ui),
     }
 }

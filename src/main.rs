@@ -1,12 +1,14 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
 use postman_cognito::{cli::Cli, error::Exit, run, settings::Env, ui::Ui};
 
 fn main() -> ExitCode {
     let mut ui = Ui::stderr();
-    let cli = match Cli::try_parse() {
+    let parsed = postman_cognito::cli::command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             e.exit()

@@ -17,6 +17,7 @@ pub const PREFIX: &str = "postman-cognito";
 pub struct Ui {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
     verbose: bool,
+    quiet: bool,
 }
 
 impl fmt::Debug for Ui {
@@ -33,6 +34,7 @@ impl Ui {
         Ui {
             out: Arc::new(Mutex::new(out)),
             verbose: false,
+            quiet: false,
         }
     }
 
@@ -55,8 +57,21 @@ impl Ui {
         self.verbose
     }
 
-    /// A line of the command's report (what was done to which file).
+    /// `--quiet`: report lines are not printed; warnings and errors still are.
+    pub fn set_quiet(&mut self, quiet: bool) {
+        self.quiet = quiet;
+    }
+
+    /// A line of the command's report (what was done to which file); none with `--quiet`.
     pub fn line(&self, text: &str) {
+        if !self.quiet {
+            self.write(&format!("{text}\n"));
+        }
+    }
+
+    /// A line that matters even with `--quiet`: a problem found (`check`, `scrub --check`,
+    /// the hooks), or something the person must act on (the browser sign-in URL).
+    pub fn problem(&self, text: &str) {
         self.write(&format!("{text}\n"));
     }
 

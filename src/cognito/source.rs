@@ -421,7 +421,7 @@ impl CognitoSource {
                     &state,
                     &pkce.challenge,
                 );
-                self.ui.line(&format!(
+                self.ui.problem(&format!(
                     "Open this URL in a browser to sign in (it opens by itself where it can):\n  {url}"
                 ));
                 oauth::open_browser(&url, &self.env);

@@ -33,7 +33,7 @@ pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fa
             jwt::now(),
         );
         for p in &problems {
-            ui.line(&format!("{}: {}: {}", l.path.display(), p.place, p.message));
+            ui.problem(&format!("{}: {}: {}", l.path.display(), p.place, p.message));
         }
         if problems.is_empty() {
             ui.line(&format!("ok {}", l.path.display()));

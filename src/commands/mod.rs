@@ -10,7 +10,6 @@ use std::io::Write;
 use secrecy::ExposeSecret;
 
 use crate::cache::Cache;
-use crate::cli::Cli;
 use crate::error::{Exit, Failure};
 use crate::hooks::{self, Hook};
 use crate::report;
@@ -95,7 +94,7 @@ pub fn hook_uninstall(hook: Option<Hook>, ui: &Ui) -> Result<Exit, Failure> {
 
 /// `completions SHELL`.
 pub fn completions(shell: clap_complete::Shell, stdout: &mut dyn Write) -> Result<Exit, Failure> {
-    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut cmd = crate::cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "postman-cognito", &mut script);
     let mut script = String::from_utf8_lossy(&script).into_owned();
@@ -112,11 +111,53 @@ pub fn completions(shell: clap_complete::Shell, stdout: &mut dyn Write) -> Resul
     Ok(Exit::Ok)
 }
 
-/// `man`.
-pub fn man(stdout: &mut dyn Write) -> Result<Exit, Failure> {
-    let cmd = <Cli as clap::CommandFactory>::command();
-    clap_mangen::Man::new(cmd)
-        .render(stdout)
-        .map_err(to_stdout)?;
+/// `man`: the top page on stdout, or with `dir` a page per command written there.
+pub fn man(
+    dir: Option<&std::path::Path>,
+    stdout: &mut dyn Write,
+    ui: &Ui,
+) -> Result<Exit, Failure> {
+    let top = crate::cli::command();
+    let Some(dir) = dir else {
+        page(&top, stdout).map_err(to_stdout)?;
+        return Ok(Exit::Ok);
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::io(format!("cannot create {}: {e}", dir.display())))?;
+    let mut pages = vec![top.clone()];
+    let version = top.get_version().unwrap_or_default().to_string();
+    // Every command, nested ones too (`hook install` -> postman-cognito-hook-install.1).
+    let mut todo: Vec<(String, clap::Command)> = vec![("postman-cognito".into(), top.clone())];
+    while let Some((prefix, cmd)) = todo.pop() {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = format!("{prefix}-{}", sub.get_name());
+            pages.push(sub.clone().name(name.clone()).version(version.clone()));
+            todo.push((name, sub.clone()));
+        }
+    }
+    for cmd in &pages {
+        let path = dir.join(format!("{}.1", cmd.get_name()));
+        let mut text = Vec::new();
+        page(cmd, &mut text).map_err(to_stdout)?;
+        crate::atomic::write(&path, &text, None, None)?;
+        ui.line(&format!("wrote {}", path.display()));
+    }
     Ok(Exit::Ok)
+}
+
+/// One man page: clap's sections, then ENVIRONMENT, EXIT STATUS and FILES.
+fn page(cmd: &clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
+    let man = clap_mangen::Man::new(cmd.clone().after_long_help(None::<&str>));
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(out)?;
+    }
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(out)?;
+    }
+    out.write_all(crate::cli::help_tail(true).as_bytes())?;
+    man.render_version_section(out)
 }

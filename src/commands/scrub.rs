@@ -50,7 +50,7 @@ pub fn run(plan: &ScrubPlan, ui: &Ui) -> Result<Exit, Failure> {
     for (raw, found, edits) in plans {
         for f in &found {
             let (line, col) = scan::line_col(&raw.bytes, f.offset);
-            ui.line(&format!(
+            ui.problem(&format!(
                 "{}:{line}:{col}: a live token at {}",
                 raw.path.display(),
                 f.place
@@ -70,7 +70,7 @@ pub fn run(plan: &ScrubPlan, ui: &Ui) -> Result<Exit, Failure> {
         ));
     }
     if plan.check && any {
-        ui.line(
+        ui.problem(
             "postman-cognito: live tokens found; run `postman-cognito scrub` (or use --token-var with --env-file)",
         );
         return Ok(Exit::Changes);

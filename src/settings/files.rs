@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{CheckArgs, ExecArgs, InheritArg, RefreshArgs, ScrubArgs};
+use crate::cli::{CheckArgs, ExecArgs, GlobalArgs, InheritArg, RefreshArgs, ScrubArgs};
 use crate::cognito::oauth::ClientAuth;
 use crate::cognito::source::{CognitoSettings, Flow};
 use crate::collection::inherit::Policy;
@@ -35,9 +35,13 @@ pub const TRACKED_POSTMAN_FILES: &[&str] = &[
     "*.postman_globals.json",
 ];
 
-pub fn refresh(a: RefreshArgs, env: &Env, ui: &mut Ui) -> Result<RefreshPlan, Failure> {
-    ui.set_verbose(a.cognito.verbose);
-    let mut r = Resolver::new(env, &a.cognito.profile_args(), ui)?;
+pub fn refresh(
+    a: RefreshArgs,
+    g: &GlobalArgs,
+    env: &Env,
+    ui: &mut Ui,
+) -> Result<RefreshPlan, Failure> {
+    let mut r = Resolver::new(env, g, ui)?;
     let collections = collections(
         &a.collections,
         a.inherit,
@@ -91,11 +95,10 @@ pub fn refresh(a: RefreshArgs, env: &Env, ui: &mut Ui) -> Result<RefreshPlan, Fa
     })
 }
 
-pub fn exec(a: ExecArgs, env: &Env, ui: &mut Ui) -> Result<ExecPlan, Failure> {
-    ui.set_verbose(a.cognito.verbose);
+pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecPlan, Failure> {
     let token_var = token_var(a.token_var.as_deref().unwrap_or("token"))?;
     let command = crate::exec::parse(&a.command)?;
-    let mut r = Resolver::new(env, &a.cognito.profile_args(), ui)?;
+    let mut r = Resolver::new(env, g, ui)?;
     let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
     let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
     let token = token_from(false, false, cognito, true, min_ttl, env)?;
@@ -107,8 +110,8 @@ pub fn exec(a: ExecArgs, env: &Env, ui: &mut Ui) -> Result<ExecPlan, Failure> {
     })
 }
 
-pub fn check(a: CheckArgs, env: &Env, ui: &mut Ui) -> Result<CheckPlan, Failure> {
-    let mut r = Resolver::new(env, &a.profile, ui)?;
+pub fn check(a: CheckArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<CheckPlan, Failure> {
+    let mut r = Resolver::new(env, g, ui)?;
     let collections = collections(
         &a.collections,
         a.inherit,
@@ -127,9 +130,9 @@ pub fn check(a: CheckArgs, env: &Env, ui: &mut Ui) -> Result<CheckPlan, Failure>
     })
 }
 
-pub fn scrub(a: ScrubArgs, env: &Env, ui: &mut Ui) -> Result<ScrubPlan, Failure> {
+pub fn scrub(a: ScrubArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ScrubPlan, Failure> {
     let token_var = a.token_var.as_deref().map(token_var).transpose()?;
-    let r = Resolver::new(env, &a.profile, ui)?;
+    let r = Resolver::new(env, g, ui)?;
     let files = files(&a.files, TRACKED_POSTMAN_FILES, &r)?;
     Ok(ScrubPlan {
         files,
@@ -142,7 +145,7 @@ pub fn scrub(a: ScrubArgs, env: &Env, ui: &mut Ui) -> Result<ScrubPlan, Failure>
 /// What `hook run` checks against: the profile's collection patterns (absolute) and the
 /// settings `check` uses.
 pub fn hook_run(
-    p: &crate::cli::ProfileArgs,
+    p: &GlobalArgs,
     env: &Env,
     ui: &mut Ui,
 ) -> Result<crate::hooks::RunSettings, Failure> {

@@ -45,7 +45,9 @@ pub enum Plan {
         settings: crate::hooks::RunSettings,
     },
     Completions(clap_complete::Shell),
-    Man,
+    Man {
+        dir: Option<PathBuf>,
+    },
 }
 
 /// What a token handed in must pass, as a fetched one does.
@@ -140,11 +142,13 @@ pub struct CacheClearPlan {
 
 /// Checks the command line against the environment and the config file and returns the plan.
 pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
+    let g = &cli.global;
+    ui.set_verbose(g.verbose);
+    ui.set_quiet(g.quiet);
     Ok(match cli.command {
-        Command::Refresh(a) => Plan::Refresh(files::refresh(a, env, ui)?),
+        Command::Refresh(a) => Plan::Refresh(files::refresh(a, g, env, ui)?),
         Command::Token(a) => {
-            ui.set_verbose(a.cognito.verbose);
-            let mut r = Resolver::new(env, &a.cognito.profile_args(), ui)?;
+            let mut r = Resolver::new(env, g, ui)?;
             let cognito = cognito::required(&a.cognito, &mut r)?;
             Plan::Token(Box::new(TokenPlan {
                 cognito,
@@ -152,11 +156,11 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
                 env: env.clone(),
             }))
         }
-        Command::Exec(a) => Plan::Exec(Box::new(files::exec(a, env, ui)?)),
-        Command::Check(a) => Plan::Check(files::check(a, env, ui)?),
-        Command::Scrub(a) => Plan::Scrub(files::scrub(a, env, ui)?),
+        Command::Exec(a) => Plan::Exec(Box::new(files::exec(a, g, env, ui)?)),
+        Command::Check(a) => Plan::Check(files::check(a, g, env, ui)?),
+        Command::Scrub(a) => Plan::Scrub(files::scrub(a, g, env, ui)?),
         Command::Config(ConfigCommand::Show(a)) => {
-            let mut r = Resolver::new(env, &a.cognito.profile_args(), ui)?;
+            let mut r = Resolver::new(env, g, ui)?;
             cognito::resolve(&a.cognito, &mut r, false)?;
             files::collection_keys(&mut r)?;
             r.shown
@@ -168,7 +172,7 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
             })
         }
         Command::Cache(CacheCommand::Clear(a)) => {
-            let mut r = Resolver::new(env, &a.cognito.profile_args(), ui)?;
+            let mut r = Resolver::new(env, g, ui)?;
             let named = r.profile_asked
                 || a.cognito.user_pool_id.is_some()
                 || env.get(keys::USER_POOL_ID.env[0]).is_some();
@@ -193,12 +197,12 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
         Command::Hook(HookCommand::Uninstall { hook }) => Plan::HookUninstall {
             hook: hook.map(hook_of),
         },
-        Command::Hook(HookCommand::Run { hook, profile, .. }) => Plan::HookRun {
+        Command::Hook(HookCommand::Run { hook, .. }) => Plan::HookRun {
             hook: hook_of(hook),
-            settings: files::hook_run(&profile, env, ui)?,
+            settings: files::hook_run(g, env, ui)?,
         },
         Command::Completions { shell } => Plan::Completions(shell),
-        Command::Man => Plan::Man,
+        Command::Man { dir } => Plan::Man { dir },
     })
 }
 
@@ -222,7 +226,7 @@ pub struct Resolver<'a> {
 impl<'a> Resolver<'a> {
     /// Chooses the profile, then finds and loads the config file (`--config`, or found from the
     /// working folder).
-    pub fn new(env: &'a Env, p: &crate::cli::ProfileArgs, ui: &'a Ui) -> Result<Self, Failure> {
+    pub fn new(env: &'a Env, p: &crate::cli::GlobalArgs, ui: &'a Ui) -> Result<Self, Failure> {
         let mut r = Resolver {
             env,
             ui,

@@ -188,3 +188,119 @@ fn plain_words_for_jsonpath_config_and_empty_secrets() {
             "COGNITO_PASSWORD is set but empty",
         ));
 }
+
+#[test]
+fn global_options_go_before_or_after_the_command_and_quiet_is_quiet() {
+    use predicates::prelude::*;
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    std::fs::write(
+        d.path().join("postman-cognito.toml"),
+        "[profile.ci]\nuser_pool_id = \"eu-west-1_Ci\"\n",
+    )
+    .unwrap();
+    for args in [
+        &["--profile", "ci", "config", "show"][..],
+        &["config", "show", "--profile", "ci"],
+        &["-v", "config", "show", "--profile=ci"],
+    ] {
+        bin()
+            .current_dir(d.path())
+            .args(args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("eu-west-1_Ci"));
+    }
+    // --quiet: nothing on stderr on success; problems still shown.
+    let (_c, coll) = temp_copy(&fixture("collections/v21-2space-bearer.json"));
+    bin()
+        .args(["-q", "refresh"])
+        .arg(&coll)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+        .assert()
+        .success()
+        .stderr("");
+    let (_c2, broken) = temp_copy(&fixture("collections/v21-2space-bearer.json"));
+    bin()
+        .args(["check", "--quiet"])
+        .arg(&broken)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("does not inherit"));
+    bin()
+        .args(["-q", "-v", "check"])
+        .arg(&broken)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("postman-cognito: error:"));
+}
+
+#[test]
+fn help_and_a_man_page_per_command_name_the_environment_and_exit_codes() {
+    let out = bin().args(["refresh", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needed in [
+        "COGNITO_CLIENT_SECRET",
+        "COGNITO_TOTP_SECRET",
+        "EXIT STATUS",
+        "127",
+    ] {
+        assert!(help.contains(needed), "refresh --help lacks {needed}");
+    }
+    let d = tempfile::tempdir().unwrap();
+    bin()
+        .args(["man", "--dir"])
+        .arg(d.path())
+        .assert()
+        .success();
+    let pages = [
+        "",
+        "-refresh",
+        "-exec",
+        "-token",
+        "-check",
+        "-scrub",
+        "-hook",
+        "-config",
+        "-cache",
+        "-hook-install",
+        "-hook-run",
+        "-config-show",
+        "-cache-clear",
+    ];
+    for cmd in pages {
+        let page = std::fs::read_to_string(d.path().join(format!("postman-cognito{cmd}.1")))
+            .unwrap_or_else(|_| panic!("no page for postman-cognito{cmd}"));
+        let leaf = !["", "-hook", "-config", "-cache"].contains(&cmd);
+        let first = if leaf {
+            ".SH OPTIONS"
+        } else {
+            ".SH SUBCOMMANDS"
+        };
+        for section in [
+            first,
+            ".SH \"ENVIRONMENT\"",
+            ".SH \"EXIT STATUS\"",
+            ".SH \"FILES\"",
+        ] {
+            assert!(
+                page.contains(section),
+                "postman-cognito{cmd}.1 lacks {section}"
+            );
+        }
+    }
+    // The top page names only pages that exist.
+    let top = std::fs::read_to_string(d.path().join("postman-cognito.1")).unwrap();
+    for name in top.split("postman\\-cognito\\-").skip(1) {
+        let name: String = name
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if !name.is_empty() && name != "help" {
+            assert!(
+                d.path().join(format!("postman-cognito-{name}.1")).exists(),
+                "the top page names postman-cognito-{name}(1), which is not written"
+            );
+        }
+    }
+}
