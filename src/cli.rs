@@ -247,6 +247,11 @@ pub struct CognitoArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
+    /// Allow plain http to this one host besides loopback: an emulator reached by name
+    /// (cognito-local in docker compose, localstack). Never a real Cognito host.
+    #[arg(long, value_name = "HOST")]
+    pub allow_http_host: Option<String>,
+
     /// How to sign in [default: srp].
     #[arg(long, value_enum)]
     pub flow: Option<FlowArg>,

@@ -30,6 +30,8 @@ pub struct Profile {
     pub username: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// The one non-loopback host plain http may go to (an emulator in docker compose).
+    pub allow_http_host: Option<String>,
     pub domain: Option<String>,
     pub scope: Option<String>,
     pub flow: Option<crate::cli::FlowArg>,

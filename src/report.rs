@@ -270,11 +270,9 @@ pub fn config_show(
             serde_json::to_string_pretty(&v).unwrap_or_default()
         );
     }
-    writeln!(
-        out,
-        "config file: {}",
-        file.as_deref().unwrap_or("none found")
-    )?;
+    let none = "none found (looked for postman-cognito.toml in the working folder and each one \
+                above, up to the repo root or your home folder; --config names one)";
+    writeln!(out, "config file: {}", file.as_deref().unwrap_or(none))?;
     let width = plan.rows.iter().map(|s| s.key.len()).max().unwrap_or(0);
     for s in &plan.rows {
         writeln!(

@@ -14,6 +14,23 @@ pub struct Context<'a> {
     /// `--flow` value in use.
     pub flow: &'a str,
     pub has_secret: bool,
+    /// How many tries a retryable failure got, and the time each was allowed.
+    pub tries: u32,
+    pub timeout: std::time::Duration,
+}
+
+impl Context<'_> {
+    /// "after 4 tries, 20s each (--retries, --timeout)", or that there was one try.
+    fn tried(&self) -> String {
+        let each = humantime::format_duration(self.timeout);
+        match self.tries {
+            1 => format!("after one try of up to {each} (--retries 0; --timeout)"),
+            n => format!(
+                "after {n} tries of up to {each} each (--retries {}; --timeout)",
+                n - 1
+            ),
+        }
+    }
 }
 
 pub fn explain(e: &ApiError, cx: &Context) -> Failure {
@@ -25,12 +42,15 @@ pub fn explain(e: &ApiError, cx: &Context) -> Failure {
             Exit::Network,
             format!("cannot reach Cognito at {}: {m}", cx.endpoint),
         )
-        .with_hint("check the network, the region (--region) and --endpoint-url; the call was retried"),
+        .with_hint(format!(
+            "{}; check the network, the region (--region) and --endpoint-url",
+            cx.tried()
+        )),
         ApiError::Timeout(m) => Failure::new(
             Exit::Network,
             format!("Cognito at {} did not answer: {m}", cx.endpoint),
         )
-        .with_hint("try again, or raise --timeout; the call was retried"),
+        .with_hint(format!("{}; try again, or raise --timeout", cx.tried())),
         ApiError::Malformed { status, what } => Failure::new(
             Exit::Network,
             format!("{} answered HTTP {status} with {what}", cx.endpoint),
@@ -158,12 +178,18 @@ fn service(name: &str, message: &str, status: u16, cx: &Context, user: &str) -> 
             Exit::Network,
             format!("Cognito is throttling requests ({name}): {message}"),
         )
-        .with_hint("the call was retried with backoff; wait a minute and run again"),
+        .with_hint(format!(
+            "{}, with backoff; wait a minute and run again",
+            cx.tried()
+        )),
         _ if status >= 500 => Failure::new(
             Exit::Network,
             format!("Cognito failed with HTTP {status} ({name}): {message}"),
         )
-        .with_hint("a service-side error; the call was retried; try again later"),
+        .with_hint(format!(
+            "a service-side error, {}; try again later",
+            cx.tried()
+        )),
         _ => auth(
             format!("Cognito refused the request: {name}: {message}"),
             "see the AWS documentation for this error".into(),
@@ -183,6 +209,8 @@ mod tests {
             username: Some("bob"),
             flow: Box::leak(flow.to_string().into_boxed_str()),
             has_secret: false,
+            tries: 4,
+            timeout: std::time::Duration::from_secs(20),
         }
     }
 

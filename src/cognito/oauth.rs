@@ -368,7 +368,11 @@ pub fn oauth_error(status: u16, error: &str, desc: &str, endpoint: &str) -> Fail
 }
 
 /// Reads the OIDC discovery document of a pool for its endpoints.
-pub async fn discover(http: &reqwest::Client, url: &str) -> Result<Endpoints, Failure> {
+pub async fn discover(
+    http: &reqwest::Client,
+    url: &str,
+    allow_http_host: Option<&str>,
+) -> Result<Endpoints, Failure> {
     let resp = http.get(url).send().await.map_err(|e| {
         Failure::new(
             Exit::Network,
@@ -397,7 +401,7 @@ pub async fn discover(http: &reqwest::Client, url: &str) -> Result<Endpoints, Fa
         (Some(authorize), Some(token)) => {
             // The same rule as for every URL that gets a secret, a code or a verifier.
             for (what, u) in [("authorization", &authorize), ("token", &token)] {
-                crate::settings::cognito::check_endpoint(u).map_err(|e| {
+                crate::settings::cognito::check_endpoint(u, allow_http_host).map_err(|e| {
                     Failure::usage(format!(
                         "{url} names the {what} endpoint {}: {}",
                         crate::redact::without_userinfo(u),

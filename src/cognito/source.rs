@@ -88,6 +88,8 @@ pub struct CognitoSettings {
     pub endpoint: String,
     /// The endpoint was set by the user (an emulator, a VPC endpoint): any issuer is accepted.
     pub endpoint_overridden: bool,
+    /// `--allow-http-host`: the one non-loopback host plain http may go to.
+    pub allow_http_host: Option<String>,
     pub flow: Flow,
     pub kind: TokenKind,
     pub secrets: Secrets,
@@ -115,7 +117,11 @@ impl CognitoSettings {
             format!("https://cognito-idp.{}.amazonaws.com", self.region)
         };
         let url = format!("{base}/{}/.well-known/openid-configuration", self.pool_id);
-        rt.block_on(super::oauth::discover(http, &url))
+        rt.block_on(super::oauth::discover(
+            http,
+            &url,
+            self.allow_http_host.as_deref(),
+        ))
     }
 
     pub fn cache_key(&self) -> cache::Key {
@@ -215,8 +221,17 @@ impl TokenSource for CognitoSource {
                 && fresh
                 && let Ok(t) = checked_token(&s, tokens_of(entry), Some("cached"), &self.ui)
             {
+                self.ui.note(&format!(
+                    "using the cached token from {} (valid at least --min-ttl {}; no network call)",
+                    cache.dir().display(),
+                    humantime::format_duration(s.min_ttl)
+                ));
                 return Ok(t);
             }
+            self.ui.note(
+                "the cached token is not usable as it is (missing, within --min-ttl of its expiry, \
+                 or failing its checks); trying the cached refresh token",
+            );
         }
         let refresh = cached
             .as_ref()
@@ -302,6 +317,8 @@ impl CognitoSource {
             username: s.username.as_deref(),
             flow: s.flow.as_str(),
             has_secret: client_secret.is_some(),
+            tries: s.policy.retries + 1,
+            timeout: s.policy.timeout,
         };
         let api =
             Api::new(&s.endpoint, s.policy.clone()).map_err(|e| Failure::new(Exit::Network, e))?;

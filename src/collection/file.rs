@@ -177,7 +177,7 @@ pub fn not_a_collection(path: &Path, bytes: &[u8], e: NotACollection) -> Failure
         None => path.display().to_string(),
     };
     Failure::bad_input(format!("{place}: {}", e.message))
-        .with_hint("the file was not changed; fix it (or export it again from Postman) and rerun")
+        .with_hint("fix the file (or export it again from Postman) and run the command again")
 }
 
 fn keep_failure(path: &Path, e: KeepError) -> Failure {

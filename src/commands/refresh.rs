@@ -115,7 +115,8 @@ impl Inputs {
         for (j, path) in keep.iter().enumerate() {
             if collections.iter().all(|l| l.keep.matched[j] == 0) {
                 return Err(Failure::usage(format!(
-                    "--keep {path:?} matches no folder or request in {}",
+                    "{} {path:?} matches no folder or request in {}",
+                    plan.collections.keep_source,
                     names(&collections)
                 ))
                 .with_hint(
@@ -239,7 +240,15 @@ pub fn patch(loaded: &Loaded, token: &str, plan: &RefreshPlan) -> Result<Patched
             root_auth_before: planned.root_auth_before,
             folders_inheriting: outcome.folders,
             requests_inheriting: outcome.requests,
-            kept: outcome.kept.iter().map(KeptItem::from).collect(),
+            kept: outcome
+                .kept
+                .iter()
+                .map(KeptItem::from)
+                .map(|mut k| {
+                    k.reason = k.reason.replace("--keep", &plan.collections.keep_source);
+                    k
+                })
+                .collect(),
             error: None,
             diff: None,
         },

@@ -49,9 +49,10 @@ pub fn resolve(
     let username = r.pick(&keys::USERNAME, args.username.clone(), p.username.clone())?;
     let flow = flow_of(value(&keys::FLOW, r.pick(&keys::FLOW, args.flow, p.flow)?)?);
     let token = value(&keys::TOKEN, r.pick(&keys::TOKEN, args.token, p.token)?)?;
-    let place = place(args, &p, pool_id.as_deref(), r)?;
+    let allow_http_host = allowed_http_host(args, &p, r)?;
+    let place = place(args, &p, pool_id.as_deref(), allow_http_host.as_deref(), r)?;
     let policy = call_policy(args, &p, r)?;
-    let oauth = oauth(args, &p, flow, r)?;
+    let oauth = oauth(args, &p, flow, allow_http_host.as_deref(), r)?;
     let browser_timeout = value(
         &keys::BROWSER_TIMEOUT,
         r.pick(
@@ -90,6 +91,7 @@ pub fn resolve(
         region: region.unwrap_or_default(),
         endpoint: endpoint.unwrap_or_default(),
         endpoint_overridden: overridden,
+        allow_http_host,
         flow,
         kind: match (flow, token) {
             (Flow::ClientCredentials, _) | (_, TokenArg::Access) => TokenKind::Access,
@@ -165,6 +167,7 @@ fn place(
     args: &CognitoArgs,
     p: &Profile,
     pool_id: Option<&str>,
+    allow_http: Option<&str>,
     r: &mut Resolver,
 ) -> Result<Place, Failure> {
     let pool_region = match pool_id {
@@ -201,7 +204,7 @@ fn place(
         check_region(reg)?;
     }
     if let Some(e) = &endpoint {
-        check_endpoint(e)?;
+        check_endpoint(e, allow_http)?;
     }
     Ok(Place {
         region,
@@ -293,11 +296,12 @@ fn oauth(
     args: &CognitoArgs,
     p: &Profile,
     flow: Flow,
+    allow_http: Option<&str>,
     r: &mut Resolver,
 ) -> Result<OAuthSettings, Failure> {
     let domain = r.pick(&keys::DOMAIN, args.domain.clone(), p.domain.clone())?;
     if let Some(d) = &domain {
-        check_endpoint(&crate::cognito::oauth::from_domain(d).token)?;
+        check_endpoint(&crate::cognito::oauth::from_domain(d).token, allow_http)?;
     }
     let default_scope = if flow == Flow::ClientCredentials {
         String::new()
@@ -382,8 +386,40 @@ fn cache_dir(args: &CognitoArgs, r: &mut Resolver) -> Option<std::path::PathBuf>
     dir
 }
 
-/// Refuses plain http unless the host is loopback: a password must never cross a network in clear.
-pub fn check_endpoint(url: &str) -> Result<(), Failure> {
+/// `--allow-http-host`: one host name, and never one of AWS's.
+fn allowed_http_host(
+    args: &CognitoArgs,
+    p: &Profile,
+    r: &mut Resolver,
+) -> Result<Option<String>, Failure> {
+    let host = r.pick(
+        &keys::ALLOW_HTTP_HOST,
+        args.allow_http_host.clone(),
+        p.allow_http_host.clone(),
+    )?;
+    let Some(host) = host.map(|h| h.trim().to_ascii_lowercase()) else {
+        return Ok(None);
+    };
+    let aws = ["amazonaws.com", "amazoncognito.com", "amazonaws.com.cn"];
+    if host.is_empty() || host.contains(['/', ':', '@']) {
+        return Err(Failure::usage(format!(
+            "--allow-http-host {host:?}: give a host name alone, e.g. cognito-local"
+        )));
+    }
+    if aws
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    {
+        return Err(Failure::usage(format!(
+            "--allow-http-host {host}: plain http is never allowed to a real Cognito host"
+        )));
+    }
+    Ok(Some(host))
+}
+
+/// Refuses plain http unless the host is loopback (or the one host `allow_http` names): a
+/// password must never cross a network in clear.
+pub fn check_endpoint(url: &str, allow_http: Option<&str>) -> Result<(), Failure> {
     let shown = crate::redact::without_userinfo(url);
     let parsed = reqwest::Url::parse(url).map_err(|e| {
         Failure::usage(format!("the endpoint {shown:?} is not a URL: {e}"))
@@ -398,12 +434,14 @@ pub fn check_endpoint(url: &str) -> Result<(), Failure> {
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(&parsed) => Ok(()),
+        "http" if allow_http.is_some() && parsed.host_str() == allow_http => Ok(()),
         "http" => Err(Failure::usage(format!(
             "refusing plain http to {}: it would send credentials across the network in clear",
             parsed.host_str().unwrap_or("?")
         ))
         .with_hint(
-            "use https, or a loopback address (127.0.0.1, ::1, localhost) for a local emulator",
+            "use https, or a loopback address (127.0.0.1, ::1, localhost) for a local emulator; \
+             for an emulator reached by name, --allow-http-host NAME",
         )),
         other => Err(Failure::usage(format!(
             "the endpoint scheme {other:?} is not http or https"

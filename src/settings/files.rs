@@ -24,6 +24,8 @@ pub struct Collections {
     pub files: Vec<PathBuf>,
     pub policy: Policy,
     pub keep: Vec<String>,
+    /// Where the keep paths came from, for messages: `--keep`, or the profile's key.
+    pub keep_source: String,
     pub header_prefix: Option<String>,
 }
 
@@ -260,6 +262,10 @@ fn collections(
         (!keep.is_empty()).then(|| keep.to_vec()),
         p.keep.clone(),
     )?;
+    let keep_source = match r.shown.last().map(|s| &s.origin) {
+        Some(keys::Origin::Profile) => format!("keep in {}", r.profile_label()),
+        _ => "--keep".to_string(),
+    };
     let header_prefix = r.pick(&keys::HEADER_PREFIX, header_prefix, p.header_prefix.clone())?;
     let files = files(named, tracked, r)?;
     record_collections(r, &files, !named.is_empty());
@@ -267,6 +273,7 @@ fn collections(
         files,
         policy: policy_of(value(&keys::INHERIT, inherit)?),
         keep: keep.unwrap_or_default(),
+        keep_source,
         header_prefix,
     })
 }

@@ -103,6 +103,11 @@ pub const ENDPOINT_URL: Key = env_key(
     ],
     Derived("the regional AWS endpoint"),
 );
+pub const ALLOW_HTTP_HOST: Key = key(
+    "allow_http_host",
+    "--allow-http-host",
+    Derived("none: plain http only to loopback"),
+);
 pub const FLOW: Key = key("flow", "--flow", Value("srp"));
 pub const TOKEN: Key = key("token", "--token", Value("id"));
 pub const MIN_TTL: Key = key("min_ttl", "--min-ttl", Value("10m"));
@@ -168,6 +173,7 @@ pub const ALL: &[Key] = &[
     USERNAME,
     REGION,
     ENDPOINT_URL,
+    ALLOW_HTTP_HOST,
     FLOW,
     TOKEN,
     MIN_TTL,

@@ -230,7 +230,7 @@ fn http_only_to_loopback() {
         "http://localhost:9229",
         "http://127.8.9.10/",
     ] {
-        check_endpoint(ok).unwrap();
+        check_endpoint(ok, None).unwrap();
     }
     for bad in [
         "http://10.0.0.1:5000",
@@ -239,6 +239,8 @@ fn http_only_to_loopback() {
         "not a url",
         "http://127.0.0.1.example.com/",
     ] {
-        assert!(check_endpoint(bad).is_err(), "{bad}");
+        assert!(check_endpoint(bad, None).is_err(), "{bad}");
     }
+    check_endpoint("http://cognito-local:9229/", Some("cognito-local")).unwrap();
+    assert!(check_endpoint("http://other:9229/", Some("cognito-local")).is_err());
 }

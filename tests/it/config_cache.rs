@@ -324,8 +324,11 @@ fn the_second_run_makes_no_request() {
         .stdout(predicate::str::contains("no network call"));
     assert_eq!(p.requests(), 2, "the cached token was used");
     drop(p);
-    // The endpoint is now a dead port: the cached token still does.
-    s.run(&["token"]).assert().success();
+    // The endpoint is now a dead port: the cached token still does, and -v says so.
+    s.run(&["token", "-v"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("using the cached token"));
     s.run(&["token", "--no-cache", "--retries", "0"])
         .assert()
         .code(6);

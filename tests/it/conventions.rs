@@ -304,3 +304,105 @@ fn help_and_a_man_page_per_command_name_the_environment_and_exit_codes() {
         }
     }
 }
+
+#[test]
+fn profile_settings_are_named_as_such_and_config_show_says_where_it_looked() {
+    use predicates::prelude::*;
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    std::fs::write(
+        d.path().join("postman-cognito.toml"),
+        "[profile.default]\ninherit = \"all\"\nkeep = [\"$.item[0]\"]\n",
+    )
+    .unwrap();
+    let (_c, coll) = temp_copy(&fixture("collections/v21-tabs-oauth2.json"));
+    bin()
+        .current_dir(d.path())
+        .arg("refresh")
+        .arg(&coll)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "matched by keep in profile default in",
+        ))
+        .stderr(predicate::str::contains("matched by --keep").not());
+    let empty = tempfile::tempdir().unwrap();
+    bin()
+        .current_dir(empty.path())
+        .args(["config", "show"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "none found (looked for postman-cognito.toml",
+        ));
+}
+
+#[test]
+fn plain_http_to_a_named_emulator_needs_its_own_opt_in_and_never_a_cognito_host() {
+    use predicates::prelude::*;
+    let d = tempfile::tempdir().unwrap();
+    let base = [
+        "token",
+        "--user-pool-id",
+        "us-east-1_AbC",
+        "--client-id",
+        "c",
+        "--username",
+        "u",
+    ];
+    bin()
+        .current_dir(d.path())
+        .args(base)
+        .args(["--endpoint-url", "http://cognito-local:9229/"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--allow-http-host"));
+    bin()
+        .current_dir(d.path())
+        .args(base)
+        .args([
+            "--endpoint-url",
+            "http://cognito-idp.us-east-1.amazonaws.com/",
+        ])
+        .args(["--allow-http-host", "cognito-idp.us-east-1.amazonaws.com"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "never allowed to a real Cognito host",
+        ));
+    // Allowed: the settings are accepted (config show), for that host alone.
+    let out = bin()
+        .current_dir(d.path())
+        .args([
+            "config",
+            "show",
+            "--json",
+            "--endpoint-url",
+            "http://cognito-local:9229/",
+        ])
+        .args([
+            "--allow-http-host",
+            "cognito-local",
+            "--user-pool-id",
+            "local_AbC",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    bin()
+        .current_dir(d.path())
+        .args(["config", "show", "--endpoint-url", "http://other:9229/"])
+        .args([
+            "--allow-http-host",
+            "cognito-local",
+            "--user-pool-id",
+            "local_AbC",
+        ])
+        .assert()
+        .code(2);
+}
