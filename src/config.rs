@@ -146,32 +146,85 @@ pub fn find(
 /// Loads `path` and picks `profile` (or `default`). A profile that was asked for by name must
 /// exist; the default one may be missing.
 pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| parse_error(path, &text, &e))?;
-    let name = profile.unwrap_or(DEFAULT_PROFILE).to_string();
-    let found = file.profile.get(&name).cloned();
-    let profile = match (found, profile) {
-        (Some(p), _) => p,
-        (None, None) => Profile::default(),
-        (None, Some(_)) => {
-            let known: Vec<&str> = file.profile.keys().map(String::as_str).collect();
-            return Err(Failure::usage(format!(
-                "{}: there is no [profile.{name}]",
-                path.display()
-            ))
-            .with_hint(if known.is_empty() {
-                "the file has no profiles; add a [profile.NAME] table".to_string()
-            } else {
-                format!("profiles in the file: {}", known.join(", "))
-            }));
-        }
+    load_layered(path, None, profile)
+}
+
+/// The user's own config file, below the project's: `$XDG_CONFIG_HOME/postman-cognito/config.toml`
+/// (else `~/.config/...`), when it exists and is the user's own.
+pub fn user_file(env: &crate::settings::Env) -> Option<PathBuf> {
+    let base = env
+        .absolute_dir("XDG_CONFIG_HOME")
+        .or_else(|| env.absolute_dir("HOME").map(|h| h.join(".config")))?;
+    let path = base.join("postman-cognito").join("config.toml");
+    path.is_file().then_some(path)
+}
+
+/// Loads `path` and, when given, the user's file `user` below it: a key in the project's profile
+/// wins over the same key in the user's profile of that name. Each file is checked on its own,
+/// so errors name the file and line where the bad value is.
+pub fn load_layered(
+    path: &Path,
+    user: Option<&Path>,
+    profile: Option<&str>,
+) -> Result<Loaded, Failure> {
+    let read = |p: &Path| -> Result<(String, ConfigFile), Failure> {
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| Failure::io(format!("cannot read {}: {e}", p.display())))?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| parse_error(p, &text, &e))?;
+        Ok((text, file))
     };
+    let (text, file) = read(path)?;
+    let name = profile.unwrap_or(DEFAULT_PROFILE).to_string();
+    let mut table = toml::Table::new();
+    let mut known: Vec<String> = file.profile.keys().cloned().collect();
+    if let Some(user) = user.filter(|u| *u != path) {
+        if let Some(why) = crate::trust::distrust(user) {
+            return Err(Failure::usage(format!(
+                "refusing the config file {}: {why}",
+                user.display()
+            )));
+        }
+        let (user_text, user_file) = read(user)?;
+        known.extend(user_file.profile.keys().cloned());
+        merge_profile(&mut table, &user_text, &name);
+    }
+    merge_profile(&mut table, &text, &name);
+    let found = !table.is_empty() || file.profile.contains_key(&name) || known.contains(&name);
+    if profile.is_some() && !found {
+        known.sort();
+        known.dedup();
+        return Err(
+            Failure::usage(format!("{}: there is no [profile.{name}]", path.display())).with_hint(
+                if known.is_empty() {
+                    "the file has no profiles; add a [profile.NAME] table".to_string()
+                } else {
+                    format!("profiles in the file: {}", known.join(", "))
+                },
+            ),
+        );
+    }
+    let profile: Profile = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| {
+            Failure::usage(format!("{}: {}", path.display(), e.message()))
+        })?;
     Ok(Loaded {
         path: path.to_path_buf(),
         name,
         profile,
     })
+}
+
+/// Copies the keys of `[profile.NAME]` in `text` (already checked) over those in `into`.
+fn merge_profile(into: &mut toml::Table, text: &str, name: &str) {
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return;
+    };
+    if let Some(toml::Value::Table(p)) = doc.get("profile").and_then(|ps| ps.get(name)) {
+        for (k, v) in p {
+            into.insert(k.clone(), v.clone());
+        }
+    }
 }
 
 fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {

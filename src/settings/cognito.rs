@@ -191,12 +191,35 @@ fn place(
     let default_endpoint = region
         .as_ref()
         .map(|reg| format!("https://cognito-idp.{reg}.amazonaws.com/"));
-    let endpoint = r.pick_derived(
-        &keys::ENDPOINT_URL,
+    // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns off the AWS ways of setting it (the variables
+    // and ~/.aws/config), as in the AWS CLI and SDKs; the flag and the profile stay.
+    let ignore_aws = r
+        .env
+        .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let key = if ignore_aws {
+        keys::Key {
+            env: &[],
+            ..keys::ENDPOINT_URL
+        }
+    } else {
+        keys::ENDPOINT_URL
+    };
+    let mut endpoint = r.pick_derived(
+        &key,
         args.endpoint_url.clone(),
         p.endpoint_url.clone(),
         default_endpoint,
     )?;
+    if let (false, Some(Origin::Derived(_))) = (ignore_aws, r.shown.last().map(|s| &s.origin))
+        && let Some((url, at)) = super::aws_config::endpoint_url(r.env)
+    {
+        if let Some(row) = r.shown.last_mut() {
+            row.value = Some(url.clone());
+            row.origin = Origin::AwsConfig(at);
+        }
+        endpoint = Some(url);
+    }
     let overridden = !matches!(r.shown.last().map(|s| &s.origin), Some(Origin::Derived(_)));
     // The region goes into the host of the default endpoint (and of OIDC discovery): only
     // then must it be a region (emulators' pools have other prefixes, such as `local`).

@@ -210,6 +210,8 @@ pub enum Origin {
     Default,
     /// Worked out from other settings.
     Derived(String),
+    /// The AWS shared config file (`~/.aws/config`): the file and section.
+    AwsConfig(String),
     /// Nothing set it.
     Unset,
 }
@@ -223,6 +225,7 @@ impl Origin {
             Origin::Profile => profile.to_string(),
             Origin::Default => "default".into(),
             Origin::Derived(how) => format!("default: {how}"),
+            Origin::AwsConfig(at) => at.clone(),
             Origin::Unset => "not set".into(),
         }
     }

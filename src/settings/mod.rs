@@ -2,6 +2,7 @@
 //! check lives here; the commands only act on a plan. Precedence, for every key in
 //! [`keys::ALL`]: flag, then environment variable, then the profile, then the default.
 
+pub mod aws_config;
 pub mod cognito;
 pub mod env;
 pub mod files;
@@ -238,8 +239,20 @@ impl<'a> Resolver<'a> {
         r.profile_asked = !matches!(r.shown.last().map(|s| &s.origin), Some(Origin::Default));
         let asked = r.profile_asked.then(|| profile.clone().unwrap_or_default());
         let home = env.absolute_dir("HOME");
-        r.config = match config::find(p.config.as_deref(), &env.cwd(), home.as_deref())? {
-            Some(path) => Some(config::load(&path, asked.as_deref())?),
+        // --config, else POSTMAN_COGNITO_CONFIG, else found from the working folder; the user's
+        // own file ($XDG_CONFIG_HOME/postman-cognito/config.toml) lies below it.
+        let named = p.config.clone().or_else(|| {
+            env.get("POSTMAN_COGNITO_CONFIG")
+                .map(std::path::PathBuf::from)
+        });
+        let user = config::user_file(env);
+        let project = config::find(named.as_deref(), &env.cwd(), home.as_deref())?;
+        r.config = match project.or_else(|| user.clone()) {
+            Some(path) => Some(config::load_layered(
+                &path,
+                user.as_deref(),
+                asked.as_deref(),
+            )?),
             None if asked.is_some() => {
                 return Err(Failure::usage(format!(
                     "profile {:?} asked for, but there is no {} here or above (up to the repo root)",

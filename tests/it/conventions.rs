@@ -406,3 +406,81 @@ fn plain_http_to_a_named_emulator_needs_its_own_opt_in_and_never_a_cognito_host(
         .assert()
         .code(2);
 }
+
+/// `config show --json` in `dir` with `envs`: the rows by key.
+fn shown(dir: &std::path::Path, envs: &[(&str, &str)]) -> serde_json::Value {
+    let mut c = bin();
+    c.current_dir(dir).args(["config", "show", "--json"]);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut rows = serde_json::Map::new();
+    for r in v["settings"].as_array().unwrap() {
+        rows.insert(r["key"].as_str().unwrap().to_string(), r.clone());
+    }
+    rows.insert("config_file".into(), v["config_file"].clone());
+    serde_json::Value::Object(rows)
+}
+
+#[test]
+fn aws_config_endpoints_a_user_config_and_postman_cognito_config() {
+    let d = tempfile::tempdir().unwrap();
+    let aws = d.path().join("aws-config");
+    std::fs::write(
+        &aws,
+        "[profile dev]\nservices = local\n[services local]\ncognito-identity-provider =\n  endpoint_url = http://127.0.0.1:9229\n",
+    )
+    .unwrap();
+    let a = aws.to_str().unwrap();
+    let v = shown(d.path(), &[("AWS_CONFIG_FILE", a), ("AWS_PROFILE", "dev")]);
+    assert_eq!(v["endpoint_url"]["value"], "http://127.0.0.1:9229");
+    assert_eq!(v["endpoint_url"]["origin"]["kind"], "aws-config");
+    let v = shown(
+        d.path(),
+        &[
+            ("AWS_CONFIG_FILE", a),
+            ("AWS_PROFILE", "dev"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+        ],
+    );
+    assert_eq!(
+        v["endpoint_url"]["origin"]["kind"], "derived",
+        "{}",
+        v["endpoint_url"]
+    );
+    // The user's own config lies below the project's: the project's keys win.
+    let xdg = d.path().join("xdg");
+    std::fs::create_dir_all(xdg.join("postman-cognito")).unwrap();
+    std::fs::write(
+        xdg.join("postman-cognito/config.toml"),
+        "[profile.default]\nusername = \"me\"\nclient_id = \"user-client\"\n",
+    )
+    .unwrap();
+    let project = d.path().join("project");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    std::fs::write(
+        project.join("postman-cognito.toml"),
+        "[profile.default]\nclient_id = \"team-client\"\n",
+    )
+    .unwrap();
+    let x = xdg.to_str().unwrap();
+    let v = shown(&project, &[("XDG_CONFIG_HOME", x)]);
+    assert_eq!(v["client_id"]["value"], "team-client");
+    assert_eq!(v["username"]["value"], "me");
+    // POSTMAN_COGNITO_CONFIG names the file, as --config does.
+    let named = d.path().join("named.toml");
+    std::fs::write(&named, "[profile.default]\nclient_id = \"named-client\"\n").unwrap();
+    let v = shown(
+        &project,
+        &[("POSTMAN_COGNITO_CONFIG", named.to_str().unwrap())],
+    );
+    assert_eq!(v["client_id"]["value"], "named-client");
+}
