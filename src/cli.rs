@@ -374,7 +374,9 @@ pub struct RefreshArgs {
     #[arg(long)]
     pub check: bool,
 
-    /// Print a unified diff of each change, tokens masked (with --check: a dry run).
+    /// Print a unified diff of each change on stdout, <new token> where the token goes.
+    /// Without --check the files are written too (unlike black --diff): add --check for a dry
+    /// run.
     #[arg(long)]
     pub diff: bool,
 
