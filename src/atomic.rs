@@ -1,7 +1,7 @@
 //! Write a file so that it is always either the whole old or the whole new content: a temporary
-//! file in the same folder (mode 0600 while it is written and checked), fsync, then, under a
-//! lock on the folder, a last look at the original, its permissions and owner given to the
-//! temporary file, and the rename. Symlinks are followed, so the file they point to is replaced
+//! file in the same folder (mode 0600 for its whole life), fsync, then, under a lock on the
+//! folder, a last look at the original, the rename, and the original's permissions and owner
+//! given to the new file through its open descriptor. Symlinks are followed, so the file they point to is replaced
 //! and the link stays. Only regular files are replaced.
 
 use std::fs;
@@ -242,15 +242,19 @@ impl Staged {
                 .with_hint("run the command again once nothing else is writing the file"),
             ));
         }
-        let mut warning = None;
-        if let Some(like) = &self.like {
-            fs::set_permissions(self.tmp.path(), like.permissions())
-                .map_err(|e| write_failure(shown, "setting permissions", e))?;
-            warning = keep_owner(self.tmp.as_file(), like, shown);
-        }
-        self.tmp
+        let file = self
+            .tmp
             .persist(&self.real)
             .map_err(|e| write_failure(shown, "replacing the file", e.error))?;
+        // The mode and owner are given through the open file just after the rename, never
+        // before: a temporary file holding a token is 0600 for its whole life, even when the
+        // run is killed (then the new file is left readable by its owner only).
+        let mut warning = None;
+        if let Some(like) = &self.like {
+            file.set_permissions(like.permissions())
+                .map_err(|e| write_failure(shown, "setting permissions", e))?;
+            warning = keep_owner(&file, like, shown);
+        }
         // Make the rename itself durable.
         if let Ok(d) = fs::File::open(&self.dir) {
             let _ = d.sync_all();
