@@ -96,6 +96,10 @@ pub struct ScrubArgs {
     /// every staged .json file).
     #[arg(long)]
     pub skip_other_files: bool,
+
+    /// Print what was found (and removed) as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -511,4 +515,18 @@ pub fn help_tail(roff: bool) -> String {
     .collect();
     section("FILES", files);
     out
+}
+
+impl Cli {
+    /// The command's name in `--json` documents, when `--json` was asked for.
+    pub fn json_command(&self) -> Option<&'static str> {
+        match &self.command {
+            Command::Refresh(a) if a.json => Some("refresh"),
+            Command::Token(a) if a.json => Some("token"),
+            Command::Check(a) if a.json => Some("check"),
+            Command::Scrub(a) if a.json => Some("scrub"),
+            Command::Config(ConfigCommand::Show(a)) if a.json => Some("config-show"),
+            _ => None,
+        }
+    }
 }

@@ -53,7 +53,7 @@ pub fn run(cli: Cli, env: &Env, stdout: &mut dyn Write, ui: &mut Ui) -> Result<E
         Plan::Token(p) => commands::token(&p, stdout, ui),
         Plan::Exec(p) => commands::exec::run(&p, stdout, ui),
         Plan::Check(p) => commands::check::run(&p, stdout, ui),
-        Plan::Scrub(p) => commands::scrub::run(&p, ui),
+        Plan::Scrub(p) => commands::scrub::run(&p, stdout, ui),
         Plan::ConfigShow(p) => commands::config_show(&p, stdout),
         Plan::CacheClear(p) => commands::cache_clear(&p, ui),
         Plan::HookInstall { hook, force } => commands::hook_install(hook, force, ui),

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         );
     }));
     let env = Env::from_process();
+    let json = cli.json_command();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         #[cfg(debug_assertions)]
         if env.get("POSTMAN_COGNITO_DEBUG_PANIC").is_some() {
@@ -49,6 +50,11 @@ fn main() -> ExitCode {
         Ok(Ok(exit)) => exit,
         Ok(Err(failure)) => {
             ui.error(&failure);
+            if let Some(command) = json {
+                // Scripts that pipe --json into jq get a document on failure too.
+                let doc = postman_cognito::report::failure_document(command, &failure);
+                let _ = postman_cognito::report::write_document(&mut std::io::stdout(), &doc);
+            }
             failure.exit
         }
         Err(_) => Exit::Internal,

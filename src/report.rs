@@ -53,7 +53,11 @@ pub struct FileReport {
     pub output: Option<String>,
     pub format: &'static str,
     pub status: Status,
+    /// The collection's auth type before: `absent` (no auth key), `no-type`, `null`, or the type.
     pub root_auth_before: String,
+    /// The same in words, for people.
+    #[serde(skip)]
+    pub root_auth_words: String,
     pub folders_inheriting: usize,
     pub requests_inheriting: usize,
     pub kept: Vec<KeptItem>,
@@ -73,14 +77,21 @@ pub struct VariableReport {
     pub status: Status,
 }
 
+/// Where the token came from: a stable `source` and the words for people.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenReport {
+    /// `stdin`, `environment`, `cognito-sign-in`, `cognito-cache`, `cognito-refresh`, or
+    /// `none` (only `{{NAME}}` was written).
+    pub source: &'static str,
+    /// When the token expires (RFC 3339), when known.
+    pub expires_at: Option<String>,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
-    pub token_source: String,
-    /// When the token expires (RFC 3339), when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_expires_at: Option<String>,
+    pub token: TokenReport,
     pub files: Vec<FileReport>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub variables: Vec<VariableReport>,
 }
 
@@ -91,8 +102,14 @@ impl RunReport {
         variables: Vec<VariableReport>,
     ) -> Self {
         RunReport {
-            token_source: token.map_or_else(|| "none needed".to_string(), |t| t.source.clone()),
-            token_expires_at: token.and_then(|t| t.expires_at).map(crate::jwt::rfc3339),
+            token: TokenReport {
+                source: token.map_or("none", |t| t.kind),
+                expires_at: token.and_then(|t| t.expires_at).map(crate::jwt::rfc3339),
+                message: token.map_or_else(
+                    || "no token needed: only a {{variable}} was written".to_string(),
+                    |t| t.source.clone(),
+                ),
+            },
             files,
             variables,
         }
@@ -112,6 +129,7 @@ impl RunReport {
 pub fn emit_refresh(
     run: &RunReport,
     json: bool,
+    exit: crate::error::Exit,
     stdout: &mut dyn std::io::Write,
     ui: &crate::ui::Ui,
 ) -> Result<(), crate::error::Failure> {
@@ -119,9 +137,18 @@ pub fn emit_refresh(
         crate::error::Failure::io(format!("cannot write the report to standard output: {e}"))
     };
     if json {
-        let text = serde_json::to_string_pretty(run)
+        let status = if run.files.iter().any(|f| f.status == Status::Updated)
+            || run.variables.iter().any(|v| v.status == Status::Updated)
+        {
+            "updated"
+        } else if run.changes() {
+            "would-change"
+        } else {
+            "unchanged"
+        };
+        let body = serde_json::to_value(run)
             .map_err(|e| crate::error::Failure::internal(e.to_string()))?;
-        writeln!(stdout, "{text}").map_err(broken)?;
+        write_document(stdout, &document("refresh", status, exit, body)).map_err(broken)?;
     } else {
         for f in &run.files {
             if let Some(d) = &f.diff {
@@ -164,7 +191,7 @@ impl FileReport {
                      {} now inherit",
                     self.status.verb(),
                     self.format,
-                    self.root_auth_before,
+                    self.root_auth_words,
                     counted(self.folders_inheriting, self.requests_inheriting)
                 )
             }
@@ -222,7 +249,56 @@ pub fn token_json(token: &crate::token_source::Token) -> String {
         v["id_token"] = serde_json::json!(set.id.as_ref().map(|t| t.expose_secret().to_string()));
         v["access_token"] = serde_json::json!(set.access.expose_secret());
     }
-    format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+    v["source"] = serde_json::json!(token.kind);
+    let doc = document("token", "ok", crate::error::Exit::Ok, v);
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+/// The version of every `--json` document (schema/postman-cognito.schema.json).
+pub const JSON_VERSION: u32 = 1;
+
+/// A `--json` document: `version`, `command`, `status`, `exit_code`, then the command's fields.
+pub fn document(
+    command: &str,
+    status: &str,
+    exit: crate::error::Exit,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let mut doc = serde_json::json!({
+        "version": JSON_VERSION,
+        "command": command,
+        "status": status,
+        "exit_code": exit.code(),
+    });
+    if let (Some(d), serde_json::Value::Object(b)) = (doc.as_object_mut(), body) {
+        d.extend(b);
+    }
+    doc
+}
+
+/// The `--json` document of a command that failed: the error and the exit code.
+pub fn failure_document(command: &str, f: &crate::error::Failure) -> serde_json::Value {
+    document(
+        command,
+        "failed",
+        f.exit,
+        serde_json::json!({"error": {"message": f.message, "hint": f.hint}}),
+    )
+}
+
+/// Writes a document, pretty, on one line's end.
+pub fn write_document(
+    out: &mut dyn std::io::Write,
+    doc: &serde_json::Value,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(doc).unwrap_or_default()
+    )
 }
 
 /// "token expires at 2026-11-29T05:00:00Z (in 59 min)".
@@ -263,11 +339,14 @@ pub fn config_show(
                 })
             })
             .collect();
-        let v = serde_json::json!({"config_file": file, "settings": rows});
-        return writeln!(
+        let config_file = plan
+            .file
+            .as_ref()
+            .map(|(path, profile)| serde_json::json!({"path": path, "profile": profile}));
+        let body = serde_json::json!({"config_file": config_file, "settings": rows});
+        return write_document(
             out,
-            "{}",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
+            &document("config-show", "ok", crate::error::Exit::Ok, body),
         );
     }
     let none = "none found (looked for postman-cognito.toml in the working folder and each one \

@@ -13,7 +13,10 @@ pub const TOKEN_ENV: &str = "POSTMAN_COGNITO_TOKEN";
 #[derive(Debug, Clone)]
 pub struct Token {
     pub value: SecretString,
-    /// Where it came from, for the report ("standard input", "Cognito srp sign-in ...").
+    /// Where it came from, as a stable value for `--json`: `stdin`, `environment`,
+    /// `cognito-sign-in`, `cognito-cache` or `cognito-refresh`.
+    pub kind: &'static str,
+    /// Where it came from, in words ("standard input", "Cognito srp sign-in ...").
     pub source: String,
     /// Seconds since the epoch, when known.
     pub expires_at: Option<i64>,
@@ -112,11 +115,13 @@ pub enum GivenToken {
 
 impl TokenSource for GivenToken {
     fn fetch(&mut self) -> Result<Token, Failure> {
-        let (raw, from) = match self {
-            GivenToken::Stdin(stdin) => {
-                (stdin.take("--token-stdin", "the token")?, "standard input")
-            }
-            GivenToken::Env(v) => (v.clone(), TOKEN_ENV),
+        let (raw, from, kind) = match self {
+            GivenToken::Stdin(stdin) => (
+                stdin.take("--token-stdin", "the token")?,
+                "standard input",
+                "stdin",
+            ),
+            GivenToken::Env(v) => (v.clone(), TOKEN_ENV, "environment"),
         };
         let value = checked(raw, from)?;
         let expires_at = crate::jwt::claims(value.expose_secret())
@@ -124,6 +129,7 @@ impl TokenSource for GivenToken {
             .and_then(|c| c.exp);
         Ok(Token {
             value,
+            kind,
             source: from.into(),
             expires_at,
             set: None,

@@ -587,6 +587,11 @@ fn checked_token(
         .unwrap_or_default();
     Ok(Token {
         value: chosen,
+        kind: match cached {
+            Some("cached") => "cognito-cache",
+            Some(_) => "cognito-refresh",
+            None => "cognito-sign-in",
+        },
         source: match cached {
             Some("cached") => format!(
                 "cached token from a Cognito {} sign-in{who} (no network call)",

@@ -40,14 +40,15 @@ pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fa
         }
         all.push(serde_json::json!({"file": l.path.display().to_string(), "problems": problems}));
     }
-    if plan.json {
-        let text =
-            serde_json::to_string_pretty(&all).map_err(|e| Failure::internal(e.to_string()))?;
-        writeln!(stdout, "{text}")
-            .map_err(|e| Failure::io(format!("cannot write the report to standard output: {e}")))?;
-    }
     let bad = all
         .iter()
         .any(|f| f["problems"].as_array().is_some_and(|p| !p.is_empty()));
-    Ok(if bad { Exit::Changes } else { Exit::Ok })
+    let exit = if bad { Exit::Changes } else { Exit::Ok };
+    if plan.json {
+        let status = if bad { "problems" } else { "ok" };
+        let doc = crate::report::document("check", status, exit, serde_json::json!({"files": all}));
+        crate::report::write_document(stdout, &doc)
+            .map_err(|e| Failure::io(format!("cannot write the report to standard output: {e}")))?;
+    }
+    Ok(exit)
 }

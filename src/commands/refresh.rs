@@ -237,7 +237,12 @@ pub fn patch(loaded: &Loaded, token: &str, plan: &RefreshPlan) -> Result<Patched
             output: plan.output.as_ref().map(|p| p.display().to_string()),
             format: coll.version.as_str(),
             status,
-            root_auth_before: planned.root_auth_before,
+            root_auth_before: match planned.root_auth_before.as_str() {
+                "none (no auth key)" => "absent".to_string(),
+                "none (no type)" => "no-type".to_string(),
+                other => other.to_string(),
+            },
+            root_auth_words: planned.root_auth_before,
             folders_inheriting: outcome.folders,
             requests_inheriting: outcome.requests,
             kept: outcome
@@ -518,10 +523,11 @@ fn finish(
             ui.line(&line);
         }
     }
-    report::emit_refresh(&run, plan.json, stdout, ui)?;
-    Ok(if plan.check && run.changes() {
+    let exit = if plan.check && run.changes() {
         Exit::Changes
     } else {
         Exit::Ok
-    })
+    };
+    report::emit_refresh(&run, plan.json, exit, stdout, ui)?;
+    Ok(exit)
 }

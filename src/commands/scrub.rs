@@ -30,7 +30,7 @@ pub fn tokens_in(
     })
 }
 
-pub fn run(plan: &ScrubPlan, ui: &Ui) -> Result<Exit, Failure> {
+pub fn run(plan: &ScrubPlan, stdout: &mut dyn std::io::Write, ui: &Ui) -> Result<Exit, Failure> {
     let replacement = plan
         .token_var
         .as_ref()
@@ -47,6 +47,7 @@ pub fn run(plan: &ScrubPlan, ui: &Ui) -> Result<Exit, Failure> {
         plans.push((raw, found, edits));
     }
     let mut any = false;
+    let mut report = Vec::new();
     for (raw, found, edits) in plans {
         for f in &found {
             let (line, col) = scan::line_col(&raw.bytes, f.offset);
@@ -57,7 +58,20 @@ pub fn run(plan: &ScrubPlan, ui: &Ui) -> Result<Exit, Failure> {
             ));
         }
         any |= !found.is_empty();
-        if plan.check || edits.is_empty() {
+        let tokens: Vec<serde_json::Value> = found
+            .iter()
+            .map(|f| {
+                let (line, column) = scan::line_col(&raw.bytes, f.offset);
+                serde_json::json!({"place": f.place, "line": line, "column": column})
+            })
+            .collect();
+        let scrubbed = !plan.check && !edits.is_empty();
+        report.push(serde_json::json!({
+            "file": raw.path.display().to_string(),
+            "tokens": tokens,
+            "scrubbed": scrubbed,
+        }));
+        if !scrubbed {
             continue;
         }
         let new = edit::apply(&raw.bytes, &edits);
@@ -69,11 +83,24 @@ pub fn run(plan: &ScrubPlan, ui: &Ui) -> Result<Exit, Failure> {
             if found.len() == 1 { "" } else { "s" }
         ));
     }
-    if plan.check && any {
+    let exit = if plan.check && any {
         ui.problem(
             "postman-cognito: live tokens found; run `postman-cognito scrub` (or use --token-var with --env-file)",
         );
-        return Ok(Exit::Changes);
+        Exit::Changes
+    } else {
+        Exit::Ok
+    };
+    if plan.json {
+        let status = match (any, plan.check) {
+            (false, _) => "clean",
+            (true, true) => "tokens-found",
+            (true, false) => "scrubbed",
+        };
+        let doc =
+            crate::report::document("scrub", status, exit, serde_json::json!({"files": report}));
+        crate::report::write_document(stdout, &doc)
+            .map_err(|e| Failure::io(format!("cannot write the report to standard output: {e}")))?;
     }
-    Ok(Exit::Ok)
+    Ok(exit)
 }

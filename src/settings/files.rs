@@ -138,6 +138,7 @@ pub fn scrub(a: ScrubArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<Scr
     let files = files(&a.files, TRACKED_POSTMAN_FILES, &r)?;
     Ok(ScrubPlan {
         files,
+        json: a.json,
         skip_other_files: a.skip_other_files,
         token_var,
         check: a.check,

@@ -119,6 +119,7 @@ pub struct CheckPlan {
 #[derive(Debug)]
 pub struct ScrubPlan {
     pub files: Vec<PathBuf>,
+    pub json: bool,
     /// Pass over files that are not Postman files.
     pub skip_other_files: bool,
     /// `{{NAME}}` replaces the tokens, else they are emptied.

@@ -218,7 +218,13 @@ fn json_report_describes_each_file() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let files = report["files"].as_array().unwrap();
     assert_eq!(files.len(), 2);
-    assert_eq!(report["token_source"], "POSTMAN_COGNITO_TOKEN");
+    // Issue 17: a stable value, the words apart.
+    assert_eq!(report["token"]["source"], "environment");
+    assert_eq!(report["token"]["message"], "POSTMAN_COGNITO_TOKEN");
+    assert_eq!(
+        (report["version"].as_u64(), report["command"].as_str()),
+        (Some(1), Some("refresh"))
+    );
     let paypal = &files[0];
     assert_eq!(paypal["status"], "updated");
     assert_eq!(paypal["format"], "v2.0.0");

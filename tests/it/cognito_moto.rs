@@ -96,6 +96,19 @@ fn password_and_srp_give_checked_tokens() {
     );
     assert_eq!(v["token"], v["id_token"]);
     assert!(v["expires_in"].as_i64().unwrap() > 3000);
+    // The versioned document of schema/postman-cognito.schema.json (issue 17).
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo().join("schema/postman-cognito.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        jsonschema::validator_for(&schema).unwrap().is_valid(&v),
+        "{v:#}"
+    );
+    assert_eq!(
+        (v["command"].as_str(), v["source"].as_str()),
+        (Some("token"), Some("cognito-sign-in"))
+    );
     assert!(
         v.get("refresh_token").is_none(),
         "the refresh token is never printed"
@@ -118,7 +131,7 @@ fn refresh_signs_in_and_writes_the_collection() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["files"][0]["status"], "updated");
     assert!(
-        report["token_source"]
+        report["token"]["message"]
             .as_str()
             .unwrap()
             .contains("srp sign-in of \"ci-bot\"")

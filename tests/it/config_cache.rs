@@ -64,12 +64,14 @@ flow = "password"
 fn found_from_a_subfolder_with_profiles() {
     let (_d, root) = repo_with_config(PROFILES);
     let v = show(&root.join("api/sub"), &[], &[]);
+    // Issue 17: a path and a profile name, not a sentence.
     assert!(
-        v["config_file"]
+        v["config_file"]["path"]
             .as_str()
             .unwrap()
-            .contains("postman-cognito.toml (profile default)")
+            .ends_with("postman-cognito.toml")
     );
+    assert_eq!(v["config_file"]["profile"], "default");
     let (val, src) = setting(&v, "user_pool_id");
     assert_eq!(val, "us-east-1_FromProfile");
     assert!(src.starts_with("profile default in "), "{src}");

@@ -484,3 +484,142 @@ fn aws_config_endpoints_a_user_config_and_postman_cognito_config() {
     );
     assert_eq!(v["client_id"]["value"], "named-client");
 }
+
+#[test]
+fn every_json_document_fits_the_schema_failures_included() {
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo().join("schema/postman-cognito.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let (d, coll) = temp_copy(&fixture("collections/v21-2space-bearer.json"));
+    let env = d.path().join("ci.postman_environment.json");
+    let missing = d.path().join("missing.json");
+    let runs: Vec<(Vec<String>, &str, &str, i32)> = vec![
+        (
+            vec![
+                "refresh".into(),
+                "--json".into(),
+                "--check".into(),
+                coll.display().to_string(),
+            ],
+            "refresh",
+            "would-change",
+            1,
+        ),
+        (
+            vec![
+                "refresh".into(),
+                "--json".into(),
+                "--env-file".into(),
+                env.display().to_string(),
+                coll.display().to_string(),
+            ],
+            "refresh",
+            "updated",
+            0,
+        ),
+        (
+            vec![
+                "refresh".into(),
+                "--json".into(),
+                missing.display().to_string(),
+            ],
+            "refresh",
+            "failed",
+            4,
+        ),
+        (
+            vec!["check".into(), "--json".into(), coll.display().to_string()],
+            "check",
+            "ok",
+            0,
+        ),
+        (
+            vec![
+                "check".into(),
+                "--json".into(),
+                missing.display().to_string(),
+            ],
+            "check",
+            "failed",
+            4,
+        ),
+        (
+            vec![
+                "scrub".into(),
+                "--json".into(),
+                "--check".into(),
+                coll.display().to_string(),
+            ],
+            "scrub",
+            "clean",
+            0,
+        ),
+        (
+            vec![
+                "scrub".into(),
+                "--json".into(),
+                "--check".into(),
+                env.display().to_string(),
+            ],
+            "scrub",
+            "tokens-found",
+            1,
+        ),
+        (vec!["token".into(), "--json".into()], "token", "failed", 2),
+        (
+            vec!["config".into(), "show".into(), "--json".into()],
+            "config-show",
+            "ok",
+            0,
+        ),
+    ];
+    for (args, command, status, code) in runs {
+        let out = bin()
+            .current_dir(d.path())
+            .args(&args)
+            .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON document ({e})"));
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:?}\n{doc:#}");
+        assert_eq!(
+            (doc["command"].as_str(), doc["status"].as_str()),
+            (Some(command), Some(status)),
+            "{args:?}"
+        );
+        assert_eq!(doc["exit_code"], code, "{args:?}");
+        assert!(
+            !doc.to_string().contains(TOKEN) || command == "token",
+            "{args:?}"
+        );
+    }
+    // A live token found by scrub --check --json: each with its line and column.
+    bin()
+        .args(["refresh"])
+        .arg(&coll)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+        .assert()
+        .success();
+    let out = bin()
+        .args(["scrub", "--check", "--json"])
+        .arg(&coll)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(validator.is_valid(&doc), "{doc:#}");
+    assert_eq!(doc["status"], "tokens-found");
+    assert!(doc["files"][0]["tokens"][0]["line"].as_u64().unwrap() > 1);
+}
