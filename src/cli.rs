@@ -168,7 +168,9 @@ pub enum HookArg {
 pub enum ConfigCommand {
     /// Print the resolved settings: flags, then environment variables, then the profile, then
     /// defaults.
-    Show(ConfigShowArgs),
+    Show(Box<ConfigShowArgs>),
+    /// Print the names of the profiles in the config files found (for shell completion).
+    Profiles,
 }
 
 #[derive(Debug, Args)]

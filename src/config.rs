@@ -215,6 +215,19 @@ pub fn load_layered(
     })
 }
 
+/// The profile names of the files at `paths` (unreadable or broken files give none).
+pub fn profile_names(paths: &[&Path]) -> Vec<String> {
+    let mut names: Vec<String> = paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|t| toml::from_str::<ConfigFile>(&t).ok())
+        .flat_map(|f| f.profile.into_keys())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Copies the keys of `[profile.NAME]` in `text` (already checked) over those in `into`.
 fn merge_profile(into: &mut toml::Table, text: &str, name: &str) {
     let Ok(doc) = text.parse::<toml::Table>() else {

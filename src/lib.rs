@@ -59,6 +59,7 @@ pub fn run(cli: Cli, env: &Env, stdout: &mut dyn Write, ui: &mut Ui) -> Result<E
         Plan::HookInstall { hook, force } => commands::hook_install(hook, force, ui),
         Plan::HookUninstall { hook } => commands::hook_uninstall(hook, ui),
         Plan::HookRun { hook, settings } => commands::hook_run(hook, &settings, ui),
+        Plan::Profiles(names) => commands::profiles(&names, stdout),
         Plan::Completions(shell) => commands::completions(shell, stdout),
         Plan::Man { dir } => commands::man(dir.as_deref(), stdout, ui),
     }

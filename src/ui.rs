@@ -18,6 +18,8 @@ pub struct Ui {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
     verbose: bool,
     quiet: bool,
+    /// The writer is a terminal: a status line may be drawn and cleared.
+    terminal: bool,
 }
 
 impl fmt::Debug for Ui {
@@ -35,12 +37,32 @@ impl Ui {
             out: Arc::new(Mutex::new(out)),
             verbose: false,
             quiet: false,
+            terminal: false,
         }
     }
 
     /// The process's stderr.
     pub fn stderr() -> Self {
-        Self::new(Box::new(std::io::stderr()))
+        use std::io::IsTerminal;
+        let mut ui = Self::new(Box::new(std::io::stderr()));
+        ui.terminal = std::io::stderr().is_terminal();
+        ui
+    }
+
+    /// On a terminal, draws `text` as a status line (what the tool is waiting for), replacing
+    /// the last one; `None` clears it. Nothing when stderr is not a terminal, or with `--quiet`.
+    pub fn status(&self, text: Option<&str>) {
+        if !self.terminal || self.quiet {
+            return;
+        }
+        let line = match text {
+            Some(t) => format!("\r{}\x1b[K", crate::redact::printable(t)),
+            None => "\r\x1b[K".to_string(),
+        };
+        if let Ok(mut out) = self.out.lock() {
+            let _ = out.write_all(line.as_bytes());
+            let _ = out.flush();
+        }
     }
 
     /// A handle whose lines are kept in memory, for tests; read them with [`Captured::text`].

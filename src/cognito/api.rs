@@ -165,7 +165,14 @@ impl Api {
                 self.endpoint,
                 self.policy.retries + 1
             ));
+            self.policy.ui.status(Some(&format!(
+                "postman-cognito: waiting for Cognito ({op} at {}, try {attempt} of {}, up to {} each)",
+                self.endpoint,
+                self.policy.retries + 1,
+                humantime::format_duration(self.policy.timeout)
+            )));
             let (result, retry_after) = self.once(op, body).await;
+            self.policy.ui.status(None);
             match result {
                 Err(e) if e.retryable() && attempt <= self.policy.retries => {
                     let wait = retry_after.unwrap_or_else(|| self.backoff(attempt));

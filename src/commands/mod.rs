@@ -42,6 +42,14 @@ pub fn config_show(plan: &ConfigShowPlan, stdout: &mut dyn Write) -> Result<Exit
     Ok(Exit::Ok)
 }
 
+/// `config profiles`: one name a line.
+pub fn profiles(names: &[String], stdout: &mut dyn Write) -> Result<Exit, Failure> {
+    for n in names {
+        writeln!(stdout, "{n}").map_err(to_stdout)?;
+    }
+    Ok(Exit::Ok)
+}
+
 /// `cache clear`.
 pub fn cache_clear(plan: &CacheClearPlan, ui: &Ui) -> Result<Exit, Failure> {
     let cache = Cache::open(plan.dir.clone())?;
@@ -105,6 +113,11 @@ pub fn completions(shell: clap_complete::Shell, stdout: &mut dyn Write) -> Resul
         script = script.replace(
             "postman__subcmd__cognito__subcmd__",
             "postman__cognito__subcmd__",
+        );
+        // Profile names come from the config files (`config profiles`), not from file names.
+        script = script.replace(
+            "--profile)\n                    COMPREPLY=($(compgen -f \"${cur}\"))",
+            "--profile)\n                    COMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" config profiles 2>/dev/null)\" -- \"${cur}\"))",
         );
     }
     stdout.write_all(script.as_bytes()).map_err(to_stdout)?;

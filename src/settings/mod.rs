@@ -45,6 +45,8 @@ pub enum Plan {
         hook: Hook,
         settings: crate::hooks::RunSettings,
     },
+    /// `config profiles`: the names, for shell completion.
+    Profiles(Vec<String>),
     Completions(clap_complete::Shell),
     Man {
         dir: Option<PathBuf>,
@@ -172,6 +174,24 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
                 rows: r.shown,
                 json: a.json,
             })
+        }
+        Command::Config(ConfigCommand::Profiles) => {
+            let named = g
+                .config
+                .clone()
+                .or_else(|| env.get("POSTMAN_COGNITO_CONFIG").map(PathBuf::from));
+            let home = env.absolute_dir("HOME");
+            // Completion must never fail loudly: a file that cannot be trusted gives no names.
+            let project = config::find(named.as_deref(), &env.cwd(), home.as_deref())
+                .ok()
+                .flatten();
+            let user = config::user_file(env);
+            let files: Vec<&std::path::Path> = project
+                .iter()
+                .chain(user.iter())
+                .map(PathBuf::as_path)
+                .collect();
+            Plan::Profiles(config::profile_names(&files))
         }
         Command::Cache(CacheCommand::Clear(a)) => {
             let mut r = Resolver::new(env, g, ui)?;

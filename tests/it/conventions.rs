@@ -8,6 +8,11 @@ use crate::support::*;
 
 /// What bash completes for the words `line` (the last one being completed).
 fn bash_completes(script: &str, line: &[&str]) -> Vec<String> {
+    bash_completes_in(script, line, std::path::Path::new("."))
+}
+
+/// The same in folder `dir`, with the binary on PATH (completion asks it for profile names).
+fn bash_completes_in(script: &str, line: &[&str], dir: &std::path::Path) -> Vec<String> {
     let words = line
         .iter()
         .map(|w| format!("'{w}'"))
@@ -19,9 +24,21 @@ fn bash_completes(script: &str, line: &[&str]) -> Vec<String> {
          printf '%s\\n' \"${{COMPREPLY[@]}}\"",
         line.len() - 1
     );
+    let bin_dir = assert_cmd::cargo::cargo_bin("postman-cognito")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new("bash")
         .arg("-c")
         .arg(program)
+        .env("PATH", path)
+        .env("HOME", dir)
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(
@@ -64,6 +81,26 @@ fn bash_completes_past_the_first_word() {
     );
     let got = bash_completes(&script, &["postman-cognito", "ex"]);
     assert_eq!(got, vec!["exec"]);
+    // Profile names come from the config file found from the working folder.
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    std::fs::write(
+        d.path().join("postman-cognito.toml"),
+        "[profile.ci]\n[profile.staging]\n[profile.default]\n",
+    )
+    .unwrap();
+    let got = bash_completes_in(
+        &script,
+        &["postman-cognito", "refresh", "--profile", "s"],
+        d.path(),
+    );
+    assert_eq!(got, vec!["staging"]);
+    let got = bash_completes_in(
+        &script,
+        &["postman-cognito", "token", "--profile", ""],
+        d.path(),
+    );
+    assert_eq!(got, vec!["ci", "default", "staging"]);
 }
 
 #[test]
@@ -622,4 +659,94 @@ fn every_json_document_fits_the_schema_failures_included() {
     assert!(validator.is_valid(&doc), "{doc:#}");
     assert_eq!(doc["status"], "tokens-found");
     assert!(doc["files"][0]["tokens"][0]["line"].as_u64().unwrap() > 1);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_the_wait_is_shown_and_nowhere_else() {
+    use crate::support::fake_http::{Action, FakeHttp};
+    let hang = FakeHttp::start(|_, _| Action::Hang);
+    let bin_path = assert_cmd::cargo::cargo_bin("postman-cognito");
+    let args = format!(
+        "{} token --flow password --user-pool-id us-east-1_AbC --client-id c --username u \
+         --endpoint-url {} --timeout 1s --retries 1",
+        bin_path.display(),
+        hang.url()
+    );
+    // script(1) gives the command a terminal and copies what it shows.
+    let d = tempfile::tempdir().unwrap();
+    let out = Command::new("script")
+        .args(["-qec", &args, "/dev/null"])
+        .env("COGNITO_PASSWORD", "p")
+        .env("HOME", d.path())
+        .env("XDG_CACHE_HOME", d.path().join("cache"))
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("waiting for Cognito (InitiateAuth at"),
+        "{shown}"
+    );
+    assert!(shown.contains("try 2 of 2, up to 1s each"), "{shown}");
+    assert!(shown.contains("after 2 tries of up to 1s each"), "{shown}");
+    // Not a terminal: no status line, only the error.
+    let out = bin()
+        .args(args.split_whitespace().skip(1))
+        .env("COGNITO_PASSWORD", "p")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("waiting for Cognito") && !err.contains('\r'),
+        "{err}"
+    );
+    assert!(err.contains("after 2 tries"), "{err}");
+}
+
+/// The README documents every flag that `--help` lists, for every command.
+#[test]
+fn the_readme_names_every_flag_of_every_command() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let commands: &[&[&str]] = &[
+        &[],
+        &["refresh"],
+        &["exec"],
+        &["token"],
+        &["check"],
+        &["scrub"],
+        &["config", "show"],
+        &["config", "profiles"],
+        &["cache", "clear"],
+        &["hook", "install"],
+        &["hook", "uninstall"],
+        &["hook", "run"],
+        &["completions"],
+        &["man"],
+    ];
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for cmd in commands {
+        let out = bin().args(*cmd).arg("--help").output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        // The options part only (the text after it names variables, not flags).
+        let options = help.split("ENVIRONMENT:").next().unwrap_or("");
+        for word in options.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+            let Some(flag) = word.strip_prefix("--") else {
+                continue;
+            };
+            if flag.is_empty() || flag == "help" || flag == "version" {
+                continue;
+            }
+            checked += 1;
+            if !readme.contains(&format!("--{flag}")) {
+                missing.push(format!("{} --{flag}", cmd.join(" ")));
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "flags in --help that the README does not name: {missing:?}"
+    );
 }
