@@ -743,6 +743,7 @@ fn the_readme_names_every_flag_of_every_command() {
             }
         }
     }
+    assert!(checked > 100, "only {checked} flags were read from --help");
     missing.sort();
     missing.dedup();
     assert!(
