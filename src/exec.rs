@@ -247,17 +247,17 @@ pub fn scrub_reports(
     }
     let mut changed = Vec::new();
     for f in files {
+        // Only what the run wrote: older reports are not the run's to change.
         let fresh = std::fs::metadata(&f)
             .and_then(|m| m.modified())
             .is_ok_and(|t| t >= since);
-        let Ok(bytes) = std::fs::read(&f) else {
-            continue;
-        };
         if !fresh {
             continue;
         }
+        let Ok(bytes) = std::fs::read(&f) else {
+            continue;
+        };
         let mut text = String::from_utf8_lossy(&bytes).into_owned();
-        let before = text.len();
         let mut hit = false;
         for form in forms.iter().filter(|f| f.len() >= 8) {
             if text.contains(form.as_str()) {
@@ -266,7 +266,6 @@ pub fn scrub_reports(
             }
         }
         if hit {
-            let _ = before;
             crate::atomic::write(&f, text.as_bytes(), None, None)?;
             changed.push(f);
         }
