@@ -123,34 +123,9 @@ fn a_pool_id_is_taken_from_its_arn_and_trimmed_and_a_bad_one_is_explained() {
         " us-east-1_AbC123 ",
         "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbC123",
     ] {
-        let out = bin()
-            .current_dir(d.path())
-            .args(["config", "show", "--json", "--user-pool-id", given])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let row = v["settings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["key"] == "user_pool_id")
-            .unwrap()
-            .clone();
-        assert_eq!(row["value"], "us-east-1_AbC123", "{given}");
-        assert_eq!(
-            v["settings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["key"] == "region")
-                .unwrap()["value"],
-            "us-east-1"
-        );
+        let v = shown_with(d.path(), &["--user-pool-id", given], &[]);
+        assert_eq!(v["user_pool_id"]["value"], "us-east-1_AbC123", "{given}");
+        assert_eq!(v["region"]["value"], "us-east-1");
     }
     bin()
         .current_dir(d.path())
@@ -446,8 +421,15 @@ fn plain_http_to_a_named_emulator_needs_its_own_opt_in_and_never_a_cognito_host(
 
 /// `config show --json` in `dir` with `envs`: the rows by key.
 fn shown(dir: &std::path::Path, envs: &[(&str, &str)]) -> serde_json::Value {
+    shown_with(dir, &[], envs)
+}
+
+/// [`shown`] with more arguments after `config show --json`.
+fn shown_with(dir: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> serde_json::Value {
     let mut c = bin();
-    c.current_dir(dir).args(["config", "show", "--json"]);
+    c.current_dir(dir)
+        .args(["config", "show", "--json"])
+        .args(args);
     for (k, v) in envs {
         c.env(k, v);
     }
