@@ -54,6 +54,161 @@ pub fn check(
     min_ttl_secs: i64,
     now: i64,
 ) -> Vec<Problem> {
+    let mut problems = match coll.root.get("auth").and_then(Node::as_object) {
+        None => root_problems(None, None, None, min_ttl_secs, now),
+        Some(auth) => {
+            let param = |key: &str| oauth2_param(auth, key).and_then(Node::as_str);
+            root_problems(
+                Some(auth.get("type").and_then(Node::as_str).unwrap_or("(none)")),
+                param("accessToken"),
+                param("addTokenTo"),
+                min_ttl_secs,
+                now,
+            )
+        }
+    };
+    let mut scratch = Edits::default();
+    let outcome = inherit::make_inherit(src, coll, policy, keep, &mut scratch, true);
+    problems.extend(outcome.changed.iter().map(child_problem));
+    problems
+}
+
+/// What a child that does not inherit gets said about it.
+fn child_problem(c: &crate::collection::inherit::Kept) -> Problem {
+    Problem {
+        place: format!(
+            "{} ({})",
+            c.path,
+            if c.folder { "folder" } else { "request" }
+        ),
+        message: if c.reason == "inherit" {
+            "has `type: inherit`, for which the Postman CLI sends no Authorization header; run \
+             `postman-cognito refresh` (it removes the key, which is how v3 files inherit)"
+                .into()
+        } else {
+            format!(
+                "has its own {} auth, so it does not inherit the collection's token; run \
+                 `postman-cognito refresh`",
+                c.reason
+            )
+        },
+    }
+}
+
+/// Checks a v3 collection folder as [`check`] checks a JSON export.
+pub fn check_tree(
+    tree: &crate::collection::tree::Tree,
+    policy: Policy,
+    min_ttl_secs: i64,
+    now: i64,
+) -> Vec<Problem> {
+    use crate::collection::tree;
+    let root = tree.files[0].doc.as_ref();
+    let auth = root.and_then(|d| d.root.get("auth"));
+    let entry = auth.map(|a| match a.as_seq() {
+        Some([one]) => one,
+        _ => a,
+    });
+    let mut problems = match entry {
+        None => root_problems(None, None, None, min_ttl_secs, now),
+        Some(e) if e.is_null() => root_problems(None, None, None, min_ttl_secs, now),
+        Some(e) => {
+            let creds = e.get("credentials");
+            let param = |k: &str| -> Option<String> {
+                let c = creds?;
+                match c.as_seq() {
+                    Some(items) => items
+                        .iter()
+                        .find(|i| i.get("key").and_then(|n| n.as_str()) == Some(k))
+                        .and_then(|i| i.get("value"))
+                        .and_then(|n| n.as_str())
+                        .map(str::to_string),
+                    None => c.get(k).and_then(|n| n.as_str()).map(str::to_string),
+                }
+            };
+            root_problems(
+                Some(e.get("type").and_then(|n| n.as_str()).unwrap_or("(none)")),
+                param("accessToken").as_deref(),
+                param("addTokenTo").as_deref(),
+                min_ttl_secs,
+                now,
+            )
+        }
+    };
+    let want = crate::collection::auth::RootAuth {
+        token: "{{token}}",
+        header_prefix: None,
+        extra: &[],
+    };
+    if let Ok(plan) = tree::plan(tree, &want, policy, true) {
+        problems.extend(plan.outcome.changed.iter().map(child_problem));
+    }
+    problems
+}
+
+/// Checks one file of a v3 collection on its own (the pre-push hook sees files, not trees): a
+/// collection definition with a `name` is the root, whose auth is checked; any other file is
+/// a folder or request, which must not hold a token copy or an inherit marker.
+pub fn check_tree_file(
+    doc: &crate::yaml::Doc,
+    place: &str,
+    policy: Policy,
+    min_ttl_secs: i64,
+    now: i64,
+) -> Vec<Problem> {
+    use crate::collection::tree::auth_type;
+    let root = &doc.root;
+    let is_root = root.get("$kind").and_then(|k| k.as_str()) == Some("collection")
+        && root.get("name").is_some();
+    if is_root {
+        let tree_like = crate::collection::tree::root_access_token(doc);
+        let entry = root.get("auth").map(|a| match a.as_seq() {
+            Some([one]) => one,
+            _ => a,
+        });
+        let add_to = entry
+            .and_then(|e| e.get("credentials"))
+            .and_then(|c| c.get("addTokenTo"))
+            .and_then(|n| n.as_str());
+        return root_problems(
+            entry.map(|e| e.get("type").and_then(|n| n.as_str()).unwrap_or("(none)")),
+            tree_like.as_deref(),
+            add_to,
+            min_ttl_secs,
+            now,
+        );
+    }
+    let Some(auth) = root.get("auth") else {
+        return Vec::new();
+    };
+    let ty = if auth.is_null() {
+        None
+    } else {
+        auth_type(auth)
+    };
+    let reason = match (policy, ty) {
+        (Policy::None, _) => return Vec::new(),
+        (_, None | Some("inherit" | "")) => "inherit",
+        (_, Some(t @ ("oauth2" | "bearer"))) => t,
+        (Policy::All, Some(t)) => t,
+        (Policy::Tokens, Some(_)) => return Vec::new(),
+    };
+    vec![child_problem(&crate::collection::inherit::Kept {
+        path: place.to_string(),
+        folder: root.get("$kind").and_then(|k| k.as_str()) == Some("collection"),
+        reason: reason.to_string(),
+    })]
+}
+
+/// The root auth's problems, from its type, `accessToken` and `addTokenTo` (`ty` is `None`
+/// when there is no auth).
+fn root_problems(
+    ty: Option<&str>,
+    access_token: Option<&str>,
+    add_token_to: Option<&str>,
+    min_ttl_secs: i64,
+    now: i64,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut root = |message: String| {
         problems.push(Problem {
@@ -61,19 +216,17 @@ pub fn check(
             message,
         })
     };
-    match coll.root.get("auth").and_then(Node::as_object) {
+    match ty {
         None => root(
             "there is no auth; run `postman-cognito refresh` to add OAuth 2.0 with a token".into(),
         ),
-        Some(auth) => {
-            let ty = auth.get("type").and_then(Node::as_str).unwrap_or("(none)");
+        Some(ty) => {
             if ty != "oauth2" {
                 root(format!(
                     "the type is {ty:?}, not \"oauth2\"; run `postman-cognito refresh`"
                 ));
             }
-            let param = |key: &str| oauth2_param(auth, key);
-            match param("accessToken").and_then(Node::as_str).map(str::trim) {
+            match access_token.map(str::trim) {
                 None | Some("") => {
                     root("the OAuth 2.0 accessToken is empty; run `postman-cognito refresh`".into())
                 }
@@ -97,7 +250,7 @@ pub fn check(
                     },
                 },
             }
-            if let Some(a) = param("addTokenTo").and_then(Node::as_str)
+            if let Some(a) = add_token_to
                 && a != "header"
                 && a != "queryParams"
             {
@@ -106,17 +259,6 @@ pub fn check(
                 ));
             }
         }
-    }
-    let mut scratch = Edits::default();
-    let outcome = inherit::make_inherit(src, coll, policy, keep, &mut scratch, true);
-    for c in outcome.changed {
-        problems.push(Problem {
-            place: format!("{} ({})", c.path, if c.folder { "folder" } else { "request" }),
-            message: format!(
-                "has its own {} auth, so it does not inherit the collection's token; run `postman-cognito refresh`",
-                c.reason
-            ),
-        });
     }
     problems
 }

@@ -279,3 +279,153 @@ mod tests {
         );
     }
 }
+
+/// Environment and globals files in YAML (Postman v12: `postman/environments/*.yaml`):
+/// `name` and `values: [{key, value, enabled, type}]`, edited line by line.
+pub mod yaml {
+    use super::Scope;
+    use crate::json::edit::Edits;
+    use crate::yaml::edit::{self as yedit, holds, scalar};
+    use crate::yaml::{self, Doc, Node, YamlError};
+
+    /// Whether `path` names a YAML file.
+    pub fn is_yaml(path: &std::path::Path) -> bool {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+    }
+
+    /// Reads `bytes` as a YAML environment or globals file.
+    pub fn read(bytes: &[u8]) -> Result<Doc, YamlError> {
+        let doc = yaml::read(bytes)?;
+        if doc.root.as_map().is_none() {
+            return Err(YamlError {
+                offset: doc.root.span.start,
+                message: "expected a mapping with name: and values: (a Postman environment)".into(),
+            });
+        }
+        if doc.root.get("$kind").is_some() {
+            return Err(YamlError {
+                offset: doc.root.span.start,
+                message: "this is a v3 collection file, not an environment; pass the \
+                          environment (or let the tool create one)"
+                    .into(),
+            });
+        }
+        match doc.root.get("values") {
+            None => Ok(doc),
+            Some(v) if v.as_seq().is_some() || v.is_null() => Ok(doc),
+            Some(v) => Err(YamlError {
+                offset: v.span.start,
+                message: "values: is not a list of variables".into(),
+            }),
+        }
+    }
+
+    /// A new YAML file holding only `name` = `value`.
+    pub fn create(scope: Scope, name: &str, value: &str) -> Vec<u8> {
+        let title = match scope {
+            Scope::Environment => "postman-cognito",
+            Scope::Globals => "Globals",
+        };
+        format!(
+            "name: {title}\nvalues:\n  - key: {}\n    value: {}\n    enabled: true\n    type: \
+             secret\n",
+            scalar(name),
+            scalar(value)
+        )
+        .into_bytes()
+    }
+
+    /// The new content that sets `name` to `value` (type `secret`, enabled).
+    pub fn with_variable(
+        existing: Option<(&[u8], &Doc)>,
+        scope: Scope,
+        name: &str,
+        value: &str,
+    ) -> Result<Vec<u8>, YamlError> {
+        let Some((src, doc)) = existing else {
+            return Ok(create(scope, name, value));
+        };
+        let mut edits = Edits::default();
+        let nl = doc.newline;
+        let unit = yedit::indent_unit(src, &doc.root);
+        let fresh = |indent: &str| {
+            vec![
+                format!("{indent}- key: {}", scalar(name)),
+                format!("{indent}  value: {}", scalar(value)),
+                format!("{indent}  enabled: true"),
+                format!("{indent}  type: secret"),
+            ]
+        };
+        match doc.root.entry("values") {
+            None => {
+                let mut lines = vec!["values:".to_string()];
+                lines.extend(fresh(&unit));
+                yedit::append_entries(src, &doc.root, &lines, nl, &mut edits)?;
+            }
+            Some(e) if e.value.as_seq().is_none_or(<[Node]>::is_empty) => {
+                let lines: Vec<String> = fresh("").into_iter().collect();
+                yedit::replace_value(src, e, &lines, &unit, nl, &mut edits)?;
+            }
+            Some(e) => {
+                let items = e.value.as_seq().unwrap_or_default();
+                match items
+                    .iter()
+                    .find(|i| i.get("key").and_then(Node::as_str) == Some(name))
+                {
+                    None => {
+                        let item: Vec<String> = fresh("")
+                            .into_iter()
+                            .map(|l| l.trim_start_matches("- ").trim_start().to_string())
+                            .collect();
+                        yedit::append_items(src, &e.value, &[item], nl, &mut edits)?;
+                    }
+                    Some(item) => {
+                        let value_json = serde_json::to_string(value).expect("a string");
+                        let mut missing = Vec::new();
+                        for (k, want, json) in [
+                            ("value", scalar(value), value_json.as_str()),
+                            ("enabled", "true".into(), "true"),
+                            ("type", "secret".into(), "\"secret\""),
+                        ] {
+                            match item.get(k) {
+                                Some(n) if holds(n, json) => {}
+                                Some(n) => yedit::replace_scalar(n, &want, &mut edits)?,
+                                None => missing.push(format!("{k}: {want}")),
+                            }
+                        }
+                        if !missing.is_empty() {
+                            yedit::append_entries(src, item, &missing, nl, &mut edits)?;
+                        }
+                    }
+                }
+            }
+        }
+        let edits = edits.sorted().map_err(|m| YamlError {
+            offset: 0,
+            message: m,
+        })?;
+        Ok(crate::json::edit::apply(src, &edits))
+    }
+
+    /// The variables of a YAML environment, for merging: (key, value, enabled).
+    pub fn variables(doc: &Doc) -> Vec<(String, String, bool)> {
+        doc.root
+            .get("values")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| {
+                let key = i.get("key")?.as_str()?.to_string();
+                let value = i
+                    .get("value")
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                let enabled = i.get("enabled").and_then(Node::as_str) != Some("false");
+                Some((key, value, enabled))
+            })
+            .collect()
+    }
+}

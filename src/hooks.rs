@@ -156,7 +156,10 @@ fn candidates(top: &Path, paths: Vec<String>, settings: &RunSettings) -> Vec<Str
     paths
         .into_iter()
         .filter(|p| {
-            p.to_ascii_lowercase().ends_with(".json")
+            let lower = p.to_ascii_lowercase();
+            lower.ends_with(".json")
+                || lower.ends_with(".yaml")
+                || lower.ends_with(".yml")
                 || patterns.iter().any(|pat| pat.matches_path(&top.join(p)))
         })
         .collect()
@@ -240,14 +243,40 @@ pub fn run_pre_push(updates: &str, settings: &RunSettings, ui: &Ui) -> Result<Ex
         let remote = (!zero(remote)).then_some(*remote);
         let paths = candidates(&top, crate::git::pushed(&top, local, remote), settings);
         for c in read_all(&top, &paths, local)? {
-            let Ok(Kind::Collection(coll)) = kind_of(&c.path, &c.bytes) else {
-                continue;
+            let min_ttl = i64::try_from(settings.min_ttl.as_secs()).unwrap_or(i64::MAX);
+            let coll = match kind_of(&c.path, &c.bytes) {
+                Ok(Kind::Collection(coll)) => coll,
+                Ok(Kind::Yaml {
+                    doc,
+                    environment: false,
+                }) => {
+                    checked += 1;
+                    let place = c.path.display().to_string();
+                    let problems = crate::check::check_tree_file(
+                        &doc,
+                        &place,
+                        settings.policy,
+                        min_ttl,
+                        crate::jwt::now(),
+                    );
+                    for p in &problems {
+                        ui.problem(&format!(
+                            "{} (in {}): {}: {}",
+                            c.path.display(),
+                            &local[..local.len().min(12)],
+                            p.place,
+                            p.message
+                        ));
+                    }
+                    bad += usize::from(!problems.is_empty());
+                    continue;
+                }
+                _ => continue,
             };
             checked += 1;
             let keep = crate::collection::keep::resolve(&c.bytes, &settings.keep)
                 .map(|k| k.set)
                 .unwrap_or_default();
-            let min_ttl = i64::try_from(settings.min_ttl.as_secs()).unwrap_or(i64::MAX);
             let problems = crate::check::check(
                 &c.bytes,
                 &coll,

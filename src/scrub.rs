@@ -100,3 +100,105 @@ impl Walk<'_> {
         }
     }
 }
+
+/// The same search in a YAML file (a v3 collection's files, a YAML environment): every scalar
+/// that is a JWT becomes `replacement` (quoted: `"{{token}}"` or `""`), a JWT inside a longer
+/// scalar the replacement's text; a plain scalar that would start with `{` is quoted. Block
+/// scalars (`|`, `>`) have the JWT replaced inside them.
+pub fn find_yaml(
+    src: &[u8],
+    root: &crate::yaml::Node,
+    replacement: &str,
+) -> (Vec<Found>, Vec<Edit>) {
+    use crate::yaml::{Style, Value};
+    let mut found = Vec::new();
+    let mut edits = Edits::default();
+    let mut stack = vec![(root, "$".to_string())];
+    while let Some((n, at)) = stack.pop() {
+        match &n.value {
+            Value::Map(m) => {
+                for e in m.iter().rev() {
+                    stack.push((&e.value, format!("{at}.{}", e.key.as_str().unwrap_or("?"))));
+                }
+            }
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate().rev() {
+                    stack.push((item, format!("{at}[{i}]")));
+                }
+            }
+            Value::Alias => {}
+            Value::Scalar { text, style } => {
+                if is_jwt(text) {
+                    found.push(Found {
+                        place: at,
+                        offset: n.span.start,
+                    });
+                    if *style == Style::Block {
+                        replace_inside(src, n.span, replacement, &mut found, &mut edits, None);
+                    } else {
+                        edits.replace(n.span, json_string(replacement));
+                    }
+                    continue;
+                }
+                let raw = &src[n.span.start..n.span.end.min(src.len())];
+                if crate::redact::jwt_spans(raw).is_empty() {
+                    continue;
+                }
+                let starts = crate::redact::jwt_spans(raw)
+                    .first()
+                    .is_some_and(|r| raw[..r.start].iter().all(u8::is_ascii_whitespace));
+                if *style == Style::Plain && starts && replacement.starts_with('{') {
+                    // `eyJ… rest` as a plain scalar: quoted whole, with the JWT replaced.
+                    let mut new = text.clone();
+                    for r in crate::redact::jwt_spans(text.as_bytes()).iter().rev() {
+                        if crate::jwt::claims(&text[r.clone()]).is_ok() {
+                            new.replace_range(r.clone(), replacement);
+                        }
+                    }
+                    found.push(Found {
+                        place: at,
+                        offset: n.span.start,
+                    });
+                    edits.replace(n.span, json_string(&new));
+                } else {
+                    replace_inside(src, n.span, replacement, &mut found, &mut edits, Some(at));
+                }
+            }
+        }
+    }
+    found.sort_by_key(|f| f.offset);
+    found.dedup_by_key(|f| f.offset);
+    (found, edits.sorted().unwrap_or_default())
+}
+
+/// Replaces each JWT within `span` of `src` by `replacement`'s text, recording each when
+/// `place` is given.
+fn replace_inside(
+    src: &[u8],
+    span: Span,
+    replacement: &str,
+    found: &mut Vec<Found>,
+    edits: &mut Edits,
+    place: Option<String>,
+) {
+    let body = &src[span.start..span.end.min(src.len())];
+    for r in crate::redact::jwt_spans(body) {
+        let text = std::str::from_utf8(&body[r.clone()]).unwrap_or_default();
+        if crate::jwt::claims(text).is_err() {
+            continue;
+        }
+        if let Some(p) = &place {
+            found.push(Found {
+                place: p.clone(),
+                offset: span.start + r.start,
+            });
+        }
+        edits.replace(
+            Span {
+                start: span.start + r.start,
+                end: span.start + r.end,
+            },
+            replacement.to_string(),
+        );
+    }
+}

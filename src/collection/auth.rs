@@ -88,7 +88,7 @@ fn new_auth_block(version: Version, want: &RootAuth) -> NewValue {
 
 /// The params a fresh block gets, in the order the Postman app writes them.
 /// (key, JSON text of the value).
-fn wanted_params(want: &RootAuth) -> Vec<(String, String)> {
+pub(crate) fn wanted_params(want: &RootAuth) -> Vec<(String, String)> {
     let mut v = vec![
         ("accessToken".to_string(), json_string(want.token)),
         ("tokenType".to_string(), json_string("Bearer")),

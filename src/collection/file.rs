@@ -107,6 +107,11 @@ pub fn load(path: &Path, keep_paths: &[String]) -> Result<Loaded, Failure> {
 pub enum Kind {
     Collection(Collection),
     Environment(EnvFile),
+    /// A YAML file of a v3 collection (`$kind`), or a YAML environment (`environment: true`).
+    Yaml {
+        doc: crate::yaml::Doc,
+        environment: bool,
+    },
 }
 
 /// Reads `path` as a collection, or else as an environment or globals file.
@@ -119,6 +124,38 @@ pub fn load_any(path: &Path) -> Result<(Raw, Kind), Failure> {
 /// What `bytes` (the content of `path`, on disk or in git) hold: a collection, else an
 /// environment or globals file.
 pub fn kind_of(path: &Path, bytes: &[u8]) -> Result<Kind, Failure> {
+    if environment::yaml::is_yaml(path) {
+        let bad = |e: crate::yaml::YamlError| {
+            not_a_collection(
+                path,
+                bytes,
+                NotACollection {
+                    offset: Some(e.offset),
+                    message: e.message,
+                },
+            )
+        };
+        let doc = crate::yaml::read(bytes).map_err(bad)?;
+        if doc.root.get("$kind").is_some() {
+            return Ok(Kind::Yaml {
+                doc,
+                environment: false,
+            });
+        }
+        let doc = environment::yaml::read(bytes).map_err(bad)?;
+        if doc.root.get("values").is_none() {
+            return Err(bad(crate::yaml::YamlError {
+                offset: 0,
+                message: "this YAML file is neither a v3 collection file ($kind) nor an \
+                          environment (values)"
+                    .into(),
+            }));
+        }
+        return Ok(Kind::Yaml {
+            doc,
+            environment: true,
+        });
+    }
     match collection::read(bytes) {
         Ok(c) => Ok(Kind::Collection(c)),
         Err(as_collection) => match environment::read(bytes) {
@@ -180,7 +217,7 @@ pub fn not_a_collection(path: &Path, bytes: &[u8], e: NotACollection) -> Failure
         .with_hint("fix the file (or export it again from Postman) and run the command again")
 }
 
-fn keep_failure(path: &Path, e: KeepError) -> Failure {
+pub fn keep_failure(path: &Path, e: KeepError) -> Failure {
     match e {
         KeepError::Syntax { path: p, message } => Failure::usage(format!(
             "--keep {p:?} is not a valid JSONPath: {}",

@@ -29,7 +29,7 @@ pub enum KeepError {
 
 /// Evaluates `paths` against the collection in `bytes` (already known to be valid JSON).
 pub fn resolve(bytes: &[u8], paths: &[String]) -> Result<Resolved, KeepError> {
-    let mut out = Resolved::default();
+    let out = Resolved::default();
     if paths.is_empty() {
         return Ok(out);
     }
@@ -38,6 +38,13 @@ pub fn resolve(bytes: &[u8], paths: &[String]) -> Result<Resolved, KeepError> {
     de.disable_recursion_limit();
     let doc: serde_json::Value =
         serde::Deserialize::deserialize(&mut de).map_err(|e| KeepError::Document(e.to_string()))?;
+    resolve_value(&doc, paths)
+}
+
+/// Evaluates `paths` against a collection already read as a JSON value (a v3 tree's logical
+/// form included).
+pub fn resolve_value(doc: &serde_json::Value, paths: &[String]) -> Result<Resolved, KeepError> {
+    let mut out = Resolved::default();
     for path in paths {
         let found = doc.query_only_path(path).map_err(|e| KeepError::Syntax {
             path: path.clone(),

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod file;
 pub mod inherit;
 pub mod keep;
+pub mod tree;
 
 use crate::json::scan::{self, Node, Object, Plan, ScanError};
 

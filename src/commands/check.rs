@@ -12,7 +12,12 @@ use crate::ui::Ui;
 pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
     let c = &plan.collections;
     let mut loaded = Vec::new();
+    let mut trees = Vec::new();
     for f in &c.files {
+        if crate::collection::tree::is_tree(f) {
+            trees.push(crate::collection::tree::load(f, &c.keep, false)?);
+            continue;
+        }
         match file::load(f, &c.keep) {
             Ok(l) => loaded.push(l),
             Err(e) if plan.skip_other_files && e.exit == Exit::BadInput => {
@@ -23,22 +28,31 @@ pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fa
     }
     let min_ttl = i64::try_from(plan.min_ttl.as_secs()).unwrap_or(i64::MAX);
     let mut all = Vec::new();
-    for l in &loaded {
-        let problems = check(
-            &l.bytes,
-            &l.collection,
-            c.policy,
-            &l.keep.set,
-            min_ttl,
-            jwt::now(),
-        );
+    let checked = loaded
+        .iter()
+        .map(|l| {
+            let problems = check(
+                &l.bytes,
+                &l.collection,
+                c.policy,
+                &l.keep.set,
+                min_ttl,
+                jwt::now(),
+            );
+            (l.path.as_path(), problems)
+        })
+        .chain(trees.iter().map(|t| {
+            let problems = crate::check::check_tree(t, c.policy, min_ttl, jwt::now());
+            (t.dir.as_path(), problems)
+        }));
+    for (path, problems) in checked {
         for p in &problems {
-            ui.problem(&format!("{}: {}: {}", l.path.display(), p.place, p.message));
+            ui.problem(&format!("{}: {}: {}", path.display(), p.place, p.message));
         }
         if problems.is_empty() {
-            ui.line(&format!("ok {}", l.path.display()));
+            ui.line(&format!("ok {}", path.display()));
         }
-        all.push(serde_json::json!({"file": l.path.display().to_string(), "problems": problems}));
+        all.push(serde_json::json!({"file": path.display().to_string(), "problems": problems}));
     }
     let bad = all
         .iter()

@@ -11,6 +11,7 @@ use secrecy::ExposeSecret;
 use crate::atomic::{self, Staged, Stamp, WriteError};
 use crate::collection::auth::RootAuth;
 use crate::collection::file::{self, Loaded, Raw, not_a_collection};
+use crate::collection::tree::{self, Tree, TreeFile};
 use crate::collection::{self, PatchError};
 use crate::environment::{self, EnvFile, Scope};
 use crate::error::{Exit, Failure};
@@ -35,7 +36,17 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
     let written = reference.as_deref().or(secret).unwrap_or_default();
     let mut files = Vec::new();
     let mut staged = Vec::new();
-    for l in inputs.collections {
+    for input in inputs.collections {
+        let l = match input {
+            Input::Json(l) => *l,
+            Input::Tree(t) => {
+                let (report, pending) =
+                    refresh_tree(&t, written, reference.as_deref(), secret, plan)?;
+                files.push(report);
+                staged.extend(pending);
+                continue;
+            }
+        };
         let mut p = patch(&l, written, plan)?;
         if plan.diff && p.report.status != Status::Unchanged {
             // The diff is made with a stand-in where the token goes, so no encoding of the
@@ -99,8 +110,53 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
 
 /// Every input of a run, read and checked, with its edits planned.
 struct Inputs {
-    collections: Vec<Loaded>,
+    collections: Vec<Input>,
     variables: Vec<VariableInput>,
+}
+
+/// A collection: a JSON export, or a v3 folder.
+enum Input {
+    Json(Box<Loaded>),
+    Tree(Tree),
+}
+
+impl Input {
+    fn load(path: &Path, keep: &[String], plan: &RefreshPlan) -> Result<Input, Failure> {
+        if !tree::is_tree(path) {
+            return Ok(Input::Json(Box::new(file::load(path, keep)?)));
+        }
+        if plan.output.is_some() {
+            return Err(Failure::usage(format!(
+                "--output works on one JSON collection, and {} is a v3 collection folder",
+                path.display()
+            ))
+            .with_hint(
+                "a v3 folder is refreshed in place; copy the folder first to keep the old one",
+            ));
+        }
+        Ok(Input::Tree(tree::load(path, keep, false)?))
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Input::Json(l) => &l.path,
+            Input::Tree(t) => &t.dir,
+        }
+    }
+
+    fn keep(&self) -> &crate::collection::keep::Resolved {
+        match self {
+            Input::Json(l) => &l.keep,
+            Input::Tree(t) => &t.keep,
+        }
+    }
+
+    fn defines_variable(&self, name: &str) -> bool {
+        match self {
+            Input::Json(l) => l.collection.defines_variable(name),
+            Input::Tree(t) => t.defines_variable(name),
+        }
+    }
 }
 
 impl Inputs {
@@ -110,10 +166,10 @@ impl Inputs {
             .collections
             .files
             .iter()
-            .map(|f| file::load(f, keep))
+            .map(|f| Input::load(f, keep, plan))
             .collect::<Result<Vec<_>, _>>()?;
         for (j, path) in keep.iter().enumerate() {
-            if collections.iter().all(|l| l.keep.matched[j] == 0) {
+            if collections.iter().all(|l| l.keep().matched[j] == 0) {
                 return Err(Failure::usage(format!(
                     "{} {path:?} matches no folder or request in {}",
                     plan.collections.keep_source,
@@ -126,10 +182,20 @@ impl Inputs {
         }
         // Every edit is planned now, with a stand-in for the token: a collection that cannot
         // hold one fails before the sign-in.
-        for l in &collections {
-            patch(l, "{{token}}", plan)?;
-            if plan.output.is_none() {
-                writable(&l.path, &l.meta, ui)?;
+        for input in &collections {
+            match input {
+                Input::Json(l) => {
+                    patch(l, "{{token}}", plan)?;
+                    if plan.output.is_none() {
+                        writable(&l.path, &l.meta, ui)?;
+                    }
+                }
+                Input::Tree(t) => {
+                    for f in plan_tree(t, "{{token}}", plan, false)?.files {
+                        let f = &t.files[f.file];
+                        writable(&f.path, &f.meta, ui)?;
+                    }
+                }
             }
         }
         let variables = plan
@@ -138,8 +204,27 @@ impl Inputs {
             .map(|(path, scope)| VariableInput::read(path, *scope, plan))
             .collect::<Result<Vec<_>, _>>()?;
         for v in &variables {
-            if let Some((raw, _)) = &v.existing {
+            if let Some((raw, doc)) = &v.existing {
                 writable(&v.path, &raw.meta, ui)?;
+                if let EnvDoc::Yaml(doc) = doc {
+                    // Planned now, so that a file that cannot take the variable fails here.
+                    environment::yaml::with_variable(
+                        Some((&raw.bytes, doc)),
+                        v.scope,
+                        "token",
+                        "x",
+                    )
+                    .map_err(|e| {
+                        not_a_collection(
+                            &v.path,
+                            &raw.bytes,
+                            collection::NotACollection {
+                                offset: Some(e.offset),
+                                message: e.message,
+                            },
+                        )
+                    })?;
+                }
             }
             if v.scope == Scope::Globals {
                 not_shadowed(&collections, plan.token_var.as_deref().unwrap_or("token"))?;
@@ -182,13 +267,13 @@ fn writable(path: &Path, meta: &fs::Metadata, ui: &Ui) -> Result<(), Failure> {
 
 /// A collection variable ranks above globals in newman and the Postman CLI, so a collection
 /// that defines the token's variable (real exports hold `token: ""`) would send that instead.
-fn not_shadowed(collections: &[Loaded], name: &str) -> Result<(), Failure> {
-    match collections.iter().find(|l| l.collection.defines_variable(name)) {
+fn not_shadowed(collections: &[Input], name: &str) -> Result<(), Failure> {
+    match collections.iter().find(|l| l.defines_variable(name)) {
         None => Ok(()),
         Some(l) => Err(Failure::usage(format!(
             "{} defines the collection variable {name:?}, which newman and the Postman CLI rank \
              above globals: with -g they would send its value, not the token",
-            l.path.display()
+            l.path().display()
         ))
         .with_hint(format!(
             "use --env-file (an environment ranks above collection variables), or another name \
@@ -197,10 +282,10 @@ fn not_shadowed(collections: &[Loaded], name: &str) -> Result<(), Failure> {
     }
 }
 
-fn names(loaded: &[Loaded]) -> String {
+fn names(loaded: &[Input]) -> String {
     loaded
         .iter()
-        .map(|l| l.path.display().to_string())
+        .map(|l| l.path().display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -275,6 +360,7 @@ fn patch_failure(loaded: &Loaded, e: PatchError) -> Failure {
 /// A staged output, waiting for every other one before it is renamed into place.
 enum Pending {
     Collection(StagedCollection),
+    TreeFile(StagedTreeFile),
     Variable(VariableOutput),
     /// `-o -`: the collection for standard output.
     Stdout(Vec<u8>),
@@ -285,6 +371,7 @@ impl Pending {
     fn commit(self, plan: &RefreshPlan, written: &str, ui: &Ui) -> Result<(), Failure> {
         let warning = match self {
             Pending::Collection(s) => s.commit(plan, written)?,
+            Pending::TreeFile(s) => s.commit(plan, written)?,
             Pending::Variable(v) => v.commit(plan)?,
             Pending::Stdout(_) => None,
         };
@@ -418,12 +505,41 @@ fn same_content(path: &Path, src: &[u8], edits: &[edit::Edit]) -> bool {
 struct VariableInput {
     path: PathBuf,
     scope: Scope,
-    existing: Option<(Raw, EnvFile)>,
+    existing: Option<(Raw, EnvDoc)>,
+}
+
+/// A variable file's content, read: JSON (the app's export) or YAML (Postman v12).
+enum EnvDoc {
+    Json(EnvFile),
+    Yaml(crate::yaml::Doc),
+}
+
+/// Reads a variable file; `None` when it does not exist yet.
+fn load_variables(path: &Path) -> Result<Option<(Raw, EnvDoc)>, Failure> {
+    if !environment::yaml::is_yaml(path) {
+        return Ok(file::load_environment(path)?.map(|(raw, env)| (raw, EnvDoc::Json(env))));
+    }
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
+    let raw = file::read(path)?;
+    let doc = environment::yaml::read(&raw.bytes).map_err(|e| {
+        not_a_collection(
+            path,
+            &raw.bytes,
+            collection::NotACollection {
+                offset: Some(e.offset),
+                message: e.message,
+            },
+        )
+    })?;
+    Ok(Some((raw, EnvDoc::Yaml(doc))))
 }
 
 impl VariableInput {
     fn read(path: &Path, scope: Scope, _plan: &RefreshPlan) -> Result<VariableInput, Failure> {
-        let existing = file::load_environment(path)?;
+        let existing = load_variables(path)?;
         if existing.is_none() {
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d,
@@ -461,11 +577,28 @@ fn stage_variable(
     plan: &RefreshPlan,
 ) -> Result<(Status, VariableOutput), Failure> {
     let name = plan.token_var.clone().unwrap_or_else(|| "token".into());
-    let existing = v
-        .existing
-        .as_ref()
-        .map(|(raw, env)| (raw.bytes.as_slice(), env));
-    let new = environment::with_variable(existing, v.scope, &name, value);
+    let new = match &v.existing {
+        None if environment::yaml::is_yaml(&v.path) => {
+            environment::yaml::create(v.scope, &name, value)
+        }
+        None => environment::with_variable(None, v.scope, &name, value),
+        Some((raw, EnvDoc::Json(env))) => {
+            environment::with_variable(Some((&raw.bytes, env)), v.scope, &name, value)
+        }
+        Some((raw, EnvDoc::Yaml(doc))) => {
+            environment::yaml::with_variable(Some((&raw.bytes, doc)), v.scope, &name, value)
+                .map_err(|e| {
+                    not_a_collection(
+                        &v.path,
+                        &raw.bytes,
+                        collection::NotACollection {
+                            offset: Some(e.offset),
+                            message: e.message,
+                        },
+                    )
+                })?
+        }
+    };
     let old = v.existing.as_ref().map(|(raw, _)| raw.bytes.as_slice());
     let mut out = VariableOutput {
         path: v.path.clone(),
@@ -530,4 +663,173 @@ fn finish(
     };
     report::emit_refresh(&run, plan.json, exit, stdout, ui)?;
     Ok(exit)
+}
+
+/// The tree's edits with `token` where the token goes.
+fn plan_tree(
+    t: &Tree,
+    token: &str,
+    plan: &RefreshPlan,
+    list_changed: bool,
+) -> Result<tree::TreePlan, Failure> {
+    let want = RootAuth {
+        token,
+        header_prefix: plan.collections.header_prefix.as_deref(),
+        extra: &plan.grant_settings,
+    };
+    tree::plan(t, &want, plan.collections.policy, list_changed)
+}
+
+/// A v3 folder: its report, and every changed file staged (children first, the root
+/// definition last).
+fn refresh_tree(
+    t: &Tree,
+    written: &str,
+    reference: Option<&str>,
+    secret: Option<&str>,
+    plan: &RefreshPlan,
+) -> Result<(FileReport, Vec<Pending>), Failure> {
+    let planned = plan_tree(t, written, plan, false)?;
+    let status = if planned.files.is_empty() {
+        Status::Unchanged
+    } else if plan.check {
+        Status::WouldChange
+    } else {
+        Status::Updated
+    };
+    let mut report = FileReport {
+        file: t.dir.display().to_string(),
+        output: None,
+        format: tree::FORMAT,
+        status,
+        root_auth_before: match planned.root_auth_before.as_str() {
+            "none (no auth key)" => "absent".to_string(),
+            "none (no type)" => "no-type".to_string(),
+            other => other.to_string(),
+        },
+        root_auth_words: planned.root_auth_before.clone(),
+        folders_inheriting: planned.outcome.folders,
+        requests_inheriting: planned.outcome.requests,
+        kept: planned
+            .outcome
+            .kept
+            .iter()
+            .map(KeptItem::from)
+            .map(|mut k| {
+                k.reason = k.reason.replace("--keep", &plan.collections.keep_source);
+                k
+            })
+            .collect(),
+        error: None,
+        diff: None,
+    };
+    if plan.diff && status != Status::Unchanged {
+        let shown = plan_tree(t, reference.unwrap_or(report::NEW_TOKEN), plan, false)?;
+        let mut text = String::new();
+        for f in &shown.files {
+            let file = &t.files[f.file];
+            let new = edit::apply(&file.bytes, &f.edits);
+            text.push_str(&report::diff(
+                &file.path.display().to_string(),
+                &file.bytes,
+                &new,
+                secret,
+            ));
+        }
+        report.diff = Some(text);
+    }
+    let mut pending = Vec::new();
+    if !plan.check {
+        for f in &planned.files {
+            let file = &t.files[f.file];
+            pending.push(Pending::TreeFile(StagedTreeFile {
+                meta: TreeFileMeta::of(file, &t.keep.set),
+                staged: stage_tree_file(file, &f.edits, written)?,
+            }));
+        }
+    }
+    Ok((report, pending))
+}
+
+/// What a tree file's edits are made from, kept to make them again.
+struct TreeFileMeta {
+    path: PathBuf,
+    role: tree::Role,
+    index: Vec<usize>,
+    names: Vec<String>,
+    keep: crate::collection::keep::KeepSet,
+}
+
+impl TreeFileMeta {
+    fn of(f: &TreeFile, keep: &crate::collection::keep::KeepSet) -> Self {
+        TreeFileMeta {
+            path: f.path.clone(),
+            role: f.role,
+            index: f.index.clone(),
+            names: f.names.clone(),
+            keep: keep.clone(),
+        }
+    }
+}
+
+/// A tree file's new content in a checked temporary file.
+struct StagedTreeFile {
+    meta: TreeFileMeta,
+    staged: StagedFile,
+}
+
+/// Stages `f` with `edits`, reads it back and checks it.
+fn stage_tree_file(
+    f: &TreeFile,
+    edits: &[edit::Edit],
+    written: &str,
+) -> Result<StagedFile, Failure> {
+    let staged = atomic::stage(&f.path, None, |w| {
+        edit::pieces(&f.bytes, edits).try_for_each(|piece| w.write_all(piece))
+    })?;
+    let back = fs::read(staged.path()).map_err(|e| {
+        Failure::io(format!(
+            "cannot read back what was written for {}: {e}; the file is unchanged",
+            f.path.display()
+        ))
+    })?;
+    tree::verify(&back, f.role, written).map_err(|m| {
+        Failure::internal(format!(
+            "patching {}: the result does not read back ({m}); nothing was written",
+            f.path.display()
+        ))
+        .with_hint("please report this with the collection's structure (not its tokens)")
+    })?;
+    Ok(Some((staged, Some(f.stamp.clone()))))
+}
+
+impl StagedTreeFile {
+    /// Renames the staged file into place; when another run changed it meanwhile, it is read
+    /// and planned again alone.
+    fn commit(self, plan: &RefreshPlan, written: &str) -> Result<Option<String>, Failure> {
+        let m = self.meta;
+        commit_or_redo(self.staged, || {
+            let raw = file::read(&m.path)?;
+            let f = TreeFile {
+                path: raw.path,
+                bytes: raw.bytes,
+                stamp: raw.stamp,
+                meta: raw.meta,
+                doc: None,
+                role: m.role,
+                index: m.index.clone(),
+                names: m.names.clone(),
+            };
+            let want = RootAuth {
+                token: written,
+                header_prefix: plan.collections.header_prefix.as_deref(),
+                extra: &plan.grant_settings,
+            };
+            let edits = tree::plan_file(&f, &want, plan.collections.policy, &m.keep)?;
+            if !edit::changes(&f.bytes, &edits) {
+                return Ok(None);
+            }
+            stage_tree_file(&f, &edits, written)
+        })
+    }
 }

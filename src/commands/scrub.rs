@@ -27,6 +27,9 @@ pub fn tokens_in(
             }
         }
         Kind::Environment(env) => scrub::find(bytes, &env.root, ""),
+        Kind::Yaml { doc, environment } => {
+            scrub::find_yaml(bytes, &doc.root, if environment { "" } else { replacement })
+        }
     })
 }
 
@@ -37,7 +40,16 @@ pub fn run(plan: &ScrubPlan, stdout: &mut dyn std::io::Write, ui: &Ui) -> Result
         .map(|n| format!("{{{{{n}}}}}"))
         .unwrap_or_default();
     let mut plans = Vec::new();
+    let mut files = Vec::new();
     for path in &plan.files {
+        if crate::collection::tree::is_tree(path) {
+            let tree = crate::collection::tree::load(path, &[], true)?;
+            files.extend(tree.files.into_iter().map(|f| f.path));
+        } else {
+            files.push(path.clone());
+        }
+    }
+    for path in &files {
         let (raw, kind) = match file::load_any(path) {
             Ok(found) => found,
             Err(e) if plan.skip_other_files && e.exit == Exit::BadInput => continue,

@@ -35,7 +35,16 @@ pub const TRACKED_POSTMAN_FILES: &[&str] = &[
     "*.postman_collection.json",
     "*.postman_environment.json",
     "*.postman_globals.json",
+    "*.request.yaml",
+    "*/.resources/definition.yaml",
+    "*.example.yaml",
+    "*.environment.yaml",
+    "*.globals.yaml",
 ];
+
+/// Tracked v3 collection definitions: their collection folders (the topmost ones) are found
+/// beside the tracked JSON exports.
+const TRACKED_TREES: &[&str] = &["*/.resources/definition.yaml"];
 
 pub fn refresh(
     a: RefreshArgs,
@@ -316,7 +325,21 @@ fn files(named: &[PathBuf], tracked: &[&str], r: &Resolver) -> Result<Vec<PathBu
     if tracked.is_empty() || in_profile {
         return profile_collections(r);
     }
-    let found = crate::git::tracked(&r.env.cwd(), tracked);
+    let cwd = r.env.cwd();
+    let mut found = crate::git::tracked(&cwd, tracked);
+    if tracked == TRACKED_COLLECTIONS {
+        let mut trees: Vec<PathBuf> = crate::git::tracked(&cwd, TRACKED_TREES)
+            .into_iter()
+            .filter_map(|def| Some(def.parent()?.parent()?.to_path_buf()))
+            .filter(|dir| {
+                let parent = dir.parent().map_or_else(|| cwd.clone(), |p| cwd.join(p));
+                !crate::collection::tree::is_tree(&parent)
+            })
+            .collect();
+        trees.sort();
+        trees.dedup();
+        found.extend(trees);
+    }
     if found.is_empty() {
         return Err(Failure::usage(format!(
             "no files: name them, list collections in {}, or run inside a git repo tracking {}",

@@ -1,0 +1,873 @@
+//! A Postman v3 collection: a folder of YAML files (Postman v12 "Native Git"). Read whole and
+//! checked before anything is planned; the root auth and the children's own auth are edited
+//! line by line (`yaml::edit`), under the same inherit and `--keep` policies as a JSON export.
+//!
+//! ```text
+//! <Collection>/.resources/definition.yaml           $kind: collection (name, auth, variables)
+//! <Collection>/<Folder>/.resources/definition.yaml  a folder (its own auth, order)
+//! <Collection>/<Folder>/<Request>.request.yaml      $kind: http-request (auth, order)
+//! <Collection>/**/.resources/<Request>.resources/examples/*.example.yaml   saved responses
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::auth::{RootAuth, wanted_params};
+use super::inherit::{Kept, Outcome, Policy};
+use super::keep::{self, KeepSet, Resolved};
+use crate::error::Failure;
+use crate::json::edit::{Edit, Edits};
+use crate::yaml::edit::{self as yedit, holds, scalar_of_json};
+use crate::yaml::{self, Doc, Entry, Node, Value, YamlError};
+
+/// The format name in reports.
+pub const FORMAT: &str = "v3.0.0";
+
+/// Largest number of files read in one tree.
+pub const MAX_FILES: usize = 200_000;
+
+const DEFINITION: &str = ".resources/definition.yaml";
+
+/// The request kinds the Postman CLI writes.
+const REQUEST_KINDS: &[&str] = &[
+    "http-request",
+    "graphql-request",
+    "grpc-request",
+    "websocket-request",
+    "socketio-request",
+    "mqtt-request",
+];
+
+/// What a file of the tree is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The collection's `.resources/definition.yaml`.
+    Root,
+    /// A folder's `.resources/definition.yaml`.
+    Folder,
+    /// A `*.request.yaml` file.
+    Request,
+    /// Any other YAML file (saved examples): read by `scrub` and the hooks only.
+    Other,
+}
+
+/// One file of a tree, read.
+pub struct TreeFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub stamp: crate::atomic::Stamp,
+    pub meta: fs::Metadata,
+    /// `None` for [`Role::Other`] files (not parsed by the loader).
+    pub doc: Option<Doc>,
+    pub role: Role,
+    /// Folder and request positions through the logical tree (as in a JSON export's `item`s).
+    pub index: Vec<usize>,
+    /// Names from the top folder down.
+    pub names: Vec<String>,
+}
+
+/// A v3 collection folder, read and checked.
+pub struct Tree {
+    pub dir: PathBuf,
+    pub name: String,
+    /// The root definition first, then folders and requests in logical order, then the rest.
+    pub files: Vec<TreeFile>,
+    pub keep: Resolved,
+}
+
+/// A failure in a file of a tree: bad input (exit 3), with file:line:col.
+type TreeError = Failure;
+
+/// `path:line:col: message`, from a YAML error in `bytes`.
+fn at(path: &Path, bytes: &[u8], e: YamlError) -> Failure {
+    let (line, col) = yaml::line_col(bytes, e.offset);
+    Failure::bad_input(format!("{}:{line}:{col}: {}", path.display(), e.message)).with_hint(
+        "fix the file (or export the collection again from Postman) and run the command again; \
+         nothing was written",
+    )
+}
+
+/// `path message`, with a hint.
+fn bad(path: &Path, message: impl std::fmt::Display, hint: impl Into<String>) -> Failure {
+    Failure::bad_input(format!("{} {message}", path.display())).with_hint(hint)
+}
+
+/// Whether `path` is a v3 collection folder (it holds `.resources/definition.yaml`).
+pub fn is_tree(path: &Path) -> bool {
+    path.is_dir() && path.join(DEFINITION).is_file()
+}
+
+/// The collection a folder sits in, when `dir` is a folder inside one.
+fn enclosing(dir: &Path) -> Option<PathBuf> {
+    let parent = dir.canonicalize().ok()?.parent()?.to_path_buf();
+    is_tree(&parent).then_some(parent)
+}
+
+/// Reads the tree at `dir`; `others`: also list (not parse) the other YAML files.
+pub fn load(dir: &Path, keep_paths: &[String], others: bool) -> Result<Tree, TreeError> {
+    let def = dir.join(DEFINITION);
+    if !def.is_file() {
+        return Err(bad(
+            dir,
+            "is a folder without .resources/definition.yaml, so not a Postman v3 collection",
+            "pass a collection file (.json) or a v3 collection folder (postman/collections/<Name>)",
+        ));
+    }
+    if let Some(top) = enclosing(dir) {
+        return Err(bad(
+            dir,
+            format!("is a folder inside the v3 collection {}", top.display()),
+            format!("pass the collection's own folder, {}", top.display()),
+        ));
+    }
+    let mut files = vec![read_yaml(&def, Role::Root, vec![], vec![])?];
+    let root = files[0].doc.as_ref().expect("parsed");
+    check_kind(&files[0].path, &files[0].bytes, &root.root, &["collection"])?;
+    let name = root
+        .root
+        .get("name")
+        .and_then(Node::as_str)
+        .map_or_else(|| base_name(dir), str::to_string);
+    let mut rest = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), Vec::<usize>::new(), Vec::<String>::new())];
+    while let Some((folder, index, names)) = stack.pop() {
+        let children = read_folder(&folder, &index, &names, others, &mut rest)?;
+        for child in children.into_iter().rev() {
+            if child.role == Role::Folder {
+                stack.push((
+                    child
+                        .path
+                        .parent()
+                        .and_then(Path::parent)
+                        .expect("x/.resources/definition.yaml")
+                        .to_path_buf(),
+                    child.index.clone(),
+                    child.names.clone(),
+                ));
+            }
+            files.push(child);
+            if files.len() + rest.len() > MAX_FILES {
+                return Err(bad(
+                    dir,
+                    format!("holds more than {MAX_FILES} files"),
+                    "is this really one collection?",
+                ));
+            }
+        }
+    }
+    // Folders were pushed before their contents were read: put the tree in logical order.
+    files[1..].sort_by(|a, b| a.index.cmp(&b.index));
+    files.extend(rest);
+    let keep = if keep_paths.is_empty() {
+        Resolved::default()
+    } else {
+        keep::resolve_value(&logical(&name, &files), keep_paths)
+            .map_err(|e| crate::collection::file::keep_failure(dir, e))?
+    };
+    Ok(Tree {
+        dir: dir.to_path_buf(),
+        name,
+        files,
+        keep,
+    })
+}
+
+fn base_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Reads the folders and requests directly in `folder` (in logical order, with their index),
+/// and lists the other YAML files into `rest`.
+fn read_folder(
+    folder: &Path,
+    index: &[usize],
+    names: &[String],
+    others: bool,
+    rest: &mut Vec<TreeFile>,
+) -> Result<Vec<TreeFile>, TreeError> {
+    let mut found = Vec::new();
+    for entry in sorted_entries(folder)? {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|e| io_error(&path, &e))?;
+        if kind.is_symlink() {
+            return Err(bad(
+                &path,
+                "is a symbolic link inside a v3 collection; postman-cognito does not follow \
+                 links there",
+                "replace the link with the file or folder itself",
+            ));
+        }
+        if name == ".resources" {
+            if others {
+                list_yaml(&path, folder == path.parent().unwrap_or(folder), rest)?;
+            }
+            continue;
+        }
+        if name.starts_with('.') {
+            continue;
+        }
+        let mut child_names = names.to_vec();
+        if kind.is_dir() {
+            let def = path.join(DEFINITION);
+            child_names.push(name.clone());
+            if def.is_file() {
+                let f = read_yaml(&def, Role::Folder, vec![], child_names)?;
+                let doc = f.doc.as_ref().expect("parsed");
+                check_kind(&f.path, &f.bytes, &doc.root, &["collection"])?;
+                if doc.root.get("id").is_some() && doc.root.get("name").is_some() {
+                    return Err(bad(
+                        &f.path,
+                        "defines a collection of its own (it has a name and an id) inside \
+                         another collection",
+                        "keep each collection in its own folder under postman/collections/",
+                    ));
+                }
+                found.push(f);
+            } else {
+                return Err(bad(
+                    &path,
+                    "is a folder without .resources/definition.yaml inside a v3 collection",
+                    "export the collection again, or add the folder's definition.yaml \
+                     ($kind: collection)",
+                ));
+            }
+        } else if kind.is_file() && name.ends_with(".request.yaml") {
+            child_names.push(name.trim_end_matches(".request.yaml").to_string());
+            let f = read_yaml(&path, Role::Request, vec![], child_names)?;
+            let doc = f.doc.as_ref().expect("parsed");
+            check_kind(&f.path, &f.bytes, &doc.root, REQUEST_KINDS)?;
+            found.push(f);
+        } else if others && kind.is_file() && is_yaml_name(&name) {
+            rest.push(other_file(&path)?);
+        }
+    }
+    let order = |f: &TreeFile| {
+        f.doc
+            .as_ref()
+            .and_then(|d| d.root.get("order"))
+            .and_then(Node::as_str)
+            .and_then(|o| o.parse::<f64>().ok())
+            .unwrap_or(f64::MAX)
+    };
+    found.sort_by(|a, b| {
+        order(a)
+            .total_cmp(&order(b))
+            .then_with(|| a.names.last().cmp(&b.names.last()))
+    });
+    for (i, f) in found.iter_mut().enumerate() {
+        f.index = index.to_vec();
+        f.index.push(i);
+    }
+    Ok(found)
+}
+
+fn is_yaml_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with(".yaml") || n.ends_with(".yml")
+}
+
+/// Lists every YAML file under a `.resources` folder but the folder's own definition.
+fn list_yaml(resources: &Path, _top: bool, rest: &mut Vec<TreeFile>) -> Result<(), TreeError> {
+    let mut stack = vec![resources.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in sorted_entries(&dir)? {
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| io_error(&path, &e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if kind.is_symlink() {
+                return Err(bad(
+                    &path,
+                    "is a symbolic link inside a v3 collection; postman-cognito does not follow \
+                     links there",
+                    "replace the link with the file or folder itself",
+                ));
+            } else if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file()
+                && is_yaml_name(&name)
+                && !(dir == resources && name == "definition.yaml")
+                && !name.starts_with('.')
+            {
+                rest.push(other_file(&path)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<fs::DirEntry>, TreeError> {
+    let mut v = fs::read_dir(dir)
+        .map_err(|e| io_error(dir, &e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| io_error(dir, &e))?;
+    v.sort_by_key(fs::DirEntry::file_name);
+    Ok(v)
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> Failure {
+    Failure::io(format!("cannot read {}: {e}", path.display()))
+}
+
+fn read_raw(path: &Path) -> Result<crate::collection::file::Raw, Failure> {
+    crate::collection::file::read(path)
+}
+
+fn other_file(path: &Path) -> Result<TreeFile, TreeError> {
+    let raw = read_raw(path)?;
+    Ok(TreeFile {
+        path: raw.path,
+        bytes: raw.bytes,
+        stamp: raw.stamp,
+        meta: raw.meta,
+        doc: None,
+        role: Role::Other,
+        index: vec![],
+        names: vec![],
+    })
+}
+
+fn read_yaml(
+    path: &Path,
+    role: Role,
+    index: Vec<usize>,
+    names: Vec<String>,
+) -> Result<TreeFile, TreeError> {
+    let raw = read_raw(path)?;
+    let doc = yaml::read(&raw.bytes).map_err(|e| at(path, &raw.bytes, e))?;
+    if doc.root.as_map().is_none() || doc.root.flow {
+        return Err(at(
+            path,
+            &raw.bytes,
+            YamlError {
+                offset: doc.root.span.start,
+                message: "expected a block mapping of keys ($kind: ...) at the top level".into(),
+            },
+        ));
+    }
+    Ok(TreeFile {
+        path: raw.path,
+        bytes: raw.bytes,
+        stamp: raw.stamp,
+        meta: raw.meta,
+        doc: Some(doc),
+        role,
+        index,
+        names,
+    })
+}
+
+fn check_kind(path: &Path, src: &[u8], root: &Node, kinds: &[&str]) -> Result<(), TreeError> {
+    let found = root.get("$kind");
+    match found.and_then(Node::as_str) {
+        Some(k) if kinds.contains(&k) => Ok(()),
+        other => Err(at(
+            path,
+            src,
+            YamlError {
+                offset: found.map_or(root.span.start, |n| n.span.start),
+                message: match other {
+                    Some(k) => format!("$kind is {k:?}, expected {}", kinds.join(" or ")),
+                    None => format!("no $kind (expected {})", kinds.join(" or ")),
+                },
+            },
+        )),
+    }
+}
+
+/// The tree as a JSON export would hold it (names, requests' method, url and auth), for
+/// `--keep` expressions: one expression selects the same items in both forms.
+fn logical(name: &str, files: &[TreeFile]) -> serde_json::Value {
+    use serde_json::{Map, Value as J};
+    fn item(f: &TreeFile) -> J {
+        let doc = &f.doc.as_ref().expect("parsed").root;
+        let mut m = Map::new();
+        m.insert(
+            "name".into(),
+            J::String(f.names.last().cloned().unwrap_or_default()),
+        );
+        let auth = doc.get("auth").map(to_json);
+        if f.role == Role::Folder {
+            m.insert("item".into(), J::Array(vec![]));
+            if let Some(a) = auth {
+                m.insert("auth".into(), a);
+            }
+        } else {
+            let mut r = Map::new();
+            for k in ["method", "url"] {
+                if let Some(v) = doc.get(k) {
+                    r.insert(k.into(), to_json(v));
+                }
+            }
+            if let Some(a) = auth {
+                r.insert("auth".into(), a);
+            }
+            m.insert("request".into(), J::Object(r));
+        }
+        J::Object(m)
+    }
+    let mut root = serde_json::json!({"info": {"name": name}, "item": []});
+    for f in files
+        .iter()
+        .filter(|f| matches!(f.role, Role::Folder | Role::Request))
+    {
+        let mut at = &mut root;
+        for &i in &f.index[..f.index.len() - 1] {
+            at = &mut at["item"][i];
+        }
+        if let Some(items) = at["item"].as_array_mut() {
+            items.push(item(f));
+        }
+    }
+    root
+}
+
+fn to_json(n: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &n.value {
+        Value::Map(m) => J::Object(
+            m.iter()
+                .map(|e| {
+                    (
+                        e.key.as_str().unwrap_or_default().to_string(),
+                        to_json(&e.value),
+                    )
+                })
+                .collect(),
+        ),
+        Value::Seq(s) => {
+            // A v3 auth list of one entry reads as that entry (as in a JSON export).
+            J::Array(s.iter().map(to_json).collect())
+        }
+        Value::Scalar { text, .. } => J::String(text.clone()),
+        Value::Alias => J::Null,
+    }
+}
+
+/// The edits one file gets.
+pub struct FileEdits {
+    /// Position in [`Tree::files`].
+    pub file: usize,
+    pub edits: Vec<Edit>,
+}
+
+/// What a plan does to a tree.
+pub struct TreePlan {
+    /// Only files that change, children first and the root definition last.
+    pub files: Vec<FileEdits>,
+    pub root_auth_before: String,
+    pub outcome: Outcome,
+}
+
+/// Plans the root auth and inheritance edits of every file of `tree`.
+pub fn plan(
+    tree: &Tree,
+    want: &RootAuth,
+    policy: Policy,
+    list_changed: bool,
+) -> Result<TreePlan, TreeError> {
+    let mut files = Vec::new();
+    let mut outcome = Outcome::default();
+    let mut root_edits = None;
+    let mut before = String::new();
+    for (i, f) in tree.files.iter().enumerate() {
+        let Some(doc) = &f.doc else { continue };
+        let mut edits = Edits::default();
+        match f.role {
+            Role::Root => {
+                before = patch_root(&f.bytes, doc, want, &mut edits)
+                    .map_err(|e| at(&f.path, &f.bytes, e))?;
+            }
+            Role::Folder | Role::Request => {
+                child(
+                    f,
+                    doc,
+                    policy,
+                    &tree.keep.set,
+                    &mut edits,
+                    &mut outcome,
+                    list_changed,
+                )?;
+            }
+            Role::Other => {}
+        }
+        let edits = edits
+            .sorted()
+            .map_err(|m| bad(&f.path, m, "please report this"))?;
+        if crate::json::edit::changes(&f.bytes, &edits) {
+            let e = FileEdits { file: i, edits };
+            if f.role == Role::Root {
+                root_edits = Some(e);
+            } else {
+                files.push(e);
+            }
+        }
+    }
+    files.extend(root_edits);
+    Ok(TreePlan {
+        files,
+        root_auth_before: before,
+        outcome,
+    })
+}
+
+/// The edits of one file alone, from what it holds now (for a file that another run changed
+/// meanwhile).
+pub fn plan_file(
+    f: &TreeFile,
+    want: &RootAuth,
+    policy: Policy,
+    keep: &KeepSet,
+) -> Result<Vec<Edit>, TreeError> {
+    let doc = yaml::read(&f.bytes).map_err(|e| at(&f.path, &f.bytes, e))?;
+    let mut edits = Edits::default();
+    if f.role == Role::Root {
+        patch_root(&f.bytes, &doc, want, &mut edits).map_err(|e| at(&f.path, &f.bytes, e))?;
+    } else if matches!(f.role, Role::Folder | Role::Request) {
+        child(
+            f,
+            &doc,
+            policy,
+            keep,
+            &mut edits,
+            &mut Outcome::default(),
+            false,
+        )?;
+    }
+    edits
+        .sorted()
+        .map_err(|m| bad(&f.path, m, "please report this"))
+}
+
+/// How a child's own auth reads (as in the JSON export).
+enum Own<'a> {
+    InheritMarker,
+    Token,
+    Other(&'a str),
+}
+
+/// The type of an auth value: a mapping `{type}` or a list of one entry.
+pub fn auth_type(auth: &Node) -> Option<&str> {
+    match &auth.value {
+        Value::Map(_) => auth.get("type").and_then(Node::as_str),
+        Value::Seq(s) if s.len() == 1 => s[0].get("type").and_then(Node::as_str),
+        _ => None,
+    }
+}
+
+fn classify(auth: &Node) -> Own<'_> {
+    if auth.is_null() {
+        return Own::InheritMarker;
+    }
+    match auth_type(auth) {
+        None | Some("inherit" | "") => Own::InheritMarker,
+        Some("oauth2" | "bearer") => Own::Token,
+        Some(other) => Own::Other(other),
+    }
+}
+
+fn child(
+    f: &TreeFile,
+    doc: &Doc,
+    policy: Policy,
+    keep: &KeepSet,
+    edits: &mut Edits,
+    out: &mut Outcome,
+    list_changed: bool,
+) -> Result<(), TreeError> {
+    if policy == Policy::None {
+        return Ok(());
+    }
+    let folder = f.role == Role::Folder;
+    let path = f.names.join(" / ");
+    if (1..f.index.len()).any(|n| keep.contains(&f.index[..n])) {
+        return Ok(()); // under a kept folder
+    }
+    if keep.contains(&f.index) {
+        out.kept.push(Kept {
+            path,
+            folder,
+            reason: "matched by --keep (left as it is, with everything under it)".into(),
+        });
+        return Ok(());
+    }
+    let Some(entry) = doc.root.entry("auth") else {
+        return Ok(());
+    };
+    let remove = match (policy, classify(&entry.value)) {
+        (Policy::All, _) | (_, Own::InheritMarker | Own::Token) => true,
+        (_, Own::Other(kind)) => {
+            out.kept.push(Kept {
+                path,
+                folder,
+                reason: format!("has its own {kind} auth"),
+            });
+            return Ok(());
+        }
+    };
+    if remove {
+        if let Some((offset, what)) = entry.value.find_unsafe()
+            && what != "a flow-style {...} or [...] collection"
+        {
+            return Err(at(
+                &f.path,
+                &f.bytes,
+                YamlError {
+                    offset,
+                    message: format!(
+                        "this auth block holds {what}, so it cannot be removed safely"
+                    ),
+                },
+            ));
+        }
+        yedit::delete_entry(&f.bytes, entry, edits).map_err(|e| at(&f.path, &f.bytes, e))?;
+        if list_changed {
+            out.changed.push(Kept {
+                path,
+                folder,
+                reason: auth_type(&entry.value)
+                    .unwrap_or("inherit marker")
+                    .to_string(),
+            });
+        }
+        if folder {
+            out.folders += 1;
+        } else {
+            out.requests += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Adds to `edits` what makes the root auth OAuth 2.0 with the token, in the file's shape.
+fn patch_root(
+    src: &[u8],
+    doc: &Doc,
+    want: &RootAuth,
+    edits: &mut Edits,
+) -> Result<String, YamlError> {
+    let unit = yedit::indent_unit(src, &doc.root);
+    let nl = doc.newline;
+    let params = wanted_params(want);
+    let Some(entry) = doc.root.entry("auth") else {
+        let mut lines = vec![
+            "auth:".to_string(),
+            format!("{unit}type: oauth2"),
+            format!("{unit}credentials:"),
+        ];
+        lines.extend(param_lines(&params, &format!("{unit}{unit}")));
+        yedit::append_entries(src, &doc.root, &lines, nl, edits)?;
+        return Ok("none (no auth key)".into());
+    };
+    if entry.value.is_null() {
+        let mut lines = vec!["type: oauth2".to_string(), "credentials:".to_string()];
+        lines.extend(param_lines(&params, &unit));
+        yedit::replace_value(src, entry, &lines, &unit, nl, edits)?;
+        return Ok("null".into());
+    }
+    if let Some((at, what)) = entry.value.find_unsafe() {
+        return Err(YamlError {
+            offset: at,
+            message: format!(
+                "the collection's auth holds {what}, which postman-cognito does not edit; write \
+                 the auth block in plain block style (type: and credentials: on their own lines)"
+            ),
+        });
+    }
+    match &entry.value.value {
+        Value::Map(_) => patch_entry(src, &entry.value, &params, &unit, nl, edits),
+        Value::Seq(items) if items.len() == 1 && items[0].as_map().is_some() => {
+            patch_entry(src, &items[0], &params, &unit, nl, edits)
+        }
+        Value::Seq(items) if items.len() > 1 => Err(YamlError {
+            offset: items[1].span.start,
+            message: "the collection's auth lists more than one entry; Postman uses one".into(),
+        }),
+        _ => Err(YamlError {
+            offset: entry.value.span.start,
+            message: "the collection's auth is not a mapping {type, credentials} or a list of \
+                      one such entry"
+                .into(),
+        }),
+    }
+}
+
+fn param_lines(params: &[(String, String)], indent: &str) -> Vec<String> {
+    params
+        .iter()
+        .map(|(k, v)| format!("{indent}{k}: {}", scalar_of_json(v)))
+        .collect()
+}
+
+/// The auth entry `{type, credentials}` (a mapping) made OAuth 2.0 with the token.
+fn patch_entry(
+    src: &[u8],
+    map: &Node,
+    params: &[(String, String)],
+    unit: &str,
+    nl: &str,
+    edits: &mut Edits,
+) -> Result<String, YamlError> {
+    let ty = map.get("type");
+    let previous = match ty {
+        None => "none (no type)".to_string(),
+        Some(t) => t.as_str().unwrap_or("null").to_string(),
+    };
+    let oauth = previous == "oauth2";
+    let mut appended = Vec::new();
+    match ty {
+        Some(t) if !oauth => yedit::replace_scalar(t, "oauth2", edits)?,
+        Some(_) => {}
+        None => appended.push("type: oauth2".to_string()),
+    }
+    let creds = map.entry("credentials");
+    let as_list = creds.is_some_and(|c| c.value.as_seq().is_some());
+    match creds {
+        None => {
+            appended.push("credentials:".into());
+            appended.extend(param_lines(params, unit));
+        }
+        Some(c) if !oauth || c.value.is_null() => {
+            let lines: Vec<String> = if as_list {
+                params
+                    .iter()
+                    .flat_map(|(k, v)| {
+                        [
+                            format!("- key: {k}"),
+                            format!("  value: {}", scalar_of_json(v)),
+                        ]
+                    })
+                    .collect()
+            } else {
+                param_lines(params, "")
+            };
+            yedit::replace_value(src, c, &lines, unit, nl, edits)?;
+        }
+        Some(c) => patch_credentials(src, &c.value, params, nl, edits)?,
+    }
+    if !appended.is_empty() {
+        yedit::append_entries(src, map, &appended, nl, edits)?;
+    }
+    Ok(previous)
+}
+
+/// Sets each param in OAuth 2.0 credentials, a mapping or a list of `{key, value}`.
+fn patch_credentials(
+    src: &[u8],
+    creds: &Node,
+    params: &[(String, String)],
+    nl: &str,
+    edits: &mut Edits,
+) -> Result<(), YamlError> {
+    let lookup = |key: &str| -> Option<&Node> {
+        match &creds.value {
+            Value::Map(_) => creds.get(key),
+            Value::Seq(items) => items
+                .iter()
+                .find(|i| i.get("key").and_then(Node::as_str) == Some(key))
+                .and_then(|i| i.get("value")),
+            _ => None,
+        }
+    };
+    let mut missing = Vec::new();
+    for (k, v) in params {
+        let acceptable = |n: &Node| match k.as_str() {
+            "tokenType" => n.as_str().is_some(),
+            "addTokenTo" => matches!(n.as_str(), Some("header" | "queryParams")),
+            _ => holds(n, v),
+        };
+        match lookup(k) {
+            Some(n) if acceptable(n) => {}
+            Some(n) => yedit::replace_scalar(n, &scalar_of_json(v), edits)?,
+            None => missing.push((k, v)),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    match &creds.value {
+        Value::Seq(_) => {
+            let items: Vec<Vec<String>> = missing
+                .iter()
+                .map(|(k, v)| vec![format!("key: {k}"), format!("value: {}", scalar_of_json(v))])
+                .collect();
+            yedit::append_items(src, creds, &items, nl, edits)
+        }
+        _ => {
+            let lines: Vec<String> = missing
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", scalar_of_json(v)))
+                .collect();
+            yedit::append_entries(src, creds, &lines, nl, edits)
+        }
+    }
+}
+
+/// The root's OAuth 2.0 `accessToken`, when the root auth is OAuth 2.0.
+pub fn root_access_token(doc: &Doc) -> Option<String> {
+    let auth = doc.root.get("auth")?;
+    let entry = match &auth.value {
+        Value::Seq(s) if s.len() == 1 => &s[0],
+        _ => auth,
+    };
+    if entry.get("type").and_then(Node::as_str) != Some("oauth2") {
+        return None;
+    }
+    let creds = entry.get("credentials")?;
+    match &creds.value {
+        Value::Map(_) => creds
+            .get("accessToken")
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        Value::Seq(items) => items
+            .iter()
+            .find(|i| i.get("key").and_then(Node::as_str) == Some("accessToken"))
+            .and_then(|i| i.get("value"))
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Checks written bytes of a tree file: YAML, still its kind, and for the root an OAuth 2.0
+/// auth holding `token` (a safety net against bugs: only what passes is renamed into place).
+pub fn verify(bytes: &[u8], role: Role, token: &str) -> Result<(), String> {
+    let doc = yaml::read(bytes).map_err(|e| e.message)?;
+    if doc.root.get("$kind").is_none() {
+        return Err("its $kind is gone".into());
+    }
+    if role == Role::Root && root_access_token(&doc).as_deref() != Some(token) {
+        return Err("its auth is not OAuth 2.0 with the token".into());
+    }
+    Ok(())
+}
+
+impl Tree {
+    /// Whether the collection defines variable `name` (`variables:` as a mapping or a list of
+    /// `{key, value}`).
+    pub fn defines_variable(&self, name: &str) -> bool {
+        let Some(vars) = self.files[0]
+            .doc
+            .as_ref()
+            .and_then(|d| d.root.get("variables"))
+        else {
+            return false;
+        };
+        match &vars.value {
+            Value::Map(_) => vars.get(name).is_some(),
+            Value::Seq(items) => items.iter().any(|i| {
+                i.get("key").and_then(Node::as_str) == Some(name)
+                    && i.get("disabled").and_then(Node::as_str) != Some("true")
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// Every entry of a tree file's auth, for reports: the type (`None` when there is no auth key).
+pub fn own_auth(f: &TreeFile) -> Option<&Entry> {
+    f.doc.as_ref()?.root.entry("auth")
+}
