@@ -609,9 +609,7 @@ fn child(
         }
     };
     if remove {
-        if let Some((offset, what)) = entry.value.find_unsafe()
-            && what != "a flow-style {...} or [...] collection"
-        {
+        if let Some((offset, what)) = entry.value.find_unsafe() {
             return Err(at(
                 &f.path,
                 &f.bytes,
@@ -675,6 +673,19 @@ fn patch_root(
                 "the collection's auth holds {what}, which postman-cognito does not edit; write \
                  the auth block in plain block style (type: and credentials: on their own lines)"
             ),
+        });
+    }
+    let flow = match &entry.value.value {
+        Value::Seq(items) => entry.value.flow || items.iter().any(|i| i.flow),
+        _ => entry.value.flow,
+    };
+    if flow {
+        return Err(YamlError {
+            offset: entry.value.span.start,
+            message: "the collection's auth is written in flow style ({...} or [...]), which \
+                      postman-cognito does not edit; write it in block style (type: and \
+                      credentials: on their own lines)"
+                .into(),
         });
     }
     match &entry.value.value {
@@ -762,14 +773,16 @@ fn patch_credentials(
     nl: &str,
     edits: &mut Edits,
 ) -> Result<(), YamlError> {
-    let lookup = |key: &str| -> Option<&Node> {
+    // Every entry of a key (a list may repeat one; the last is the one in force).
+    let lookup = |key: &str| -> Vec<&Node> {
         match &creds.value {
-            Value::Map(_) => creds.get(key),
+            Value::Map(_) => creds.get(key).into_iter().collect(),
             Value::Seq(items) => items
                 .iter()
-                .find(|i| i.get("key").and_then(Node::as_str) == Some(key))
-                .and_then(|i| i.get("value")),
-            _ => None,
+                .filter(|i| i.get("key").and_then(Node::as_str) == Some(key))
+                .filter_map(|i| i.get("value"))
+                .collect(),
+            _ => Vec::new(),
         }
     };
     let mut missing = Vec::new();
@@ -779,10 +792,14 @@ fn patch_credentials(
             "addTokenTo" => matches!(n.as_str(), Some("header" | "queryParams")),
             _ => holds(n, v),
         };
-        match lookup(k) {
-            Some(n) if acceptable(n) => {}
-            Some(n) => yedit::replace_scalar(n, &scalar_of_json(v), edits)?,
-            None => missing.push((k, v)),
+        let found = lookup(k);
+        if found.is_empty() {
+            missing.push((k, v));
+        }
+        for n in found {
+            if !acceptable(n) {
+                yedit::replace_scalar(n, &scalar_of_json(v), edits)?;
+            }
         }
     }
     if missing.is_empty() {

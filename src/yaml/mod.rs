@@ -122,15 +122,12 @@ impl Node {
         end
     }
 
-    /// Whether anything in this subtree is an anchor, a tag or an alias, or flow-styled.
+    /// Whether anything in this subtree is an anchor, a tag or an alias.
     pub fn find_unsafe(&self) -> Option<(usize, &'static str)> {
         let mut stack = vec![self];
         while let Some(n) = stack.pop() {
             if n.marked {
                 return Some((n.span.start, "an anchor or a tag"));
-            }
-            if n.flow {
-                return Some((n.span.start, "a flow-style {...} or [...] collection"));
             }
             match &n.value {
                 Value::Alias => return Some((n.span.start, "an alias (*name)")),

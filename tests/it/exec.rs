@@ -62,18 +62,6 @@ fn exec_cmd(moto: &(String, String, String), home: &Path) -> assert_cmd::Command
     assert_cmd::Command::from_std(exec_std(moto, home))
 }
 
-fn postman_cli() -> PathBuf {
-    let p = std::env::var("POSTMAN_CLI")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo().join(".tools/node/node_modules/.bin/postman"));
-    assert!(
-        p.exists(),
-        "the Postman CLI is not installed at {}: run scripts/test",
-        p.display()
-    );
-    p
-}
-
 /// The real collection whose variables hold `token: ""`, converted once (offline) to send
 /// `{{token}}`, and pointed at `rec`.
 fn collection_for(rec: &Recorder, dir: &Path) -> (PathBuf, Value) {

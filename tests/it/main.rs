@@ -27,3 +27,4 @@ mod plan;
 mod promises;
 mod secrets;
 mod srp_verifier;
+mod v3;

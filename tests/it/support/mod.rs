@@ -413,3 +413,40 @@ pub fn newman() -> PathBuf {
     );
     p
 }
+
+/// The Postman CLI installed by scripts/test.
+pub fn postman_cli() -> PathBuf {
+    let p = std::env::var("POSTMAN_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join(".tools/node/node_modules/.bin/postman"));
+    assert!(
+        p.exists(),
+        "the Postman CLI is not installed at {}: run scripts/test",
+        p.display()
+    );
+    p
+}
+
+/// The Postman CLI kept offline (REFERENCE: it checks for updates unless told it just did, and
+/// any other call meets a closed proxy), with a HOME and TMPDIR of its own under `home`.
+pub fn postman_offline(home: &Path) -> std::process::Command {
+    std::fs::create_dir_all(home.join(".postman")).unwrap();
+    std::fs::create_dir_all(home.join("tmp")).unwrap();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    std::fs::write(
+        home.join(".postman/postmanrc"),
+        json!({"updates": {"updateCheckedTimestamp": now_ms}}).to_string(),
+    )
+    .unwrap();
+    let mut c = std::process::Command::new(postman_cli());
+    c.env("HOME", home)
+        .env("TMPDIR", home.join("tmp"))
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .current_dir(home);
+    c
+}

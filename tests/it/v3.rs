@@ -1,0 +1,805 @@
+//! Postman v3 collections (YAML folders): converted from this project's fixtures and real
+//! collections by the real Postman CLI (`collection migrate`), refreshed, linted by the Postman
+//! CLI, and run by it against a local recorder. What each request sends is compared with what
+//! the same collection as JSON must send (newman.rs's oracle), so one expression and one policy
+//! give the same result in both forms. Byte locality is checked with serde_yaml (libyaml), not
+//! the reader the tool uses.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::newman::{Expect, prepare};
+use crate::support::recorder::Recorder;
+use crate::support::*;
+
+/// Every file under `dir` (hidden ones included), with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_file() {
+                out.insert(e.path(), std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn mtimes(dir: &Path) -> BTreeMap<PathBuf, std::time::SystemTime> {
+    snapshot(dir)
+        .keys()
+        .map(|p| (p.clone(), std::fs::metadata(p).unwrap().modified().unwrap()))
+        .collect()
+}
+
+/// Drops GraphQL requests (the Postman CLI refuses to run them without a login).
+fn drop_graphql(items: &mut Vec<Value>) {
+    items.retain(|i| i["request"]["body"]["mode"] != "graphql");
+    for i in items {
+        if let Some(Value::Array(children)) = i.get_mut("item") {
+            drop_graphql(children);
+        }
+    }
+}
+
+/// Removes inherit markers (`"auth": null`, `{"type": "inherit"}`) as `collection migrate`
+/// does, so that the JSON twin means what the migrated tree means.
+fn drop_markers(items: &mut [Value]) {
+    for i in items {
+        let is_marker = |a: &Value| a.is_null() || a["type"] == "inherit";
+        if i.get("auth").is_some_and(is_marker) {
+            i.as_object_mut().unwrap().remove("auth");
+        }
+        if let Some(r) = i.get_mut("request").and_then(Value::as_object_mut)
+            && r.get("auth").is_some_and(is_marker)
+        {
+            r.remove("auth");
+        }
+        if let Some(Value::Array(children)) = i.get_mut("item") {
+            drop_markers(children);
+        }
+    }
+}
+
+/// `postman collection migrate json -o out`.
+fn migrate(json: &Path, out: &Path, home: &Path) {
+    let o = postman_offline(home)
+        .args(["collection", "migrate"])
+        .arg(json)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success() && out.join(".resources/definition.yaml").is_file(),
+        "migrate {}: {}{}",
+        json.display(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn lint(tree: &Path, home: &Path) {
+    let o = postman_offline(home)
+        .args(["collection", "lint"])
+        .arg(tree)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "lint {}: {}{}",
+        tree.display(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn refresh(target: &Path, args: &[&str]) -> std::process::Output {
+    std_bin()
+        .arg("refresh")
+        .args(args)
+        .arg(target)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+        .output()
+        .unwrap()
+}
+
+/// The YAML of `bytes` as a value (serde_yaml: libyaml, not the tool's reader).
+fn yaml(bytes: &[u8]) -> serde_yaml::Value {
+    let text = std::str::from_utf8(strip_bom(bytes)).unwrap();
+    serde_yaml::from_str(text).unwrap()
+}
+
+fn without_key(mut v: serde_yaml::Value, key: &str) -> serde_yaml::Value {
+    if let Some(m) = v.as_mapping_mut() {
+        m.remove(key);
+    }
+    v
+}
+
+/// Apart from the `auth` members, every file reads the same before and after; files whose
+/// bytes changed changed only there.
+fn assert_only_auth_changed(
+    before: &BTreeMap<PathBuf, Vec<u8>>,
+    after: &BTreeMap<PathBuf, Vec<u8>>,
+) {
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "no file added or removed"
+    );
+    for (path, old) in before {
+        let new = &after[path];
+        if old == new {
+            continue;
+        }
+        assert_eq!(
+            without_key(yaml(old), "auth"),
+            without_key(yaml(new), "auth"),
+            "{}: only the auth changed",
+            path.display()
+        );
+        // Lines outside the auth block are the same lines, in the same order.
+        let lines = |b: &[u8]| -> Vec<String> {
+            let t = String::from_utf8_lossy(b).into_owned();
+            let mut out = Vec::new();
+            let mut in_auth = false;
+            for l in t.split_inclusive('\n') {
+                let top = !l.starts_with(' ') && !l.starts_with('-') && !l.trim().is_empty();
+                if top {
+                    in_auth = l.starts_with("auth:");
+                }
+                if !in_auth {
+                    out.push(l.to_string());
+                }
+            }
+            out
+        };
+        assert_eq!(
+            lines(old),
+            lines(new),
+            "{}: lines outside auth",
+            path.display()
+        );
+    }
+}
+
+/// One collection, as JSON twin and v3 tree, refreshed with `args` and run: returns
+/// (requests sent, requests that sent the token).
+fn run_case(src: &Path, args: &[&str], env_file: bool) -> (usize, usize) {
+    let name = format!(
+        "{} {}",
+        src.file_name().unwrap().to_string_lossy(),
+        args.join(" ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let recorder = Recorder::start();
+    let mut doc = parse(&std::fs::read(src).unwrap());
+    if let Some(Value::Array(items)) = doc.get_mut("item") {
+        drop_graphql(items);
+        drop_markers(items);
+    }
+    prepare(&mut doc, &recorder.base());
+    let twin = dir.path().join("twin.json");
+    std::fs::write(&twin, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let tree = dir.path().join("tree");
+    migrate(&twin, &tree, &home);
+    let before = snapshot(&tree);
+    let env = dir.path().join("env.environment.yaml");
+    let env_s = env.to_str().unwrap();
+    let mut all: Vec<&str> = args.to_vec();
+    if env_file {
+        all.extend(["--token-var", "token", "--env-file", env_s]);
+    }
+    let o = refresh(&tree, &all);
+    assert!(
+        o.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains(TOKEN),
+        "{name}: token printed"
+    );
+    let after = snapshot(&tree);
+    assert_only_auth_changed(&before, &after);
+    // A second run writes nothing.
+    let times = mtimes(&tree);
+    let o = refresh(&tree, &all);
+    assert!(o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("unchanged"),
+        "{name}"
+    );
+    assert_eq!(times, mtimes(&tree), "{name}: the second run wrote nothing");
+    lint(&tree, &home);
+    // The JSON twin, refreshed the same way, says what each request must send.
+    let twin_args: Vec<&str> = args.to_vec();
+    let o = std_bin()
+        .arg("refresh")
+        .args(&twin_args)
+        .args(if env_file {
+            vec!["--token-var", "token"]
+        } else {
+            vec![]
+        })
+        .arg(&twin)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{name}: twin: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut patched = parse(&std::fs::read(&twin).unwrap());
+    if env_file {
+        // The environment ranks above collection variables.
+        let vars = patched["variable"].as_array().cloned().unwrap_or_default();
+        let mut vars: Vec<Value> = vars.into_iter().filter(|v| v["key"] != "token").collect();
+        vars.push(json!({"key": "token", "value": TOKEN}));
+        patched["variable"] = Value::Array(vars);
+    }
+    let expects = prepare(&mut patched, &recorder.base());
+    let mut run = postman_offline(&home);
+    run.args(["collection", "run"]).arg(&tree);
+    if env_file {
+        run.arg("-e").arg(&env);
+    }
+    let o = run.output().unwrap();
+    let seen = recorder.seen();
+    assert_eq!(
+        seen.len(),
+        expects.len(),
+        "{name}: every request reached the recorder once: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut with_token = 0;
+    for s in &seen {
+        let n: usize = s.path.trim_start_matches("/r/").parse().unwrap();
+        match &expects[n] {
+            Expect::Header(h) => {
+                assert_eq!(
+                    s.authorization.as_deref(),
+                    Some(h.as_str()),
+                    "{name}: request {n}"
+                );
+                with_token += usize::from(h.contains(TOKEN));
+            }
+            Expect::Absent => assert_eq!(s.authorization, None, "{name}: request {n}"),
+            Expect::NotOurs => assert!(
+                !s.authorization.as_deref().unwrap_or("").contains(TOKEN),
+                "{name}: request {n} sent our token"
+            ),
+        }
+    }
+    (seen.len(), with_token)
+}
+
+/// The v2.1 collections: this project's fixtures and the real ones (v2.0 files are left out:
+/// `collection migrate` refuses them).
+fn v21_sources() -> Vec<PathBuf> {
+    fixtures_in("collections")
+        .into_iter()
+        .chain(real_collections())
+        .filter(|p| {
+            let doc = parse(&std::fs::read(p).unwrap());
+            doc["info"]["schema"]
+                .as_str()
+                .unwrap_or("")
+                .contains("v2.1")
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs a peer (the Postman CLI): run scripts/test"]
+fn v3_trees_send_the_token_where_their_json_twins_do() {
+    let sources = v21_sources();
+    assert!(sources.len() >= 15, "{} collections", sources.len());
+    for src in &sources {
+        let (sent, tokens) = run_case(src, &["--inherit", "tokens"], false);
+        assert!(
+            sent == 0 || tokens > 0,
+            "{}: no request sent the token",
+            src.display()
+        );
+        let (sent, tokens) = run_case(src, &["--inherit", "all"], false);
+        assert_eq!(
+            sent,
+            tokens,
+            "{}: --inherit all sends it everywhere",
+            src.display()
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs a peer (the Postman CLI): run scripts/test"]
+fn v3_header_prefix_keep_and_yaml_environments_reach_the_wire() {
+    let f = fixture("collections/v21-tabs-oauth2.json");
+    for p in ["", "JWT"] {
+        let (_, n) = run_case(&f, &["--inherit", "all", "--header-prefix", p], false);
+        assert!(n > 0);
+    }
+    let (sent, n) = run_case(
+        &f,
+        &[
+            "--inherit",
+            "all",
+            "--keep",
+            "$..item[?(@.name == 'B1 (null)')]",
+        ],
+        false,
+    );
+    assert!(n > 0 && n < sent, "{n} of {sent}");
+    for src in [
+        f,
+        shared("real-collections/02_pdoa__Performance_Dashboard_API.postman_collection.json"),
+    ] {
+        let (_, n) = run_case(&src, &["--inherit", "tokens"], true);
+        assert!(n > 0, "{}", src.display());
+    }
+}
+
+/// Writes `files` (path relative to `dir`, content) under `dir`.
+fn write_tree(dir: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+fn read(p: &Path) -> String {
+    String::from_utf8(std::fs::read(p).unwrap()).unwrap()
+}
+
+#[test]
+fn v3_edits_touch_only_the_auth_lines_in_every_style() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("Odd API");
+    write_tree(
+        &t,
+        &[
+            (
+                ".resources/definition.yaml",
+                "\u{feff}# The API\r\n$kind: collection\r\nname: 'Odd API'   # quoted\r\n\r\nauth:\r\n    type: bearer # was bearer\r\n    credentials:\r\n        -   key: token\r\n            value: \"{{old}}\"\r\nvariables:\r\n    base: \"http://x\"\r\n",
+            ),
+            (
+                "Folder/.resources/definition.yaml",
+                "$kind: collection\norder: 1000\nauth:\n  type: oauth2\n  credentials:\n    accessToken: stale # old copy\n# trailing comment\n",
+            ),
+            (
+                "Folder/Get.request.yaml",
+                "$kind: http-request\nurl: \"{{base}}/get\"\nauth: {type: bearer, credentials: {token: x}}\norder: 1000\n",
+            ),
+            (
+                "Folder/Keep.request.yaml",
+                "$kind: http-request\nurl: \"{{base}}/keep\"\nauth:\n  type: basic\n  credentials:\n    username: u\n",
+            ),
+            (
+                "Marker.request.yaml",
+                "$kind: http-request\nauth:\n  type: inherit\nurl: x\n",
+            ),
+        ],
+    );
+    let before = snapshot(&t);
+    let o = refresh(&t, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let root = read(&t.join(".resources/definition.yaml"));
+    assert_eq!(
+        root,
+        format!(
+            "\u{feff}# The API\r\n$kind: collection\r\nname: 'Odd API'   # quoted\r\n\r\nauth:\r\n    type: oauth2 # was bearer\r\n    credentials:\r\n        - key: accessToken\r\n          value: {TOKEN}\r\n        - key: tokenType\r\n          value: Bearer\r\n        - key: addTokenTo\r\n          value: header\r\nvariables:\r\n    base: \"http://x\"\r\n"
+        )
+    );
+    assert_eq!(
+        read(&t.join("Folder/.resources/definition.yaml")),
+        "$kind: collection\norder: 1000\n# trailing comment\n"
+    );
+    assert_eq!(
+        read(&t.join("Folder/Get.request.yaml")),
+        "$kind: http-request\nurl: \"{{base}}/get\"\norder: 1000\n"
+    );
+    assert_eq!(
+        read(&t.join("Marker.request.yaml")),
+        "$kind: http-request\nurl: x\n"
+    );
+    let after = snapshot(&t);
+    assert_eq!(
+        before[&t.join("Folder/Keep.request.yaml")],
+        after[&t.join("Folder/Keep.request.yaml")]
+    );
+    assert_only_auth_changed(&before, &after);
+    // The independent parser reads the root auth as Postman must.
+    let auth = &yaml(&after[&t.join(".resources/definition.yaml")])["auth"];
+    assert_eq!(auth["type"], "oauth2");
+    assert_eq!(auth["credentials"][0]["value"], TOKEN);
+
+    // The other shapes: a list entry holding a map of credentials, and no auth at all.
+    let u = dir.path().join("Lists");
+    write_tree(
+        &u,
+        &[(
+            ".resources/definition.yaml",
+            "$kind: collection\nname: Lists\nauth:\n  - id: 5bae46ab\n    type: oauth2\n    name: oauth2 auth\n    credentials:\n      accessToken: 'old'\n      tokenType: \"\"\n      challengeAlgorithm: S256\n",
+        )],
+    );
+    let v = dir.path().join("Bare");
+    write_tree(
+        &v,
+        &[(
+            ".resources/definition.yaml",
+            "$kind: collection\nname: Bare",
+        )],
+    );
+    for (dir, want) in [
+        (
+            &u,
+            format!(
+                "$kind: collection\nname: Lists\nauth:\n  - id: 5bae46ab\n    type: oauth2\n    name: oauth2 auth\n    credentials:\n      accessToken: {TOKEN}\n      tokenType: \"\"\n      challengeAlgorithm: S256\n      addTokenTo: header\n"
+            ),
+        ),
+        (
+            &v,
+            format!(
+                "$kind: collection\nname: Bare\nauth:\n  type: oauth2\n  credentials:\n    accessToken: {TOKEN}\n    tokenType: Bearer\n    addTokenTo: header\n"
+            ),
+        ),
+    ] {
+        let o = refresh(dir, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(read(&dir.join(".resources/definition.yaml")), want);
+    }
+}
+
+#[test]
+fn v3_bad_input_is_refused_with_its_place_and_nothing_is_written() {
+    let def = "$kind: collection\nname: T\nauth:\n  type: bearer\n  credentials:\n    token: x\n";
+    let req = "$kind: http-request\nurl: x\n";
+    let deep = format!(
+        "$kind: http-request\nx: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let cases: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
+        (
+            "anchor",
+            vec![(
+                ".resources/definition.yaml",
+                "$kind: collection\nname: T\nauth: &a\n  type: bearer\n".into(),
+            )],
+            "definition.yaml:3:7: the collection's auth holds an anchor",
+        ),
+        (
+            "alias",
+            vec![(
+                ".resources/definition.yaml",
+                "$kind: collection\nname: T\nx: &t bearer\nauth:\n  type: *t\n".into(),
+            )],
+            "definition.yaml:5:9: the collection's auth holds an alias",
+        ),
+        (
+            "flow",
+            vec![(
+                ".resources/definition.yaml",
+                "$kind: collection\nname: T\nauth: {type: bearer}\n".into(),
+            )],
+            "definition.yaml:3:7: the collection's auth is written in flow style",
+        ),
+        (
+            "tag",
+            vec![(
+                ".resources/definition.yaml",
+                "$kind: collection\nname: T\nauth: !x\n  type: bearer\n".into(),
+            )],
+            "definition.yaml:3:7: the collection's auth holds an anchor or a tag",
+        ),
+        (
+            "two documents",
+            vec![
+                (".resources/definition.yaml", def.into()),
+                ("R.request.yaml", format!("{req}---\n{req}")),
+            ],
+            "R.request.yaml:3:1: more than one YAML document",
+        ),
+        (
+            "tabs",
+            vec![
+                (".resources/definition.yaml", def.into()),
+                (
+                    "R.request.yaml",
+                    "$kind: http-request\nauth:\n\ttype: bearer\n".into(),
+                ),
+            ],
+            "R.request.yaml:3:2: not valid YAML: tabs",
+        ),
+        (
+            "duplicate key",
+            vec![
+                (".resources/definition.yaml", def.into()),
+                ("R.request.yaml", format!("{req}url: y\n")),
+            ],
+            "R.request.yaml:3:1: the key \"url\" appears twice",
+        ),
+        (
+            "unknown kind",
+            vec![
+                (".resources/definition.yaml", def.into()),
+                ("R.request.yaml", "$kind: http-requestz\n".into()),
+            ],
+            "R.request.yaml:1:8: $kind is \"http-requestz\"",
+        ),
+        (
+            "deep",
+            vec![
+                (".resources/definition.yaml", def.into()),
+                ("R.request.yaml", deep),
+            ],
+            "R.request.yaml:2:",
+        ),
+        (
+            "invalid",
+            vec![
+                (".resources/definition.yaml", def.into()),
+                ("R.request.yaml", "$kind: http-request\nurl: \"x\n".into()),
+            ],
+            "R.request.yaml:",
+        ),
+        (
+            "no definition in a folder",
+            vec![
+                (".resources/definition.yaml", def.into()),
+                ("F/R.request.yaml", req.into()),
+            ],
+            "F is a folder without .resources/definition.yaml",
+        ),
+        (
+            "two collections",
+            vec![
+                (".resources/definition.yaml", def.into()),
+                (
+                    "F/.resources/definition.yaml",
+                    "$kind: collection\nname: Other\nid: 1\n".into(),
+                ),
+            ],
+            "defines a collection of its own",
+        ),
+    ];
+    for (what, files, needle) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("T");
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
+        write_tree(&t, &files);
+        let before = snapshot(&t);
+        let o = refresh(&t, &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(3), "{what}: {err}");
+        assert!(err.contains(needle), "{what}: {err}");
+        assert!(!err.contains(TOKEN));
+        assert_eq!(before, snapshot(&t), "{what}: nothing written");
+    }
+    // A symbolic link loop, a folder inside a collection, a folder that is none, a huge file.
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("T");
+    write_tree(
+        &t,
+        &[
+            (".resources/definition.yaml", def),
+            ("F/.resources/definition.yaml", "$kind: collection\n"),
+            ("F/R.request.yaml", req),
+        ],
+    );
+    std::os::unix::fs::symlink(&t, t.join("F/loop")).unwrap();
+    let before = snapshot(&t);
+    let o = refresh(&t, &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("loop is a symbolic link"));
+    std::fs::remove_file(t.join("F/loop")).unwrap();
+    let o = refresh(&t.join("F"), &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is a folder inside the v3 collection"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = refresh(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a folder, not a collection file"));
+    let big = std::fs::File::create(t.join("F/Big.request.yaml")).unwrap();
+    big.set_len(1 << 30).unwrap();
+    let o = refresh(&t, &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Big.request.yaml is 1024 MiB"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::remove_file(t.join("F/Big.request.yaml")).unwrap();
+    assert_eq!(before, snapshot(&t), "nothing written");
+    // --output cannot take a folder.
+    let o = refresh(&t, &["-o", "x.json"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// A tree of `n` requests in folders of 100, each holding a stale bearer copy.
+fn big_tree(dir: &Path, n: usize) -> PathBuf {
+    let t = dir.join("Big");
+    let mut files = vec![(
+        ".resources/definition.yaml".to_string(),
+        "$kind: collection\nname: Big\nauth:\n  type: bearer\n  credentials:\n    token: \"{{old}}\"\n".to_string(),
+    )];
+    for i in 0..n {
+        let folder = format!("F{:03}", i / 100);
+        if i % 100 == 0 {
+            files.push((
+                format!("{folder}/.resources/definition.yaml"),
+                format!("$kind: collection\norder: {i}\n"),
+            ));
+        }
+        files.push((
+            format!("{folder}/R{i:05}.request.yaml"),
+            format!("$kind: http-request\nurl: http://127.0.0.1:9/r/{i}\nmethod: GET\nauth:\n  type: bearer\n  credentials:\n    token: stale-{i}\norder: {i}\n"),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    write_tree(&t, &refs);
+    t
+}
+
+/// Each request file is whole: the old content or the old content without its auth lines.
+fn assert_each_file_whole(t: &Path, tokens: &[&str]) {
+    for (path, bytes) in snapshot(t) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            continue; // a killed run's staging file, never a collection file
+        }
+        let v = yaml(&bytes);
+        if name.ends_with(".request.yaml") {
+            let i: usize = name[1..6].parse().unwrap();
+            let old = format!(
+                "$kind: http-request\nurl: http://127.0.0.1:9/r/{i}\nmethod: GET\nauth:\n  type: bearer\n  credentials:\n    token: stale-{i}\norder: {i}\n"
+            );
+            let new = format!(
+                "$kind: http-request\nurl: http://127.0.0.1:9/r/{i}\nmethod: GET\norder: {i}\n"
+            );
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text == old || text == new, "{}: {text:?}", path.display());
+        } else if path.ends_with("Big/.resources/definition.yaml") {
+            let tok = v["auth"]["credentials"]["token"]
+                .as_str()
+                .map(str::to_string);
+            let acc = v["auth"]["credentials"]["accessToken"]
+                .as_str()
+                .map(str::to_string);
+            assert!(
+                tok.as_deref() == Some("{{old}}")
+                    || acc.as_deref().is_some_and(|a| tokens.contains(&a)),
+                "{}: {v:?}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// How many request files of the tree no longer hold their auth.
+fn renamed(t: &Path) -> usize {
+    snapshot(t)
+        .iter()
+        .filter(|(p, b)| {
+            p.to_string_lossy().ends_with(".request.yaml")
+                && !String::from_utf8_lossy(b).contains("auth:")
+        })
+        .count()
+}
+
+#[test]
+fn v3_sigkill_during_the_renames_leaves_every_file_whole() {
+    let mut cut_mid_rename = 0;
+    // Killed before the renames (while staging), and at moments after the first rename (the
+    // first file renamed is watched for), so that the kills land between two renames.
+    for after_first_ms in [None, Some(0u64), Some(2), Some(10), Some(40), Some(150)] {
+        let dir = tempfile::tempdir().unwrap();
+        let t = big_tree(dir.path(), 2000);
+        let first = t.join("F000/R00000.request.yaml");
+        let mut child = std_bin()
+            .arg("refresh")
+            .arg(&t)
+            .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        match after_first_ms {
+            None => std::thread::sleep(std::time::Duration::from_millis(100)),
+            Some(ms) => {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+                while read(&first).contains("auth:") && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        assert_each_file_whole(&t, &[TOKEN]);
+        let n = renamed(&t);
+        if n > 0 && n < 2000 {
+            cut_mid_rename += 1;
+            // A half-renamed tree: the root still holds the old auth (it is renamed last), and
+            // check says so; a run to the end completes it.
+            let check = std_bin().arg("check").arg(&t).output().unwrap();
+            assert_eq!(check.status.code(), Some(1));
+            assert!(String::from_utf8_lossy(&check.stderr).contains("collection auth"));
+        }
+        let o = refresh(&t, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(renamed(&t), 2000);
+        let check = std_bin().arg("check").arg(&t).output().unwrap();
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+    assert!(cut_mid_rename > 0, "no kill landed between two renames");
+}
+
+#[test]
+fn v3_parallel_runs_leave_a_consistent_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = big_tree(dir.path(), 300);
+    let tokens: Vec<String> = (0..4)
+        .map(|i| token_with_sub(&format!("runner-{i}")))
+        .collect();
+    let children: Vec<_> = tokens
+        .iter()
+        .map(|tok| {
+            std_bin()
+                .arg("refresh")
+                .arg(&t)
+                .env("POSTMAN_COGNITO_TOKEN", tok)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    assert_each_file_whole(&t, &refs);
+    for (path, bytes) in snapshot(&t) {
+        assert!(
+            yaml(&bytes).get("auth").is_none() || path.ends_with("Big/.resources/definition.yaml"),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+/// A token like [`TOKEN`] with another subject.
+fn token_with_sub(sub: &str) -> String {
+    use base64::Engine;
+    let b = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.c2ln",
+        b(json!({"alg": "RS256", "kid": "test"})),
+        b(json!({"token_use": "id", "aud": "client", "exp": 4102444800u64, "sub": sub}))
+    )
+}
