@@ -472,7 +472,9 @@ fn v3_bad_input_is_refused_with_its_place_and_nothing_is_written() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
-    let cases: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
+    /// (what, files, what the error must say)
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "anchor",
             vec![(
