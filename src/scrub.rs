@@ -128,7 +128,7 @@ pub fn find_yaml(
             }
             Value::Alias => {}
             Value::Scalar { text, style } => {
-                if is_jwt(text) {
+                if is_jwt(text) && !text.trim().contains(char::is_whitespace) {
                     found.push(Found {
                         place: at,
                         offset: n.span.start,

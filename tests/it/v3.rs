@@ -805,3 +805,215 @@ fn token_with_sub(sub: &str) -> String {
         b(json!({"token_use": "id", "aud": "client", "exp": 4102444800u64, "sub": sub}))
     )
 }
+
+/// A tree with live tokens where real v3 trees hold them: the root's accessToken (a plain
+/// scalar, as `migrate` writes it), a request header, a saved example's login response (a block
+/// scalar), and a YAML environment beside it.
+fn tree_with_tokens(dir: &Path, tok: &str) -> (PathBuf, PathBuf) {
+    let t = dir.join("API");
+    write_tree(
+        &t,
+        &[
+            (
+                ".resources/definition.yaml",
+                &format!(
+                    "$kind: collection\nname: API\nauth:\n  - id: a1\n    type: oauth2\n    name: oauth2 auth\n    credentials:\n      accessToken: {tok}\n      addTokenTo: header\n"
+                ),
+            ),
+            (
+                "Login.request.yaml",
+                &format!(
+                    "$kind: http-request\nurl: https://x/login\nheaders:\n  X-Trace: 'Bearer {tok}'\n  X-Other: {tok} trailing\nexamples:\n  - ok\norder: 1\n"
+                ),
+            ),
+            (
+                ".resources/Login.resources/examples/ok.example.yaml",
+                &format!(
+                    "$kind: http-example\nresponse:\n  body: |\n    {{\"id_token\": \"{tok}\"}}\n"
+                ),
+            ),
+        ],
+    );
+    let env = dir.join("dev.environment.yaml");
+    std::fs::write(&env, format!("name: dev\nvalues:\n  - key: token\n    value: {tok}\n    enabled: true\n    type: secret\n")).unwrap();
+    (t, env)
+}
+
+#[test]
+fn v3_scrub_finds_and_removes_tokens_in_every_file_of_a_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t, env) = tree_with_tokens(dir.path(), TOKEN);
+    let o = std_bin()
+        .args(["scrub", "--check"])
+        .arg(&t)
+        .arg(&env)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for place in [
+        "definition.yaml:8:20",
+        "Login.request.yaml:4:20",
+        "Login.request.yaml:5:12",
+        "ok.example.yaml:4:19",
+        "dev.environment.yaml:4:12",
+    ] {
+        assert!(err.contains(place), "{place}: {err}");
+    }
+    assert!(!err.contains(TOKEN));
+    let o = std_bin()
+        .args(["scrub", "--token-var", "token"])
+        .arg(&t)
+        .arg(&env)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all = snapshot(&t);
+    for (path, bytes) in all.iter().chain([(&env, &std::fs::read(&env).unwrap())]) {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains("eyJ"),
+            "{}",
+            path.display()
+        );
+        yaml(bytes); // still YAML
+    }
+    let root = yaml(&all[&t.join(".resources/definition.yaml")]);
+    assert_eq!(root["auth"][0]["credentials"]["accessToken"], "{{token}}");
+    let req = yaml(&all[&t.join("Login.request.yaml")]);
+    assert_eq!(req["headers"]["X-Trace"], "Bearer {{token}}");
+    assert_eq!(req["headers"]["X-Other"], "{{token}} trailing");
+    assert_eq!(
+        yaml(&std::fs::read(&env).unwrap())["values"][0]["value"],
+        ""
+    );
+    let o = std_bin()
+        .args(["scrub", "--check"])
+        .arg(&t)
+        .arg(&env)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn v3_pre_commit_checks_staged_yaml_and_check_finds_tracked_trees() {
+    let (_d, root) = crate::git_safety::repo();
+    bin()
+        .current_dir(&root)
+        .args(["hook", "install", "pre-commit"])
+        .assert()
+        .success();
+    let collections = root.join("postman/collections");
+    let (t, _env) = tree_with_tokens(&collections, &crate::git_safety::jwt_expiring_in(3600));
+    std::fs::remove_file(&_env).unwrap();
+    assert!(
+        crate::git_safety::git(&root, &["add", "."])
+            .status
+            .success()
+    );
+    let commit = crate::git_safety::git(&root, &["commit", "-qm", "leak"]);
+    assert!(!commit.status.success(), "a staged token was committed");
+    let err = String::from_utf8_lossy(&commit.stderr).into_owned();
+    for f in [
+        "definition.yaml:8:20",
+        "Login.request.yaml:4:20",
+        "ok.example.yaml:4:19",
+    ] {
+        assert!(err.contains(f), "{f}: {err}");
+    }
+    // Scrubbed and staged: the commit goes through. refresh and check find the tree by itself.
+    bin()
+        .args(["scrub", "--token-var", "token"])
+        .arg(&t)
+        .assert()
+        .success();
+    assert!(
+        crate::git_safety::git(&root, &["add", "."])
+            .status
+            .success()
+    );
+    let commit = crate::git_safety::git(&root, &["commit", "-qm", "clean"]);
+    assert!(
+        commit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&commit.stderr)
+    );
+    let o = std_bin().arg("check").current_dir(&root).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("ok postman/collections/API"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // `check` on one file of the tree (as the pre-commit framework calls it).
+    std::fs::write(
+        t.join("Stale.request.yaml"),
+        "$kind: http-request\nauth:\n  type: inherit\n",
+    )
+    .unwrap();
+    let o = std_bin()
+        .arg("check")
+        .arg(t.join("Stale.request.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("type: inherit"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn v3_pre_push_checks_the_pushed_definition_and_requests() {
+    let (_d, root) = crate::git_safety::repo_with_remote();
+    bin()
+        .current_dir(&root)
+        .args(["hook", "install", "pre-push"])
+        .assert()
+        .success();
+    let t = root.join("postman/collections/API");
+    let expired = crate::git_safety::jwt_expiring_in(-60);
+    write_tree(
+        &t,
+        &[
+            (
+                ".resources/definition.yaml",
+                &format!(
+                    "$kind: collection\nname: API\nauth:\n  type: oauth2\n  credentials:\n    accessToken: {expired}\n"
+                ),
+            ),
+            (
+                "R.request.yaml",
+                "$kind: http-request\nurl: x\nauth:\n  type: bearer\n  credentials:\n    token: old\n",
+            ),
+        ],
+    );
+    let git = |args: &[&str]| crate::git_safety::git(&root, args);
+    assert!(git(&["add", "."]).status.success());
+    assert!(git(&["commit", "-qm", "stale"]).status.success());
+    let push = git(&["push", "-q", "origin", "main"]);
+    assert!(!push.status.success(), "a stale tree was pushed");
+    let err = String::from_utf8_lossy(&push.stderr).into_owned();
+    assert!(
+        err.contains("definition.yaml (in ") && err.contains("expired"),
+        "{err}"
+    );
+    assert!(
+        err.contains("R.request.yaml") && err.contains("own bearer auth"),
+        "{err}"
+    );
+    // Refreshed with a reference and committed: the push goes through.
+    bin()
+        .args(["refresh", "--token-var", "token"])
+        .arg(&t)
+        .assert()
+        .success();
+    assert!(git(&["commit", "-qam", "fresh"]).status.success());
+    let push = git(&["push", "-q", "origin", "main"]);
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+}
