@@ -222,3 +222,6 @@ if checks:
     print("what costs the floor ratio: `refresh --check` (one pass, no write) is about 2.5x the floor (0.42 s).")
     print("History of the fixes is in the git log (memory 6.5x -> 1.8x, 100 MB from about 1.3 s).")
     print()
+v3 = os.path.join(out, "v3.md")
+if os.path.exists(v3):
+    print(open(v3, encoding="utf-8").read())

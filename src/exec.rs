@@ -218,8 +218,10 @@ fn yaml_to_json(bytes: &[u8]) -> Option<Value> {
 pub fn uses_variable(path: &Path, name: &str) -> Option<bool> {
     let reference = format!("{{{{{name}}}}}");
     if path.is_dir() {
-        let def = std::fs::read_to_string(path.join(".resources/definition.yaml")).ok()?;
-        return Some(def.contains(&reference));
+        let raw = crate::collection::file::read(&path.join(".resources/definition.yaml")).ok()?;
+        let doc = crate::yaml::read(&raw.bytes).ok()?;
+        let token = crate::collection::tree::root_access_token(&doc)?;
+        return Some(token.trim() == reference);
     }
     let loaded = crate::collection::file::load(path, &[]).ok()?;
     let token = crate::check::root_access_token(&loaded.collection)?;

@@ -56,7 +56,8 @@ pub struct TreeFile {
     pub path: PathBuf,
     pub bytes: Vec<u8>,
     pub stamp: crate::atomic::Stamp,
-    pub meta: fs::Metadata,
+    /// `None` for a file that is not on disk (planned from bytes alone).
+    pub meta: Option<fs::Metadata>,
     /// `None` for [`Role::Other`] files (not parsed by the loader).
     pub doc: Option<Doc>,
     pub role: Role,
@@ -322,7 +323,7 @@ fn other_file(path: &Path) -> Result<TreeFile, TreeError> {
         path: raw.path,
         bytes: raw.bytes,
         stamp: raw.stamp,
-        meta: raw.meta,
+        meta: Some(raw.meta),
         doc: None,
         role: Role::Other,
         index: vec![],
@@ -352,7 +353,7 @@ fn read_yaml(
         path: raw.path,
         bytes: raw.bytes,
         stamp: raw.stamp,
-        meta: raw.meta,
+        meta: Some(raw.meta),
         doc: Some(doc),
         role,
         index,
@@ -540,6 +541,22 @@ pub fn plan_file(
     edits
         .sorted()
         .map_err(|m| bad(&f.path, m, "please report this"))
+}
+
+/// The edits a file of a tree gets (the root definition when `root`, else a folder or request
+/// made to inherit under [`Policy::All`]), from its bytes alone: for fuzzing and tests.
+pub fn plan_bytes(bytes: &[u8], root: bool, want: &RootAuth) -> Result<Vec<Edit>, Failure> {
+    let f = TreeFile {
+        path: PathBuf::from(if root { "definition.yaml" } else { "x.request.yaml" }),
+        bytes: bytes.to_vec(),
+        stamp: crate::atomic::Stamp::absent(),
+        meta: None,
+        doc: None,
+        role: if root { Role::Root } else { Role::Request },
+        index: vec![0],
+        names: vec!["x".into()],
+    };
+    plan_file(&f, want, Policy::All, &KeepSet::default())
 }
 
 /// How a child's own auth reads (as in the JSON export).

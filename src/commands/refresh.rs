@@ -193,7 +193,9 @@ impl Inputs {
                 Input::Tree(t) => {
                     for f in plan_tree(t, "{{token}}", plan, false)?.files {
                         let f = &t.files[f.file];
-                        writable(&f.path, &f.meta, ui)?;
+                        if let Some(meta) = &f.meta {
+                            writable(&f.path, meta, ui)?;
+                        }
                     }
                 }
             }
@@ -814,7 +816,7 @@ impl StagedTreeFile {
                 path: raw.path,
                 bytes: raw.bytes,
                 stamp: raw.stamp,
-                meta: raw.meta,
+                meta: Some(raw.meta),
                 doc: None,
                 role: m.role,
                 index: m.index.clone(),
