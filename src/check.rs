@@ -140,8 +140,12 @@ pub fn check_tree(
         header_prefix: None,
         extra: &[],
     };
-    if let Ok(plan) = tree::plan(tree, &want, policy, true) {
-        problems.extend(plan.outcome.changed.iter().map(child_problem));
+    match tree::plan(tree, &want, policy, true) {
+        Ok(plan) => problems.extend(plan.outcome.changed.iter().map(child_problem)),
+        Err(f) => problems.push(Problem {
+            place: "collection".into(),
+            message: format!("cannot be refreshed: {}", f.message),
+        }),
     }
     problems
 }

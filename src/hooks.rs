@@ -144,8 +144,8 @@ struct Candidate {
     bytes: Vec<u8>,
 }
 
-/// The files worth a look among `paths` (relative to `top`): every `.json` file and every
-/// file the profile's `collections` name. Which of them are Postman files is told by their
+/// The files worth a look among `paths` (relative to `top`): every `.json` and `.yaml` file
+/// (v3 collections are folders of YAML files) and every file the profile's `collections` name. Which of them are Postman files is told by their
 /// content.
 fn candidates(top: &Path, paths: Vec<String>, settings: &RunSettings) -> Vec<String> {
     let patterns: Vec<glob::Pattern> = settings

@@ -547,7 +547,11 @@ pub fn plan_file(
 /// made to inherit under [`Policy::All`]), from its bytes alone: for fuzzing and tests.
 pub fn plan_bytes(bytes: &[u8], root: bool, want: &RootAuth) -> Result<Vec<Edit>, Failure> {
     let f = TreeFile {
-        path: PathBuf::from(if root { "definition.yaml" } else { "x.request.yaml" }),
+        path: PathBuf::from(if root {
+            "definition.yaml"
+        } else {
+            "x.request.yaml"
+        }),
         bytes: bytes.to_vec(),
         stamp: crate::atomic::Stamp::absent(),
         meta: None,

@@ -211,6 +211,13 @@ fn run_case(src: &Path, args: &[&str], env_file: bool) -> (usize, usize) {
     );
     let after = snapshot(&tree);
     assert_only_auth_changed(&before, &after);
+    for (p, b) in &after {
+        assert!(
+            !String::from_utf8_lossy(b).contains("type: inherit"),
+            "{name}: {} holds type: inherit",
+            p.display()
+        );
+    }
     // A second run writes nothing.
     let times = mtimes(&tree);
     let o = refresh(&tree, &all);
@@ -591,6 +598,27 @@ fn v3_bad_input_is_refused_with_its_place_and_nothing_is_written() {
         assert!(!err.contains(TOKEN));
         assert_eq!(before, snapshot(&t), "{what}: nothing written");
     }
+    // check says that a tree cannot be refreshed, and why.
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("T");
+    write_tree(
+        &t,
+        &[
+            (".resources/definition.yaml", def),
+            (
+                "R.request.yaml",
+                "$kind: http-request\nauth: &a\n  type: bearer\n",
+            ),
+        ],
+    );
+    let o = std_bin().arg("check").arg(&t).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot be refreshed: ")
+            && String::from_utf8_lossy(&o.stderr).contains("R.request.yaml:2:7"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // A symbolic link loop, a folder inside a collection, a folder that is none, a huge file.
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path().join("T");
