@@ -1045,3 +1045,37 @@ fn v3_pre_push_checks_the_pushed_definition_and_requests() {
         String::from_utf8_lossy(&push.stderr)
     );
 }
+
+#[test]
+fn v3_folders_named_by_the_profile_are_refreshed() {
+    let (_d, root) = crate::git_safety::repo();
+    let t = root.join("postman/collections/Orders API");
+    copy_tree(&fixture("v3/Orders API"), &t);
+    std::fs::write(
+        root.join("postman-cognito.toml"),
+        "[profile.default]\ncollections = [\"postman/collections/*\"]\n",
+    )
+    .unwrap();
+    let o = std_bin()
+        .args(["refresh", "--token-var", "token"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("updated "),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let def = yaml(&std::fs::read(t.join(".resources/definition.yaml")).unwrap());
+    assert_eq!(def["auth"][0]["credentials"]["accessToken"], "{{token}}");
+}
+
+/// Copies the folder `src` to `dst` (files made writable).
+fn copy_tree(src: &Path, dst: &Path) {
+    for (p, b) in snapshot(src) {
+        let to = dst.join(p.strip_prefix(src).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(to, b).unwrap();
+    }
+}
