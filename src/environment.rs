@@ -389,9 +389,9 @@ pub mod yaml {
                             ("enabled", "true".into(), "true"),
                             ("type", "secret".into(), "\"secret\""),
                         ] {
-                            match item.get(k) {
-                                Some(n) if holds(n, json) => {}
-                                Some(n) => yedit::replace_scalar(n, &want, &mut edits)?,
+                            match item.entry(k) {
+                                Some(e) if holds(&e.value, json) => {}
+                                Some(e) => yedit::set_value(src, e, &want, &mut edits)?,
                                 None => missing.push(format!("{k}: {want}")),
                             }
                         }

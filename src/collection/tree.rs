@@ -750,8 +750,8 @@ fn patch_entry(
     };
     let oauth = previous == "oauth2";
     let mut appended = Vec::new();
-    match ty {
-        Some(t) if !oauth => yedit::replace_scalar(t, "oauth2", edits)?,
+    match map.entry("type") {
+        Some(t) if !oauth => yedit::set_value(src, t, "oauth2", edits)?,
         Some(_) => {}
         None => appended.push("type: oauth2".to_string()),
     }
@@ -795,13 +795,13 @@ fn patch_credentials(
     edits: &mut Edits,
 ) -> Result<(), YamlError> {
     // Every entry of a key (a list may repeat one; the last is the one in force).
-    let lookup = |key: &str| -> Vec<&Node> {
+    let lookup = |key: &str| -> Vec<&Entry> {
         match &creds.value {
-            Value::Map(_) => creds.get(key).into_iter().collect(),
+            Value::Map(_) => creds.entry(key).into_iter().collect(),
             Value::Seq(items) => items
                 .iter()
                 .filter(|i| i.get("key").and_then(Node::as_str) == Some(key))
-                .filter_map(|i| i.get("value"))
+                .filter_map(|i| i.entry("value"))
                 .collect(),
             _ => Vec::new(),
         }
@@ -809,7 +809,7 @@ fn patch_credentials(
     let mut missing = Vec::new();
     for (k, v) in params {
         let acceptable = |n: &Node| match k.as_str() {
-            "tokenType" => n.as_str().is_some(),
+            "tokenType" => n.as_str().is_some() && !n.is_null(),
             "addTokenTo" => matches!(n.as_str(), Some("header" | "queryParams")),
             _ => holds(n, v),
         };
@@ -817,9 +817,9 @@ fn patch_credentials(
         if found.is_empty() {
             missing.push((k, v));
         }
-        for n in found {
-            if !acceptable(n) {
-                yedit::replace_scalar(n, &scalar_of_json(v), edits)?;
+        for e in found {
+            if !acceptable(&e.value) {
+                yedit::set_value(src, e, &scalar_of_json(v), edits)?;
             }
         }
     }

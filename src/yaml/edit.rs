@@ -103,6 +103,32 @@ pub fn replace_scalar(node: &Node, text: &str, edits: &mut Edits) -> Result<(), 
     }
 }
 
+/// Sets the value of `entry` to the scalar `text`: the value replaced, or, when it is empty
+/// (`key:` alone, or before a comment), written right after the colon.
+pub fn set_value(
+    src: &[u8],
+    entry: &Entry,
+    text: &str,
+    edits: &mut Edits,
+) -> Result<(), YamlError> {
+    match &entry.value.value {
+        Value::Scalar {
+            text: t,
+            style: Style::Plain,
+        } if t.is_empty() && !entry.value.marked => {
+            let key = &entry.key;
+            let colon = src[key.span.end..]
+                .iter()
+                .position(|&c| c == b':')
+                .map(|p| key.span.end + p + 1)
+                .ok_or_else(|| refuse(key.span.start, "expected \"key:\" here"))?;
+            edits.insert(colon, format!(" {text}"));
+            Ok(())
+        }
+        _ => replace_scalar(&entry.value, text, edits),
+    }
+}
+
 /// Adds `lines` (each `key: value`, or a nested block with its own deeper indentation, given
 /// relative to the mapping) after the last entry of block mapping `map`.
 pub fn append_entries(

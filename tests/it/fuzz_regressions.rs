@@ -34,3 +34,26 @@ fn a_number_beyond_f64_is_valid_json_and_kept_verbatim() {
     );
     drop(dir);
 }
+
+/// fuzz/regressions/yaml-empty-type-before-comment.yaml: a v3 root auth whose `type:` is empty
+/// and followed by a comment (`type: #x`). The empty value's span sits at the comment, so
+/// replacing it wrote `oauth2#x`, one plain scalar; the value now goes right after the colon.
+#[test]
+fn an_empty_yaml_type_before_a_comment_becomes_oauth2() {
+    let src =
+        std::fs::read(repo().join("fuzz/regressions/yaml-empty-type-before-comment.yaml")).unwrap();
+    let want = postman_cognito::collection::auth::RootAuth {
+        token: TOKEN,
+        header_prefix: None,
+        extra: &[],
+    };
+    let edits = postman_cognito::collection::tree::plan_bytes(&src, true, &want).unwrap();
+    let out = postman_cognito::json::edit::apply(&src, &edits);
+    let doc = postman_cognito::yaml::read(&out).unwrap();
+    assert_eq!(
+        postman_cognito::collection::tree::root_access_token(&doc).as_deref(),
+        Some(TOKEN)
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("type: oauth2 #aberer"), "{text}");
+}
