@@ -190,6 +190,19 @@ pub fn read(bytes: &[u8]) -> Result<Doc, YamlError> {
         offset: e.valid_up_to(),
         message: "not UTF-8 text".into(),
     })?;
+    // YAML reads a lone CR as a line break; the line edits know LF and CRLF only.
+    if let Some(at) = bytes
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    {
+        return Err(YamlError {
+            offset: at,
+            message: "a carriage return without a line feed (old Mac line endings); save the \
+                      file with LF or CRLF line endings"
+                .into(),
+        });
+    }
     let offsets = Offsets::new(text);
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut parser = Parser::new_from_str(text);

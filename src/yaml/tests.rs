@@ -29,6 +29,11 @@ fn refuses_what_cannot_be_edited_safely() {
         ("a:\n\tb: 1\n", "tabs", 2),
         ("a: [1\n", "not valid YAML", 2),
         ("? [a]\n: 1\n", "not a plain value", 1),
+        (
+            "a: 1\r\nb: 2\rc: 3\r\n",
+            "carriage return without a line feed",
+            2,
+        ),
     ] {
         let e = err(text);
         assert!(e.message.contains(needle), "{text:?}: {e:?}");

@@ -57,3 +57,17 @@ fn an_empty_yaml_type_before_a_comment_becomes_oauth2() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("type: oauth2 #aberer"), "{text}");
 }
+
+/// fuzz/regressions/yaml-lone-cr.bin (first byte: root): a lone CR, which YAML reads as a line
+/// break and the line edits did not, so an entry was appended to the wrong mapping (the check
+/// of the result caught it). Such a file is now refused with its place.
+#[test]
+fn a_lone_carriage_return_in_yaml_is_refused_with_its_place() {
+    let data = std::fs::read(repo().join("fuzz/regressions/yaml-lone-cr.bin")).unwrap();
+    let e = postman_cognito::yaml::read(&data[1..]).unwrap_err();
+    assert!(
+        e.message.contains("carriage return without a line feed"),
+        "{e:?}"
+    );
+    assert_eq!(data[1 + e.offset], b'\r');
+}
