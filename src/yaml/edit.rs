@@ -60,13 +60,7 @@ fn refuse(at: usize, what: &str) -> YamlError {
 
 /// Where an entry's value last has content (its key, for an empty value).
 fn entry_end(src: &[u8], e: &Entry) -> usize {
-    match &e.value.value {
-        Value::Scalar {
-            text,
-            style: Style::Plain,
-        } if text.is_empty() => e.key.span.end,
-        _ => e.value.content_end(src).max(e.key.span.end),
-    }
+    e.end(src)
 }
 
 /// Deletes `entry` of a block mapping with all its lines.
@@ -235,12 +229,10 @@ pub fn replace_value(
         .position(|&c| c == b':')
         .map(|p| key.span.end + p + 1)
         .ok_or_else(|| refuse(key.span.start, "expected \"key:\" here"))?;
-    let end = match &entry.value.value {
-        Value::Scalar {
-            text,
-            style: Style::Plain,
-        } if text.is_empty() => line_end(src, key.span.end),
-        _ => entry.value.content_end(src),
+    let end = if entry.value.span.start >= entry.value.span.end {
+        line_end(src, key.span.end)
+    } else {
+        entry.value.content_end(src)
     };
     if end < colon {
         return Err(refuse(key.span.start, "expected \"key:\" here"));

@@ -52,6 +52,19 @@ pub struct Entry {
     pub value: Node,
 }
 
+impl Entry {
+    /// Where the entry's content ends: its value's last non-blank byte, or its key's end when
+    /// the value is empty (an empty value's span sits where the parser noticed it, often on a
+    /// later line).
+    pub fn end(&self, src: &[u8]) -> usize {
+        if self.value.span.start >= self.value.span.end {
+            self.key.span.end
+        } else {
+            self.value.content_end(src).max(self.key.span.end)
+        }
+    }
+}
+
 /// Why bytes are not YAML this tool edits. The caller adds the file name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {

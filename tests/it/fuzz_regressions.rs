@@ -71,3 +71,29 @@ fn a_lone_carriage_return_in_yaml_is_refused_with_its_place() {
     );
     assert_eq!(data[1 + e.offset], b'\r');
 }
+
+/// fuzz/regressions/yaml-empty-block-scalar.bin (first byte: root): the auth mapping's last
+/// value is an empty block scalar (`key: |-` and nothing under it), whose span the parser puts
+/// on the next line; entries appended "after it" landed after the next key. An empty value now
+/// ends at its key.
+#[test]
+fn entries_after_an_empty_block_scalar_stay_in_their_mapping() {
+    let data = std::fs::read(repo().join("fuzz/regressions/yaml-empty-block-scalar.bin")).unwrap();
+    let src = &data[1..];
+    let want = postman_cognito::collection::auth::RootAuth {
+        token: TOKEN,
+        header_prefix: None,
+        extra: &[],
+    };
+    let edits = postman_cognito::collection::tree::plan_bytes(src, true, &want).unwrap();
+    let out = postman_cognito::json::edit::apply(src, &edits);
+    let doc = postman_cognito::yaml::read(&out).unwrap();
+    assert_eq!(
+        postman_cognito::collection::tree::root_access_token(&doc).as_deref(),
+        Some(TOKEN)
+    );
+    let before: serde_yaml::Value = serde_yaml::from_slice(src).unwrap();
+    let after: serde_yaml::Value = serde_yaml::from_slice(&out).unwrap();
+    assert_eq!(before["ipts"], after["ipts"]);
+    assert_eq!(before["order"], after["order"]);
+}
