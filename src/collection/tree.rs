@@ -642,6 +642,19 @@ fn child(
                 },
             ));
         }
+        if doc.root.as_map().is_some_and(|m| m.len() == 1) {
+            // A file of `auth` alone would be left as nothing (null), not an empty mapping.
+            return Err(at(
+                &f.path,
+                &f.bytes,
+                YamlError {
+                    offset: entry.key.span.start,
+                    message: "auth is the file's only key, so removing it would leave no \
+                              mapping; a v3 file starts with $kind"
+                        .into(),
+                },
+            ));
+        }
         yedit::delete_entry(&f.bytes, entry, edits).map_err(|e| at(&f.path, &f.bytes, e))?;
         if list_changed {
             out.changed.push(Kept {

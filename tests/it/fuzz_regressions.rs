@@ -97,3 +97,23 @@ fn entries_after_an_empty_block_scalar_stay_in_their_mapping() {
     assert_eq!(before["ipts"], after["ipts"]);
     assert_eq!(before["order"], after["order"]);
 }
+
+/// fuzz/regressions/yaml-auth-only-key.bin (first byte: request): a file whose only key is
+/// `auth` (real v3 files start with `$kind`, which the loader checks). Removing it left an
+/// anchored null instead of a mapping; it is now refused with the place.
+#[test]
+fn removing_the_only_key_of_a_yaml_file_is_refused() {
+    let data = std::fs::read(repo().join("fuzz/regressions/yaml-auth-only-key.bin")).unwrap();
+    let want = postman_cognito::collection::auth::RootAuth {
+        token: TOKEN,
+        header_prefix: None,
+        extra: &[],
+    };
+    let e = postman_cognito::collection::tree::plan_bytes(&data[1..], false, &want).unwrap_err();
+    assert_eq!(e.exit, postman_cognito::error::Exit::BadInput);
+    assert!(
+        e.message.contains(":2:1: auth is the file's only key"),
+        "{}",
+        e.message
+    );
+}
