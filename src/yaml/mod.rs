@@ -331,6 +331,14 @@ pub fn read(bytes: &[u8]) -> Result<Doc, YamlError> {
                             message: "a mapping key that is not a plain value".into(),
                         });
                     };
+                    if node.span.start >= node.span.end || explicit_key(bytes, node.span.start) {
+                        return Err(YamlError {
+                            offset: node.span.start,
+                            message: "an empty or explicit (? ...) mapping key, which Postman \
+                                      files do not use"
+                                .into(),
+                        });
+                    }
                     if entries.iter().any(|e| e.key.as_str() == Some(name)) {
                         return Err(YamlError {
                             offset: node.span.start,
@@ -356,6 +364,24 @@ pub fn read(bytes: &[u8]) -> Result<Doc, YamlError> {
         marked: false,
     });
     Ok(Doc { root, newline })
+}
+
+/// Whether the key at `at` is explicit: what comes before it (white space and line breaks
+/// skipped) is a `?` that starts its line (after indentation and sequence dashes).
+fn explicit_key(bytes: &[u8], at: usize) -> bool {
+    let Some(q) = bytes[..at].iter().rposition(|c| !c.is_ascii_whitespace()) else {
+        return false;
+    };
+    if bytes[q] != b'?' {
+        return false;
+    }
+    let line = bytes[..q]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    bytes[line..q]
+        .iter()
+        .all(|&c| c == b' ' || c == b'-' || c == b'\t')
 }
 
 /// "line:col" (1-based, col in chars) of byte `offset`.

@@ -67,6 +67,12 @@ fn refuses_what_cannot_be_edited_safely() {
 }
 
 #[test]
+fn a_question_mark_ending_a_value_is_not_an_explicit_key() {
+    let d = doc("a: what?\nb: x ?\nc: 1\n");
+    assert_eq!(d.root.get("c").unwrap().as_str(), Some("1"));
+}
+
+#[test]
 fn deleting_an_entry_takes_its_lines_and_nothing_else() {
     let text = "$kind: x\n# keep me\nauth:\n  type: bearer # gone\n  credentials:\n    token: \"{{t}}\"\n\n# and me\norder: 1\n";
     let d = doc(text);

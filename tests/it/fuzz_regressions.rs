@@ -117,3 +117,14 @@ fn removing_the_only_key_of_a_yaml_file_is_refused() {
         e.message
     );
 }
+
+/// fuzz/regressions/yaml-explicit-key.bin: an explicit key (`? ...`) with an empty key, where
+/// the line edits cannot tell the mapping's indentation; refused, as any empty or explicit key.
+#[test]
+fn explicit_and_empty_yaml_keys_are_refused() {
+    let data = std::fs::read(repo().join("fuzz/regressions/yaml-explicit-key.bin")).unwrap();
+    for text in [&data[1..], b"? a\n: 1\n", b": 1\n"] {
+        let e = postman_cognito::yaml::read(text).unwrap_err();
+        assert!(e.message.contains("explicit"), "{e:?}");
+    }
+}
