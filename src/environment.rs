@@ -379,7 +379,7 @@ pub mod yaml {
                             .into_iter()
                             .map(|l| l.trim_start_matches("- ").trim_start().to_string())
                             .collect();
-                        yedit::append_items(src, &e.value, &[item], nl, &mut edits)?;
+                        yedit::append_items(src, e, &[item], nl, &mut edits)?;
                     }
                     Some(item) => {
                         let value_json = serde_json::to_string(value).expect("a string");

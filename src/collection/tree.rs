@@ -791,7 +791,7 @@ fn patch_entry(
             };
             yedit::replace_value(src, c, &lines, unit, nl, edits)?;
         }
-        Some(c) => patch_credentials(src, &c.value, params, nl, edits)?,
+        Some(c) => patch_credentials(src, c, params, nl, edits)?,
     }
     if !appended.is_empty() {
         yedit::append_entries(src, map, &appended, nl, edits)?;
@@ -802,11 +802,12 @@ fn patch_entry(
 /// Sets each param in OAuth 2.0 credentials, a mapping or a list of `{key, value}`.
 fn patch_credentials(
     src: &[u8],
-    creds: &Node,
+    entry: &Entry,
     params: &[(String, String)],
     nl: &str,
     edits: &mut Edits,
 ) -> Result<(), YamlError> {
+    let creds = &entry.value;
     // Every entry of a key (a list may repeat one; the last is the one in force).
     let lookup = |key: &str| -> Vec<&Entry> {
         match &creds.value {
@@ -845,7 +846,7 @@ fn patch_credentials(
                 .iter()
                 .map(|(k, v)| vec![format!("key: {k}"), format!("value: {}", scalar_of_json(v))])
                 .collect();
-            yedit::append_items(src, creds, &items, nl, edits)
+            yedit::append_items(src, entry, &items, nl, edits)
         }
         _ => {
             let lines: Vec<String> = missing

@@ -154,11 +154,12 @@ pub fn append_entries(
 /// the dash prefix of the sequence's first item.
 pub fn append_items(
     src: &[u8],
-    seq: &Node,
+    entry: &Entry,
     items: &[Vec<String>],
     newline: &str,
     edits: &mut Edits,
 ) -> Result<(), YamlError> {
+    let seq = &entry.value;
     let Some(first) = seq.as_seq().and_then(<[Node]>::first) else {
         return Err(refuse(
             seq.span.start,
@@ -182,7 +183,7 @@ pub fn append_items(
             text.push_str(newline);
         }
     }
-    let at = after_line(src, seq.content_end(src));
+    let at = after_line(src, entry.end(src));
     let lead = if at == src.len() && !src.ends_with(b"\n") {
         newline
     } else {
@@ -229,11 +230,13 @@ pub fn replace_value(
         .position(|&c| c == b':')
         .map(|p| key.span.end + p + 1)
         .ok_or_else(|| refuse(key.span.start, "expected \"key:\" here"))?;
-    let end = if entry.value.span.start >= entry.value.span.end {
-        line_end(src, key.span.end)
-    } else {
-        entry.value.content_end(src)
-    };
+    let last = entry.end(src);
+    let end =
+        if last <= line_end(src, key.span.end) && entry.value.span.start >= entry.value.span.end {
+            line_end(src, key.span.end)
+        } else {
+            last
+        };
     if end < colon {
         return Err(refuse(key.span.start, "expected \"key:\" here"));
     }

@@ -53,15 +53,42 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Where the entry's content ends: its value's last non-blank byte, or its key's end when
-    /// the value is empty (an empty value's span sits where the parser noticed it, often on a
-    /// later line).
+    /// Where the entry's content ends (a byte of its last line of content, before the line
+    /// break): the value on the key's line, then every following line that belongs to the
+    /// block (indented deeper than the key, or a `-` item at the key's indentation for a
+    /// sequence), blank and comment lines between them included. Read from the text, since an
+    /// empty value's or a sequence's span sits where the parser noticed it, often elsewhere.
+    /// For entries of block mappings.
     pub fn end(&self, src: &[u8]) -> usize {
-        if self.value.span.start >= self.value.span.end {
-            self.key.span.end
-        } else {
-            self.value.content_end(src).max(self.key.span.end)
+        use edit::{after_line, line_end, line_start};
+        let key = self.key.span.start;
+        let indent = key - line_start(src, key);
+        let key_line_end = line_end(src, key);
+        let mut last = self.key.span.end;
+        let v = &self.value;
+        if v.span.start < v.span.end && v.span.start <= key_line_end {
+            last = last.max(v.content_end(src).min(key_line_end));
         }
+        let compact = v.as_seq().is_some() && !v.flow;
+        let mut pos = after_line(src, key);
+        while pos < src.len() {
+            let next = after_line(src, pos);
+            let line = &src[pos..line_end(src, pos)];
+            let width = line.iter().take_while(|&&c| c == b' ').count();
+            let rest = &line[width..];
+            if rest.is_empty() || rest[0] == b'#' {
+                pos = next;
+                continue;
+            }
+            let item = rest[0] == b'-' && rest.get(1).is_none_or(|c| *c == b' ');
+            if width > indent || (compact && width == indent && item) {
+                last = line_end(src, pos).max(pos + width);
+                pos = next;
+                continue;
+            }
+            break;
+        }
+        last
     }
 }
 

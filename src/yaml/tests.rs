@@ -67,6 +67,20 @@ fn refuses_what_cannot_be_edited_safely() {
 }
 
 #[test]
+fn an_entry_ends_where_its_block_ends_whatever_the_spans_say() {
+    // A compact sequence whose only item is empty: its span sits at the end of the file.
+    let text = "   ls:\r\n   -         ";
+    let d = doc(text);
+    let e = d.root.entry("ls").unwrap();
+    assert_eq!(e.end(text.as_bytes()), text.len());
+    // Blank and comment lines count only between lines of the block.
+    let text = "a:\n  b: 1\n\n  # inner\n  c: 2\n\n# after\nd: 3\n";
+    let d = doc(text);
+    let end = d.root.entry("a").unwrap().end(text.as_bytes());
+    assert_eq!(&text[..end], "a:\n  b: 1\n\n  # inner\n  c: 2");
+}
+
+#[test]
 fn a_question_mark_ending_a_value_is_not_an_explicit_key() {
     let d = doc("a: what?\nb: x ?\nc: 1\n");
     assert_eq!(d.root.get("c").unwrap().as_str(), Some("1"));
@@ -141,7 +155,7 @@ fn appends_in_the_neighbours_indentation_and_line_breaks() {
     let mut e = Edits::default();
     append_items(
         list.as_bytes(),
-        d.root.get("l").unwrap(),
+        d.root.entry("l").unwrap(),
         &[vec!["key: b".into(), "value: 2".into()]],
         "\n",
         &mut e,

@@ -128,3 +128,29 @@ fn explicit_and_empty_yaml_keys_are_refused() {
         assert!(e.message.contains("explicit"), "{e:?}");
     }
 }
+
+/// fuzz/regressions/yaml-compact-empty-item.bin (first byte: root): the last entry's value is
+/// a compact sequence (`-` at the key's indentation) whose only item is empty; its span sits at
+/// the end of the file, so the entry seemed to end on its key's line and the new auth went
+/// between the key and its item. Entries now end where their block of lines ends.
+#[test]
+fn entries_end_where_their_block_of_lines_ends() {
+    let data = std::fs::read(repo().join("fuzz/regressions/yaml-compact-empty-item.bin")).unwrap();
+    let src = &data[1..];
+    let want = postman_cognito::collection::auth::RootAuth {
+        token: TOKEN,
+        header_prefix: None,
+        extra: &[],
+    };
+    let edits = postman_cognito::collection::tree::plan_bytes(src, true, &want).unwrap();
+    let out = postman_cognito::json::edit::apply(src, &edits);
+    let doc = postman_cognito::yaml::read(&out).unwrap();
+    assert_eq!(
+        postman_cognito::collection::tree::root_access_token(&doc).as_deref(),
+        Some(TOKEN)
+    );
+    let text = |b: &[u8]| String::from_utf8(b[3..].to_vec()).unwrap(); // after the BOM
+    let before: serde_yaml::Value = serde_yaml::from_str(&text(src)).unwrap();
+    let after: serde_yaml::Value = serde_yaml::from_str(&text(&out)).unwrap();
+    assert_eq!(before["ls"], after["ls"]);
+}
