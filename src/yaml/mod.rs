@@ -279,7 +279,13 @@ pub fn read(bytes: &[u8]) -> Result<Doc, YamlError> {
                         message: format!("nested deeper than {MAX_DEPTH} levels"),
                     });
                 }
-                let flow = end > start;
+                // A flow collection's span ends with its `[` or `{` (after any anchor or tag); a
+                // tagged block one spans the tag and the first `- `.
+                let flow = bytes[start..end]
+                    .iter()
+                    .rev()
+                    .find(|c| !c.is_ascii_whitespace())
+                    .is_some_and(|&c| c == b'[' || c == b'{');
                 let marked = anchor != 0 || tag.is_some();
                 stack.push(if is_map {
                     Open::Map {

@@ -154,3 +154,29 @@ fn entries_end_where_their_block_of_lines_ends() {
     let after: serde_yaml::Value = serde_yaml::from_str(&text(&out)).unwrap();
     assert_eq!(before["ls"], after["ls"]);
 }
+
+/// fuzz/regressions/yaml-tagged-block-sequence.bin (first byte: root): a block sequence with a
+/// tag (`key: !t` then `- item`) has a span from the tag to the first `- `, which was taken for
+/// a flow collection; the new auth went between the key and its items. Flow is now told by the
+/// `[` or `{` the span ends with.
+#[test]
+fn a_tagged_block_sequence_is_not_flow() {
+    let data =
+        std::fs::read(repo().join("fuzz/regressions/yaml-tagged-block-sequence.bin")).unwrap();
+    let src = &data[1..];
+    let doc = postman_cognito::yaml::read(src).unwrap();
+    let value = &doc.root.as_map().unwrap()[0].value;
+    assert!(value.as_seq().is_some() && !value.flow);
+    let want = postman_cognito::collection::auth::RootAuth {
+        token: TOKEN,
+        header_prefix: None,
+        extra: &[],
+    };
+    let edits = postman_cognito::collection::tree::plan_bytes(src, true, &want).unwrap();
+    let out = postman_cognito::json::edit::apply(src, &edits);
+    let back = postman_cognito::yaml::read(&out).unwrap();
+    assert_eq!(
+        postman_cognito::collection::tree::root_access_token(&back).as_deref(),
+        Some(TOKEN)
+    );
+}
