@@ -66,11 +66,21 @@ impl Entry {
         let key_line_end = line_end(src, key);
         let mut last = self.key.span.end;
         let v = &self.value;
-        if v.span.start < v.span.end && v.span.start <= key_line_end {
-            last = last.max(v.content_end(src).min(key_line_end));
+        // Flow collections and quoted or plain scalars end where their span ends (they may go
+        // on over lines at any indentation); block collections and block scalars are read
+        // from the lines.
+        let exact = v.flow
+            || matches!(&v.value, Value::Scalar { style, .. } if *style != Style::Block)
+            || matches!(v.value, Value::Alias);
+        if v.span.start < v.span.end {
+            if exact {
+                last = last.max(v.content_end(src));
+            } else if v.span.start <= key_line_end {
+                last = last.max(v.content_end(src).min(key_line_end));
+            }
         }
         let compact = v.as_seq().is_some() && !v.flow;
-        let mut pos = after_line(src, key);
+        let mut pos = after_line(src, last);
         while pos < src.len() {
             let next = after_line(src, pos);
             let line = &src[pos..line_end(src, pos)];

@@ -180,3 +180,23 @@ fn a_tagged_block_sequence_is_not_flow() {
         Some(TOKEN)
     );
 }
+
+/// fuzz/regressions/yaml-multiline-flow-auth.bin (first byte: request): a request's auth in
+/// flow style over several lines, some at column 0 (flow content may sit at any indentation);
+/// only its first line was deleted. Flow collections and scalars now end where their span ends.
+#[test]
+fn a_multiline_flow_auth_is_removed_whole() {
+    let data = std::fs::read(repo().join("fuzz/regressions/yaml-multiline-flow-auth.bin")).unwrap();
+    let src = &data[1..];
+    let want = postman_cognito::collection::auth::RootAuth {
+        token: TOKEN,
+        header_prefix: None,
+        extra: &[],
+    };
+    let edits = postman_cognito::collection::tree::plan_bytes(src, false, &want).unwrap();
+    let out = postman_cognito::json::edit::apply(src, &edits);
+    let mut before: serde_yaml::Value = serde_yaml::from_slice(src).unwrap();
+    let after: serde_yaml::Value = serde_yaml::from_slice(&out).unwrap();
+    before.as_mapping_mut().unwrap().remove("auth");
+    assert_eq!(before, after);
+}
