@@ -86,7 +86,7 @@ impl Entry {
             let line = &src[pos..line_end(src, pos)];
             let width = line.iter().take_while(|&&c| c == b' ').count();
             let rest = &line[width..];
-            if rest.is_empty() || rest[0] == b'#' {
+            if rest.iter().all(u8::is_ascii_whitespace) || rest[0] == b'#' {
                 pos = next;
                 continue;
             }

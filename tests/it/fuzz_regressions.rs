@@ -200,3 +200,23 @@ fn a_multiline_flow_auth_is_removed_whole() {
     before.as_mapping_mut().unwrap().remove("auth");
     assert_eq!(before, after);
 }
+
+/// fuzz/regressions/yaml-tab-only-line.bin (first byte: request): a line holding only a tab
+/// inside an auth block was taken for content at column 0, which ended the block there. White
+/// space only lines are blank.
+#[test]
+fn a_tab_only_line_does_not_end_a_block() {
+    let data = std::fs::read(repo().join("fuzz/regressions/yaml-tab-only-line.bin")).unwrap();
+    let src = &data[1..];
+    let want = postman_cognito::collection::auth::RootAuth {
+        token: TOKEN,
+        header_prefix: None,
+        extra: &[],
+    };
+    let edits = postman_cognito::collection::tree::plan_bytes(src, false, &want).unwrap();
+    let out = postman_cognito::json::edit::apply(src, &edits);
+    let mut before: serde_yaml::Value = serde_yaml::from_slice(src).unwrap();
+    let after: serde_yaml::Value = serde_yaml::from_slice(&out).unwrap();
+    before.as_mapping_mut().unwrap().remove("auth");
+    assert_eq!(before, after);
+}
