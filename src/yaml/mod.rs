@@ -374,11 +374,14 @@ pub fn read(bytes: &[u8]) -> Result<Doc, YamlError> {
                             message: "a mapping key that is not a plain value".into(),
                         });
                     };
-                    if node.span.start >= node.span.end || explicit_key(bytes, node.span.start) {
+                    if node.span.start >= node.span.end
+                        || node.marked
+                        || explicit_key(bytes, node.span.start)
+                    {
                         return Err(YamlError {
                             offset: node.span.start,
-                            message: "an empty or explicit (? ...) mapping key, which Postman \
-                                      files do not use"
+                            message: "an empty, explicit (? ...), anchored or tagged mapping \
+                                      key, which Postman files do not use"
                                 .into(),
                         });
                     }
@@ -406,6 +409,13 @@ pub fn read(bytes: &[u8]) -> Result<Doc, YamlError> {
         flow: false,
         marked: false,
     });
+    if root.marked {
+        return Err(YamlError {
+            offset: root.span.start,
+            message: "an anchor or a tag on the whole document, which Postman files do not use"
+                .into(),
+        });
+    }
     Ok(Doc { root, newline })
 }
 
