@@ -90,7 +90,7 @@ impl Entry {
                 pos = next;
                 continue;
             }
-            let item = rest[0] == b'-' && rest.get(1).is_none_or(|c| *c == b' ');
+            let item = rest[0] == b'-' && rest.get(1).is_none_or(|c| *c == b' ' || *c == b'\t');
             if width > indent || (compact && width == indent && item) {
                 last = line_end(src, pos).max(pos + width);
                 pos = next;

@@ -73,6 +73,10 @@ fn an_entry_ends_where_its_block_ends_whatever_the_spans_say() {
     let d = doc(text);
     let e = d.root.entry("ls").unwrap();
     assert_eq!(e.end(text.as_bytes()), text.len());
+    // fuzz/regressions/yaml-dash-tab-item.bin: an item whose dash is followed by a tab.
+    let text = "d: !t\n-\t\n";
+    let d = doc(text);
+    assert_eq!(d.root.entry("d").unwrap().end(text.as_bytes()), 8);
     // Blank and comment lines count only between lines of the block.
     let text = "a:\n  b: 1\n\n  # inner\n  c: 2\n\n# after\nd: 3\n";
     let d = doc(text);
