@@ -13,8 +13,9 @@ use crate::error::Failure;
 
 const TEMP_SUFFIX: &str = ".postman-cognito.tmp";
 
-/// Removes temporary files for `name` left in `dir` by runs that were killed mid-write (their
-/// process is gone). A live run's temporary file is never touched.
+/// Removes temporary files for `name` (every name, when empty) left in `dir` by runs that were
+/// killed mid-write (their process is gone). A live run's temporary file is never touched.
+/// Their names: `.{name}.{pid}.{random}.postman-cognito.tmp`.
 fn remove_stale_temps(dir: &Path, name: &str) {
     let prefix = format!(".{name}.");
     let Ok(entries) = fs::read_dir(dir) else {
@@ -24,12 +25,16 @@ fn remove_stale_temps(dir: &Path, name: &str) {
         let file = e.file_name();
         let file = file.to_string_lossy();
         let Some(middle) = file
-            .strip_prefix(&prefix)
+            .strip_prefix(if name.is_empty() { "." } else { &prefix })
             .and_then(|r| r.strip_suffix(TEMP_SUFFIX))
         else {
             continue;
         };
-        let Some(pid) = middle.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+        let Some(pid) = middle
+            .rsplit('.')
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
             continue;
         };
         if pid != std::process::id() && !process_alive(pid) {
@@ -137,6 +142,8 @@ pub struct Staged {
     shown: String,
     /// The target's metadata when staged (or `mode_from`'s for a new file).
     like: Option<fs::Metadata>,
+    /// One of a batch: flushed by [`flush`], its folder by [`sync_dirs`].
+    batch: bool,
 }
 
 /// Writes the new content of `target` with `fill` into a temporary file in the same folder,
@@ -147,6 +154,27 @@ pub fn stage(
     target: &Path,
     mode_from: Option<&fs::Metadata>,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Staged, Failure> {
+    stage_as(target, mode_from, fill, Batch::No)
+}
+
+/// Whether a staged file is one of many (a v3 folder's files): then it is not flushed on its
+/// own, nor its folder after the rename; [`flush`] flushes them all at once before the first
+/// rename and [`sync_dirs`] the folders after the last. `First` also removes the folder's stale
+/// temporary files (once per folder, not once per file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batch {
+    No,
+    First,
+    Next,
+}
+
+/// [`stage`], for one file of many.
+pub fn stage_as(
+    target: &Path,
+    mode_from: Option<&fs::Metadata>,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    batch: Batch,
 ) -> Result<Staged, Failure> {
     let real = resolve(target);
     let shown = target.display().to_string();
@@ -168,7 +196,11 @@ pub fn stage(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "collection".into());
     let io = |what: &str, e: std::io::Error| write_failure(&shown, what, e);
-    remove_stale_temps(&dir, &name);
+    match batch {
+        Batch::No => remove_stale_temps(&dir, &name),
+        Batch::First => remove_stale_temps(&dir, ""),
+        Batch::Next => {}
+    }
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.{}.", std::process::id()))
         .suffix(TEMP_SUFFIX)
@@ -185,21 +217,50 @@ pub fn stage(
             .and_then(|()| w.flush())
             .map_err(|e| io("writing the temporary file", e))?;
     }
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| io("flushing to disk", e))?;
+    if batch == Batch::No {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| io("flushing to disk", e))?;
+    }
     Ok(Staged {
         tmp,
         real,
         dir,
         shown,
         like: existing.or_else(|| mode_from.cloned()),
+        batch: batch != Batch::No,
     })
 }
 
 fn write_failure(shown: &str, what: &str, e: std::io::Error) -> Failure {
     Failure::io(format!("could not write {shown}: {what}: {e}"))
         .with_hint("the original file is unchanged; check the folder's permissions and free space")
+}
+
+/// Flushes staged files of a batch to disk before the first of them is renamed: one `syncfs`
+/// of their file system on Linux, else one fsync each.
+pub fn flush(staged: &[&Staged]) -> Result<(), Failure> {
+    let io = |s: &Staged, e: std::io::Error| write_failure(&s.shown, "flushing to disk", e);
+    #[cfg(target_os = "linux")]
+    if let Some(first) = staged.first() {
+        return rustix::fs::syncfs(first.tmp.as_file()).map_err(|e| io(first, e.into()));
+    }
+    for s in staged {
+        s.tmp.as_file().sync_all().map_err(|e| io(s, e))?;
+    }
+    Ok(())
+}
+
+/// Makes the renames into `dirs` durable (after a batch).
+pub fn sync_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) {
+    let mut seen = std::collections::HashSet::new();
+    for d in dirs {
+        if seen.insert(d.to_path_buf())
+            && let Ok(f) = fs::File::open(d)
+        {
+            let _ = f.sync_all();
+        }
+    }
 }
 
 /// Holds an exclusive lock on a folder (where the platform allows it), so that two runs of the
@@ -222,6 +283,11 @@ impl Drop for FolderLock {
 }
 
 impl Staged {
+    /// The folder the file is renamed in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The temporary file holding the new content.
     pub fn path(&self) -> &Path {
         self.tmp.path()
@@ -255,8 +321,10 @@ impl Staged {
                 .map_err(|e| write_failure(shown, "setting permissions", e))?;
             warning = keep_owner(&file, like, shown);
         }
-        // Make the rename itself durable.
-        if let Ok(d) = fs::File::open(&self.dir) {
+        // Make the rename itself durable (a batch's folders are flushed once, at the end).
+        if !self.batch
+            && let Ok(d) = fs::File::open(&self.dir)
+        {
             let _ = d.sync_all();
         }
         Ok(warning)

@@ -89,6 +89,17 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
             staged.push(Pending::Variable(pending));
         }
     }
+    // A v3 folder's files were staged unflushed: one flush for all before the first rename,
+    // and their folders' renames made durable after the last.
+    let batch: Vec<&Staged> = staged
+        .iter()
+        .filter_map(|p| match p {
+            Pending::TreeFile(t) => t.staged.as_ref().map(|(s, _)| s),
+            _ => None,
+        })
+        .collect();
+    atomic::flush(&batch)?;
+    let batch_dirs: Vec<PathBuf> = batch.iter().map(|s| s.dir().to_path_buf()).collect();
     for pending in staged {
         match pending {
             Pending::Stdout(bytes) => stdout.write_all(&bytes).map_err(|e| {
@@ -99,6 +110,7 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
             other => other.commit(plan, written, ui)?,
         }
     }
+    atomic::sync_dirs(batch_dirs.iter().map(PathBuf::as_path));
     finish(
         plan,
         token.as_ref(),
@@ -742,11 +754,18 @@ fn refresh_tree(
     }
     let mut pending = Vec::new();
     if !plan.check {
+        let mut dirs = std::collections::HashSet::new();
         for f in &planned.files {
             let file = &t.files[f.file];
+            let first = dirs.insert(file.path.parent().map(Path::to_path_buf));
+            let batch = if first {
+                atomic::Batch::First
+            } else {
+                atomic::Batch::Next
+            };
             pending.push(Pending::TreeFile(StagedTreeFile {
                 meta: TreeFileMeta::of(file, &t.keep.set),
-                staged: stage_tree_file(file, &f.edits, written)?,
+                staged: stage_tree_file(file, &f.edits, written, batch)?,
             }));
         }
     }
@@ -785,10 +804,14 @@ fn stage_tree_file(
     f: &TreeFile,
     edits: &[edit::Edit],
     written: &str,
+    batch: atomic::Batch,
 ) -> Result<StagedFile, Failure> {
-    let staged = atomic::stage(&f.path, None, |w| {
-        edit::pieces(&f.bytes, edits).try_for_each(|piece| w.write_all(piece))
-    })?;
+    let staged = atomic::stage_as(
+        &f.path,
+        None,
+        |w| edit::pieces(&f.bytes, edits).try_for_each(|piece| w.write_all(piece)),
+        batch,
+    )?;
     let back = fs::read(staged.path()).map_err(|e| {
         Failure::io(format!(
             "cannot read back what was written for {}: {e}; the file is unchanged",
@@ -831,7 +854,8 @@ impl StagedTreeFile {
             if !edit::changes(&f.bytes, &edits) {
                 return Ok(None);
             }
-            stage_tree_file(&f, &edits, written)
+            // Staged again after the batch's flush: flushed on its own.
+            stage_tree_file(&f, &edits, written, atomic::Batch::No)
         })
     }
 }

@@ -428,10 +428,13 @@ fn explicit_key(bytes: &[u8], at: usize) -> bool {
     if bytes[q] != b'?' {
         return false;
     }
-    let line = bytes[..q]
+    let mut line = bytes[..q]
         .iter()
         .rposition(|&c| c == b'\n')
         .map_or(0, |p| p + 1);
+    if line == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
+        line = 3; // after the BOM
+    }
     bytes[line..q]
         .iter()
         .all(|&c| c == b' ' || c == b'-' || c == b'\t')

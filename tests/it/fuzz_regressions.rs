@@ -136,6 +136,7 @@ fn explicit_empty_and_anchored_yaml_keys_are_refused() {
         b"? a\n: 1\n",
         b": 1\n",
         b"&a k: 1\n",
+        b"\xEF\xBB\xBF?\n   k:!x\r\n",
     ] {
         let e = postman_cognito::yaml::read(text).unwrap_err();
         assert!(
