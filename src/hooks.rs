@@ -225,6 +225,20 @@ pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> 
     Ok(Exit::Ok)
 }
 
+/// Prints the problems of a pushed file (in commit `local`); whether there were any.
+fn report_pushed(path: &Path, local: &str, problems: &[crate::check::Problem], ui: &Ui) -> bool {
+    for p in problems {
+        ui.problem(&format!(
+            "{} (in {}): {}: {}",
+            path.display(),
+            &local[..local.len().min(12)],
+            p.place,
+            p.message
+        ));
+    }
+    !problems.is_empty()
+}
+
 /// pre-push: every collection that the pushed commits add or change must be ready for Newman,
 /// as it is in the commit pushed. `updates` is what git gives the hook on standard input.
 pub fn run_pre_push(updates: &str, settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> {
@@ -259,16 +273,7 @@ pub fn run_pre_push(updates: &str, settings: &RunSettings, ui: &Ui) -> Result<Ex
                         min_ttl,
                         crate::jwt::now(),
                     );
-                    for p in &problems {
-                        ui.problem(&format!(
-                            "{} (in {}): {}: {}",
-                            c.path.display(),
-                            &local[..local.len().min(12)],
-                            p.place,
-                            p.message
-                        ));
-                    }
-                    bad += usize::from(!problems.is_empty());
+                    bad += usize::from(report_pushed(&c.path, local, &problems, ui));
                     continue;
                 }
                 _ => continue,
@@ -285,16 +290,7 @@ pub fn run_pre_push(updates: &str, settings: &RunSettings, ui: &Ui) -> Result<Ex
                 min_ttl,
                 crate::jwt::now(),
             );
-            for p in &problems {
-                ui.problem(&format!(
-                    "{} (in {}): {}: {}",
-                    c.path.display(),
-                    &local[..local.len().min(12)],
-                    p.place,
-                    p.message
-                ));
-            }
-            bad += usize::from(!problems.is_empty());
+            bad += usize::from(report_pushed(&c.path, local, &problems, ui));
         }
     }
     if bad > 0 {

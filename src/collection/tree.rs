@@ -195,12 +195,7 @@ fn read_folder(
         let path = entry.path();
         let kind = entry.file_type().map_err(|e| io_error(&path, &e))?;
         if kind.is_symlink() {
-            return Err(bad(
-                &path,
-                "is a symbolic link inside a v3 collection; postman-cognito does not follow \
-                 links there",
-                "replace the link with the file or folder itself",
-            ));
+            return Err(link_refused(&path));
         }
         if name == ".resources" {
             if others {
@@ -280,12 +275,7 @@ fn list_yaml(resources: &Path, _top: bool, rest: &mut Vec<TreeFile>) -> Result<(
             let kind = entry.file_type().map_err(|e| io_error(&path, &e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             if kind.is_symlink() {
-                return Err(bad(
-                    &path,
-                    "is a symbolic link inside a v3 collection; postman-cognito does not follow \
-                     links there",
-                    "replace the link with the file or folder itself",
-                ));
+                return Err(link_refused(&path));
             } else if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file()
@@ -298,6 +288,15 @@ fn list_yaml(resources: &Path, _top: bool, rest: &mut Vec<TreeFile>) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Links are not followed in a tree (so a loop cannot trap a run): one is refused.
+fn link_refused(path: &Path) -> Failure {
+    bad(
+        path,
+        "is a symbolic link inside a v3 collection; postman-cognito does not follow links there",
+        "replace the link with the file or folder itself",
+    )
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<fs::DirEntry>, TreeError> {

@@ -5,6 +5,18 @@ use crate::support;
 use crate::support::*;
 use postman_cognito::json::scan::{KeepAll, scan};
 
+/// The v3 edits of `src` (a root definition when `root`, else a request) applied, with
+/// [`TOKEN`]; the planning error when refused.
+fn v3_patched(src: &[u8], root: bool) -> Result<Vec<u8>, postman_cognito::error::Failure> {
+    let want = postman_cognito::collection::auth::RootAuth {
+        token: TOKEN,
+        header_prefix: None,
+        extra: &[],
+    };
+    let edits = postman_cognito::collection::tree::plan_bytes(src, root, &want)?;
+    Ok(postman_cognito::json::edit::apply(src, &edits))
+}
+
 /// fuzz/regressions/reader-huge-exponent.json: a number whose exponent overflows f64. RFC 8259
 /// allows it; serde_json (without arbitrary_precision) refuses it. The reader accepts it and a
 /// patch keeps its spelling byte for byte (the fuzz property was wrong, not the reader).
@@ -42,13 +54,7 @@ fn a_number_beyond_f64_is_valid_json_and_kept_verbatim() {
 fn an_empty_yaml_type_before_a_comment_becomes_oauth2() {
     let src =
         std::fs::read(repo().join("fuzz/regressions/yaml-empty-type-before-comment.yaml")).unwrap();
-    let want = postman_cognito::collection::auth::RootAuth {
-        token: TOKEN,
-        header_prefix: None,
-        extra: &[],
-    };
-    let edits = postman_cognito::collection::tree::plan_bytes(&src, true, &want).unwrap();
-    let out = postman_cognito::json::edit::apply(&src, &edits);
+    let out = v3_patched(&src, true).unwrap();
     let doc = postman_cognito::yaml::read(&out).unwrap();
     assert_eq!(
         postman_cognito::collection::tree::root_access_token(&doc).as_deref(),
@@ -80,13 +86,7 @@ fn a_lone_carriage_return_in_yaml_is_refused_with_its_place() {
 fn entries_after_an_empty_block_scalar_stay_in_their_mapping() {
     let data = std::fs::read(repo().join("fuzz/regressions/yaml-empty-block-scalar.bin")).unwrap();
     let src = &data[1..];
-    let want = postman_cognito::collection::auth::RootAuth {
-        token: TOKEN,
-        header_prefix: None,
-        extra: &[],
-    };
-    let edits = postman_cognito::collection::tree::plan_bytes(src, true, &want).unwrap();
-    let out = postman_cognito::json::edit::apply(src, &edits);
+    let out = v3_patched(src, true).unwrap();
     let doc = postman_cognito::yaml::read(&out).unwrap();
     assert_eq!(
         postman_cognito::collection::tree::root_access_token(&doc).as_deref(),
@@ -104,16 +104,10 @@ fn entries_after_an_empty_block_scalar_stay_in_their_mapping() {
 #[test]
 fn removing_the_only_key_of_a_yaml_file_is_refused() {
     let data = std::fs::read(repo().join("fuzz/regressions/yaml-auth-only-key.bin")).unwrap();
-    let want = postman_cognito::collection::auth::RootAuth {
-        token: TOKEN,
-        header_prefix: None,
-        extra: &[],
-    };
     // That file is now refused earlier (its document carries an anchor); the rule itself:
-    let e = postman_cognito::collection::tree::plan_bytes(&data[1..], false, &want).unwrap_err();
+    let e = v3_patched(&data[1..], false).unwrap_err();
     assert_eq!(e.exit, postman_cognito::error::Exit::BadInput);
-    let e = postman_cognito::collection::tree::plan_bytes(b"auth:\n  type: bearer\n", false, &want)
-        .unwrap_err();
+    let e = v3_patched(b"auth:\n  type: bearer\n", false).unwrap_err();
     assert_eq!(e.exit, postman_cognito::error::Exit::BadInput);
     assert!(
         e.message.contains(":1:1: auth is the file's only key"),
@@ -154,13 +148,7 @@ fn explicit_empty_and_anchored_yaml_keys_are_refused() {
 fn entries_end_where_their_block_of_lines_ends() {
     let data = std::fs::read(repo().join("fuzz/regressions/yaml-compact-empty-item.bin")).unwrap();
     let src = &data[1..];
-    let want = postman_cognito::collection::auth::RootAuth {
-        token: TOKEN,
-        header_prefix: None,
-        extra: &[],
-    };
-    let edits = postman_cognito::collection::tree::plan_bytes(src, true, &want).unwrap();
-    let out = postman_cognito::json::edit::apply(src, &edits);
+    let out = v3_patched(src, true).unwrap();
     let doc = postman_cognito::yaml::read(&out).unwrap();
     assert_eq!(
         postman_cognito::collection::tree::root_access_token(&doc).as_deref(),
@@ -184,13 +172,7 @@ fn a_tagged_block_sequence_is_not_flow() {
     let doc = postman_cognito::yaml::read(src).unwrap();
     let value = &doc.root.as_map().unwrap()[0].value;
     assert!(value.as_seq().is_some() && !value.flow);
-    let want = postman_cognito::collection::auth::RootAuth {
-        token: TOKEN,
-        header_prefix: None,
-        extra: &[],
-    };
-    let edits = postman_cognito::collection::tree::plan_bytes(src, true, &want).unwrap();
-    let out = postman_cognito::json::edit::apply(src, &edits);
+    let out = v3_patched(src, true).unwrap();
     let back = postman_cognito::yaml::read(&out).unwrap();
     assert_eq!(
         postman_cognito::collection::tree::root_access_token(&back).as_deref(),
@@ -205,13 +187,7 @@ fn a_tagged_block_sequence_is_not_flow() {
 fn a_multiline_flow_auth_is_removed_whole() {
     let data = std::fs::read(repo().join("fuzz/regressions/yaml-multiline-flow-auth.bin")).unwrap();
     let src = &data[1..];
-    let want = postman_cognito::collection::auth::RootAuth {
-        token: TOKEN,
-        header_prefix: None,
-        extra: &[],
-    };
-    let edits = postman_cognito::collection::tree::plan_bytes(src, false, &want).unwrap();
-    let out = postman_cognito::json::edit::apply(src, &edits);
+    let out = v3_patched(src, false).unwrap();
     let mut before: serde_yaml::Value = serde_yaml::from_slice(src).unwrap();
     let after: serde_yaml::Value = serde_yaml::from_slice(&out).unwrap();
     before.as_mapping_mut().unwrap().remove("auth");
@@ -225,13 +201,7 @@ fn a_multiline_flow_auth_is_removed_whole() {
 fn a_tab_only_line_does_not_end_a_block() {
     let data = std::fs::read(repo().join("fuzz/regressions/yaml-tab-only-line.bin")).unwrap();
     let src = &data[1..];
-    let want = postman_cognito::collection::auth::RootAuth {
-        token: TOKEN,
-        header_prefix: None,
-        extra: &[],
-    };
-    let edits = postman_cognito::collection::tree::plan_bytes(src, false, &want).unwrap();
-    let out = postman_cognito::json::edit::apply(src, &edits);
+    let out = v3_patched(src, false).unwrap();
     // libyaml refuses this file (a tab in a scalar); the tool's reader reads both.
     let before = postman_cognito::yaml::read(src).unwrap();
     let after = postman_cognito::yaml::read(&out).unwrap();
