@@ -54,8 +54,12 @@ pip_install() {
 # newman, the Postman CLI and cognito-local into .tools/node.
 ensure_node_tools() { npm_install "$ROOT/tools/node" "$TOOLS/node"; }
 
-# moto[server] into .tools/venv.
-ensure_python_tools() { pip_install "$ROOT/tools/python/requirements.txt" "$TOOLS/venv"; }
+# moto[server] into .tools/venv; ministack and pycognito into .tools/ministack (their own venv:
+# ministack pins a botocore that moto's boto3 does not take).
+ensure_python_tools() {
+  pip_install "$ROOT/tools/python/requirements.txt" "$TOOLS/venv"
+  pip_install "$ROOT/tools/ministack/requirements.txt" "$TOOLS/ministack"
+}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -100,4 +104,17 @@ start_cognito_local() {
   PIDS+=($!)
   export COGNITO_LOCAL_URL="http://127.0.0.1:$port"
   wait_for "$COGNITO_LOCAL_URL/health" || { cat "$dir/log" >&2; return 1; }
+}
+
+# Starts ministack on a free loopback port, its IoT TLS listener off (it would bind 0.0.0.0:8883);
+# sets MINISTACK_URL.
+start_ministack() {
+  local port dir
+  port=$(free_port)
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/ministack.XXXXXX")
+  BIND_HOST=127.0.0.1 GATEWAY_PORT="$port" IOT_MTLS_ENABLED=0 LOG_LEVEL=WARNING TMPDIR="$dir" \
+    "$TOOLS/ministack/bin/ministack" >"$dir/log" 2>&1 &
+  PIDS+=($!)
+  export MINISTACK_URL="http://127.0.0.1:$port"
+  wait_for "$MINISTACK_URL/_ministack/health" || { cat "$dir/log" >&2; return 1; }
 }

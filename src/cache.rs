@@ -57,6 +57,18 @@ pub struct Entry {
     pub access_expires_at: Option<i64>,
     /// The `cognito:username` claim, for SECRET_HASH when refreshing.
     pub cognito_username: Option<String>,
+    /// The device Cognito remembers for this user on this machine (key, group, password).
+    pub device: Option<crate::cognito::signin::Device>,
+    /// The endpoint refreshes with REFRESH_TOKEN_AUTH only (it does not know
+    /// GetTokensFromRefreshToken).
+    pub legacy_refresh: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DeviceOnDisk {
+    key: String,
+    group_key: String,
+    password: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -73,6 +85,10 @@ struct OnDisk {
     id_expires_at: Option<i64>,
     access_expires_at: Option<i64>,
     cognito_username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device: Option<DeviceOnDisk>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    legacy_refresh: bool,
 }
 
 /// The cache folder.
@@ -157,6 +173,12 @@ impl Cache {
                     id_expires_at: d.id_expires_at,
                     access_expires_at: d.access_expires_at,
                     cognito_username: d.cognito_username,
+                    device: d.device.map(|v| crate::cognito::signin::Device {
+                        key: v.key,
+                        group_key: v.group_key,
+                        password: SecretString::from(v.password),
+                    }),
+                    legacy_refresh: d.legacy_refresh,
                 })
             }
             _ => {
@@ -187,6 +209,12 @@ impl Cache {
             id_expires_at: entry.id_expires_at,
             access_expires_at: entry.access_expires_at,
             cognito_username: entry.cognito_username.clone(),
+            device: entry.device.as_ref().map(|v| DeviceOnDisk {
+                key: v.key.clone(),
+                group_key: v.group_key.clone(),
+                password: v.password.expose_secret().to_string(),
+            }),
+            legacy_refresh: entry.legacy_refresh,
         };
         let bytes = serde_json::to_vec(&d).map_err(|e| Failure::internal(e.to_string()))?;
         let path = self.path(key);
@@ -293,6 +321,12 @@ mod tests {
             id_expires_at: Some(100),
             access_expires_at: Some(100),
             cognito_username: Some("u".into()),
+            device: Some(crate::cognito::signin::Device {
+                key: "us-east-1_d1".into(),
+                group_key: "-group".into(),
+                password: "device-password".to_string().into(),
+            }),
+            legacy_refresh: false,
         }
     }
 
@@ -305,6 +339,12 @@ mod tests {
         cache.put(&key("a"), &entry()).unwrap();
         let got = cache.get(&key("a"), &ui).unwrap();
         assert_eq!(got.refresh.unwrap().expose_secret(), "refresh");
+        let device = got.device.unwrap();
+        assert_eq!(
+            (device.key.as_str(), device.group_key.as_str()),
+            ("us-east-1_d1", "-group")
+        );
+        assert_eq!(device.password.expose_secret(), "device-password");
         assert!(cache.get(&key("b"), &ui).is_none());
         #[cfg(unix)]
         {

@@ -313,6 +313,26 @@ pub struct CognitoArgs {
     /// How long to wait for the browser sign-in [default: 5m].
     #[arg(long, value_name = "DURATION")]
     pub browser_timeout: Option<humantime::Duration>,
+
+    /// --flow browser: go straight to this identity provider (its name in the pool, e.g. a
+    /// SAML or OIDC provider), skipping the Hosted UI's chooser.
+    #[arg(long, value_name = "NAME", conflicts_with = "idp_identifier")]
+    pub identity_provider: Option<String>,
+
+    /// --flow browser: go straight to the identity provider with this identifier (e.g. the
+    /// users' e-mail domain).
+    #[arg(long, value_name = "ID")]
+    pub idp_identifier: Option<String>,
+
+    /// When Cognito requires the user to set up MFA (MFA_SETUP), enrol a new TOTP
+    /// authenticator and show its secret once (to store as COGNITO_TOTP_SECRET).
+    #[arg(long)]
+    pub setup_mfa: bool,
+
+    /// A user attribute to send with a new password when Cognito requires it
+    /// (NEW_PASSWORD_REQUIRED with required attributes); repeatable.
+    #[arg(long = "attribute", value_name = "NAME=VALUE")]
+    pub attributes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -327,11 +347,16 @@ pub enum ClientAuthArg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FlowArg {
-    /// USER_SRP_AUTH: the password never leaves the machine (allowed by default).
+    /// USER_SRP_AUTH: the password never leaves the machine (allowed by default; else
+    /// USER_AUTH with PASSWORD_SRP).
     Srp,
-    /// USER_PASSWORD_AUTH: the client must allow it.
+    /// USER_PASSWORD_AUTH: the client must allow it (else USER_AUTH with PASSWORD).
     Password,
-    /// REFRESH_TOKEN_AUTH with a refresh token from COGNITO_REFRESH_TOKEN or stdin.
+    /// USER_AUTH, the choice-based flow (Essentials pools): PASSWORD_SRP, else what the pool
+    /// offers (PASSWORD, or EMAIL_OTP / SMS_OTP typed on a terminal).
+    UserAuth,
+    /// Refresh with a refresh token from COGNITO_REFRESH_TOKEN or stdin
+    /// (GetTokensFromRefreshToken, else REFRESH_TOKEN_AUTH).
     Refresh,
     /// The Hosted UI in the system browser: authorization code with PKCE (needs --domain).
     Browser,

@@ -49,6 +49,10 @@ pub struct Profile {
     pub client_auth: Option<crate::cli::ClientAuthArg>,
     pub callback_port: Option<u16>,
     pub browser_timeout: Option<Dur>,
+    pub identity_provider: Option<String>,
+    pub idp_identifier: Option<String>,
+    /// `NAME=VALUE` user attributes sent with a new password (NEW_PASSWORD_REQUIRED).
+    pub attributes: Option<Vec<String>>,
     /// Names of environment variables holding secrets.
     pub password_env: Option<String>,
     pub client_secret_env: Option<String>,

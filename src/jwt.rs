@@ -107,12 +107,14 @@ pub fn check(c: &Claims, want: &Expected) -> Result<(), String> {
 }
 
 /// Both AWS issuer forms: `https://cognito-idp.{region}.amazonaws.com/{pool}` and
-/// `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`.
+/// `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, and the FIPS host's
+/// `https://cognito-idp-fips.{region}.amazonaws.com/{pool}` (GovCloud).
 fn issuer_matches(iss: &str, pool_id: &str) -> bool {
     let region = pool_id.split('_').next().unwrap_or("");
     [
         format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
         format!("https://issuer-cognito-idp.{region}.amazonaws.com/{pool_id}"),
+        format!("https://cognito-idp-fips.{region}.amazonaws.com/{pool_id}"),
     ]
     .iter()
     .any(|want| iss.trim_end_matches('/') == want)
@@ -162,6 +164,7 @@ mod tests {
         for iss in [
             "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC",
             "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC",
+            "https://cognito-idp-fips.us-east-1.amazonaws.com/us-east-1_AbC",
         ] {
             let id = jwt(
                 serde_json::json!({"token_use": "id", "aud": "client1", "iss": iss, "exp": 2000}),

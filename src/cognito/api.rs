@@ -112,6 +112,22 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The endpoint does not know the operation: AWS says `UnknownOperationException`,
+    /// cognito-local `Unsupported`, moto answers HTTP 500 with an HTML page.
+    pub fn unknown_operation(&self) -> bool {
+        match self {
+            ApiError::Service { name, message, .. } => {
+                name == "UnknownOperationException"
+                    || name == "Unsupported"
+                    || message.to_ascii_lowercase().contains("unsupported")
+            }
+            ApiError::Malformed { status, .. } => *status >= 500 || *status == 404,
+            ApiError::Network(_) | ApiError::Timeout(_) => false,
+        }
+    }
+}
+
 /// A client for one endpoint.
 pub struct Api {
     http: reqwest::Client,
@@ -157,6 +173,17 @@ impl Api {
 
     /// Calls `AWSCognitoIdentityProviderService.{op}` with `body`, retrying what may be retried.
     pub async fn call(&self, op: &str, body: &Value) -> Result<Value, ApiError> {
+        self.call_with(op, body, false).await
+    }
+
+    /// Like [`Api::call`], for an operation the endpoint may not know (a newer one, on an
+    /// emulator): an answer that says so ([`ApiError::unknown_operation`]) is returned at once,
+    /// not retried, so that the caller can fall back.
+    pub async fn call_unless_unknown(&self, op: &str, body: &Value) -> Result<Value, ApiError> {
+        self.call_with(op, body, true).await
+    }
+
+    async fn call_with(&self, op: &str, body: &Value, probe: bool) -> Result<Value, ApiError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -174,7 +201,11 @@ impl Api {
             let (result, retry_after) = self.once(op, body).await;
             self.policy.ui.status(None);
             match result {
-                Err(e) if e.retryable() && attempt <= self.policy.retries => {
+                Err(e)
+                    if e.retryable()
+                        && attempt <= self.policy.retries
+                        && !(probe && e.unknown_operation()) =>
+                {
                     let wait = retry_after.unwrap_or_else(|| self.backoff(attempt));
                     self.policy.ui.note(&format!(
                         "{op} failed ({}); trying again in {} ms",

@@ -111,8 +111,8 @@ fn service(name: &str, message: &str, status: u16, cx: &Context, user: &str) -> 
                 cx.client_id, cx.flow
             ),
             format!(
-                "use --flow {other_flow}, or enable the flow in the app client's settings \
-                 (ALLOW_USER_SRP_AUTH / ALLOW_USER_PASSWORD_AUTH)"
+                "use --flow {other_flow} or --flow user-auth, or enable the flow in the app \
+                 client's settings (ALLOW_USER_SRP_AUTH / ALLOW_USER_PASSWORD_AUTH / ALLOW_USER_AUTH)"
             ),
         ),
         "NotAuthorizedException" if lower.contains("attempts exceeded") => auth(
@@ -138,6 +138,18 @@ fn service(name: &str, message: &str, status: u16, cx: &Context, user: &str) -> 
             format!("{user} is disabled in pool {}: {message}", cx.pool_id),
             "an administrator must enable the user (aws cognito-idp admin-enable-user)".into(),
         ),
+        // cognito-local answers a wrong password with InvalidPasswordException too; AWS uses
+        // it for a new password the pool's policy refuses.
+        "InvalidPasswordException" if lower.contains("policy") || lower.contains("conform") => {
+            auth(
+                format!(
+                    "Cognito refused the new password: it does not meet the pool's password policy{said}"
+                ),
+                "choose a password that the pool's policy allows (length, digits, symbols, upper \
+                 and lower case)"
+                    .into(),
+            )
+        }
         "NotAuthorizedException" | "InvalidPasswordException" => auth(
             format!("Cognito refused the sign-in of {user}: wrong username or password{said}"),
             format!(

@@ -84,17 +84,22 @@ pub fn authorize_url(
     scope: &str,
     state: &str,
     challenge: &str,
+    idp: Option<(&str, &str)>,
 ) -> String {
-    let query = url::form_urlencoded::Serializer::new(String::new())
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
         .append_pair("response_type", "code")
         .append_pair("client_id", client_id)
         .append_pair("redirect_uri", redirect_uri)
         .append_pair("scope", scope)
         .append_pair("state", state)
         .append_pair("code_challenge", challenge)
-        .append_pair("code_challenge_method", "S256")
-        .finish();
-    format!("{}?{query}", ep.authorize)
+        .append_pair("code_challenge_method", "S256");
+    // Straight to a federated provider, skipping the Hosted UI's chooser.
+    if let Some((name, value)) = idp {
+        query.append_pair(name, value);
+    }
+    format!("{}?{}", ep.authorize, query.finish())
 }
 
 /// A fresh random `state`.
@@ -303,6 +308,8 @@ pub async fn token_request(
             access: SecretString::from(access.to_string()),
             refresh: s("refresh_token"),
             expires_in: v.get("expires_in").and_then(Value::as_i64),
+            device: None,
+            legacy_refresh: false,
         });
     }
     let error = json
@@ -456,8 +463,31 @@ mod tests {
             "openid email",
             "s",
             "ch",
+            None,
         );
         assert!(url.starts_with("http://127.0.0.1:9/oauth2/authorize?response_type=code&client_id=c&redirect_uri=http%3A%2F%2Flocalhost%3A5%2Fcallback&scope=openid+email&state=s&code_challenge=ch&code_challenge_method=S256"), "{url}");
+        let direct = |idp| {
+            authorize_url(
+                &from_domain("https://d.example"),
+                "c",
+                "r",
+                "openid",
+                "s",
+                "ch",
+                idp,
+            )
+        };
+        assert!(
+            direct(Some(("identity_provider", "Okta SAML")))
+                .ends_with("&identity_provider=Okta+SAML")
+        );
+        assert!(
+            direct(Some(("idp_identifier", "example.com")))
+                .ends_with("&idp_identifier=example.com")
+        );
+        assert!(
+            !direct(None).contains("identity_provider") && !direct(None).contains("idp_identifier")
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::api::{Api, CallPolicy};
 use super::errors::Context;
-use super::signin::{Answers, SignIn, Tokens};
+use super::signin::{Answers, Device, Options, SignIn, Start, Tokens};
 use crate::cache::{self, Cache};
 use crate::error::{Exit, Failure};
 use crate::jwt::{self, Expected, TokenKind};
@@ -25,6 +25,7 @@ use crate::ui::Ui;
 pub enum Flow {
     Srp,
     Password,
+    UserAuth,
     Refresh,
     Browser,
     ClientCredentials,
@@ -35,6 +36,7 @@ impl Flow {
         match self {
             Flow::Srp => "srp",
             Flow::Password => "password",
+            Flow::UserAuth => "user-auth",
             Flow::Refresh => "refresh",
             Flow::Browser => "browser",
             Flow::ClientCredentials => "client-credentials",
@@ -56,6 +58,8 @@ pub struct OAuthSettings {
     pub client_auth: super::oauth::ClientAuth,
     pub callback_port: Option<u16>,
     pub browser_timeout: Duration,
+    /// `identity_provider` or `idp_identifier` and its value, for the authorize URL.
+    pub idp: Option<(&'static str, String)>,
 }
 
 /// Where a secret may come from.
@@ -94,6 +98,10 @@ pub struct CognitoSettings {
     pub kind: TokenKind,
     pub secrets: Secrets,
     pub new_password_stdin: bool,
+    /// `--setup-mfa`: enrol a TOTP authenticator when Cognito asks (MFA_SETUP).
+    pub setup_mfa: bool,
+    /// `--attribute NAME=VALUE` and the profile's `attributes`: sent with a new password.
+    pub attributes: Vec<(String, String)>,
     /// The cache folder; `None` with `--no-cache`.
     pub cache_dir: Option<PathBuf>,
     pub min_ttl: Duration,
@@ -111,11 +119,8 @@ impl CognitoSettings {
         if let Some(d) = &self.oauth.domain {
             return Ok(super::oauth::from_domain(d));
         }
-        let base = if self.endpoint_overridden {
-            self.endpoint.trim_end_matches('/').to_string()
-        } else {
-            format!("https://cognito-idp.{}.amazonaws.com", self.region)
-        };
+        // The endpoint in use: the emulator's, or the regional (or FIPS) AWS one.
+        let base = self.endpoint.trim_end_matches('/').to_string();
         let url = format!("{base}/{}/.well-known/openid-configuration", self.pool_id);
         rt.block_on(super::oauth::discover(
             http,
@@ -182,6 +187,14 @@ impl Answers for EnvAnswers<'_> {
         self.typed_code("the code from your authenticator app")
     }
 
+    fn has_totp_secret(&self) -> bool {
+        self.totp.is_some()
+    }
+
+    fn can_type(&self) -> bool {
+        interactive()
+    }
+
     fn typed_code(&mut self, what: &str) -> Result<Option<String>, Failure> {
         if !interactive() {
             return Ok(None);
@@ -203,7 +216,7 @@ impl TokenSource for CognitoSource {
     fn fetch(&mut self) -> Result<Token, Failure> {
         let s = self.settings.clone();
         let Some(dir) = s.cache_dir.clone() else {
-            let (tokens, _) = self.network(None)?;
+            let (tokens, _) = self.network(None, None)?;
             return checked_token(&s, tokens, None, &self.ui);
         };
         let cache = Cache::open(dir)?;
@@ -233,10 +246,15 @@ impl TokenSource for CognitoSource {
                  or failing its checks); trying the cached refresh token",
             );
         }
-        let refresh = cached
-            .as_ref()
-            .and_then(|e| e.refresh.clone().map(|r| (r, e.cognito_username.clone())));
-        let (tokens, refreshed) = self.network(refresh)?;
+        let device = cached.as_ref().and_then(|e| e.device.clone());
+        let refresh = cached.as_ref().and_then(|e| {
+            e.refresh.clone().map(|token| CachedRefresh {
+                token,
+                username: e.cognito_username.clone(),
+                legacy: e.legacy_refresh,
+            })
+        });
+        let (tokens, refreshed) = self.network(refresh, device)?;
         let token = checked_token(
             &s,
             tokens.clone(),
@@ -283,7 +301,18 @@ fn tokens_of(e: &cache::Entry) -> Tokens {
         access: e.access.clone(),
         refresh: e.refresh.clone(),
         expires_in: None,
+        device: e.device.clone(),
+        legacy_refresh: e.legacy_refresh,
     }
+}
+
+/// A refresh token from the cache, with what refreshing it needs.
+struct CachedRefresh {
+    token: SecretString,
+    /// Its `cognito:username`, for SECRET_HASH (REFRESH_TOKEN_AUTH only).
+    username: Option<String>,
+    /// The endpoint knows REFRESH_TOKEN_AUTH only.
+    legacy: bool,
 }
 
 fn entry_of(t: &Tokens, checked: &Token) -> cache::Entry {
@@ -295,19 +324,22 @@ fn entry_of(t: &Tokens, checked: &Token) -> cache::Entry {
         id_expires_at: t.id.as_ref().and_then(exp),
         access_expires_at: exp(&t.access),
         cognito_username: checked.set.as_ref().and_then(|s| s.username.clone()),
+        device: t.device.clone(),
+        legacy_refresh: t.legacy_refresh,
     }
 }
 
 impl CognitoSource {
     /// Gets tokens over the network: with a cached refresh token first (when given), falling
-    /// back to a sign-in if Cognito refuses it.
+    /// back to a sign-in if Cognito refuses it. `device` is the remembered device, if any.
     fn network(
         &mut self,
-        cached_refresh: Option<(SecretString, Option<String>)>,
+        cached_refresh: Option<CachedRefresh>,
+        device: Option<Device>,
     ) -> Result<(Tokens, bool), Failure> {
         let s = self.settings.clone();
         if s.flow.is_oauth() {
-            return self.oauth_network(cached_refresh.map(|(r, _)| r));
+            return self.oauth_network(cached_refresh.map(|c| c.token));
         }
         let client_secret = self.env_secret(&s.secrets.client_secret);
         let cx = Context {
@@ -323,16 +355,25 @@ impl CognitoSource {
         let api =
             Api::new(&s.endpoint, s.policy.clone()).map_err(|e| Failure::new(Exit::Network, e))?;
         let runtime = runtime()?;
+        let ui = self.ui.clone();
+        let options = Options {
+            setup_mfa: s.setup_mfa,
+            attributes: s.attributes.clone(),
+            remember_device: s.cache_dir.is_some(),
+        };
         let signin = SignIn {
             api: &api,
             pool_id: &s.pool_id,
             client_id: &s.client_id,
             client_secret: client_secret.as_ref(),
             cx,
+            ui: &ui,
+            options: &options,
+            device,
         };
-        if let Some((refresh, user)) = cached_refresh {
-            let hash_user = user.or_else(|| s.username.clone());
-            let result = runtime.block_on(signin.refresh(&refresh, hash_user.as_deref()));
+        if let Some(c) = cached_refresh {
+            let hash_user = c.username.or_else(|| s.username.clone());
+            let result = runtime.block_on(signin.refresh(&c.token, hash_user.as_deref(), c.legacy));
             if let Some(t) = after_refresh(result, &self.ui)? {
                 return Ok((t, true));
             }
@@ -340,10 +381,14 @@ impl CognitoSource {
         // Gather the secret only now: a cache hit needs none.
         let first = match s.flow {
             Flow::Srp | Flow::Password => {
-                self.secret(&s.secrets.password, PASSWORD_ENV, "the password")?
+                Some(self.secret(&s.secrets.password, PASSWORD_ENV, "the password")?)
             }
+            // USER_AUTH can go on without a password (a code typed on the terminal).
+            Flow::UserAuth => self
+                .secret(&s.secrets.password, PASSWORD_ENV, "the password")
+                .ok(),
             Flow::Refresh => {
-                self.secret(&s.secrets.refresh, REFRESH_TOKEN_ENV, "the refresh token")?
+                Some(self.secret(&s.secrets.refresh, REFRESH_TOKEN_ENV, "the refresh token")?)
             }
             Flow::Browser | Flow::ClientCredentials => {
                 return Err(Failure::internal("OAuth flows go through oauth_network"));
@@ -356,12 +401,22 @@ impl CognitoSource {
             totp,
         };
         let username = s.username.as_deref().unwrap_or_default();
+        let start = match s.flow {
+            Flow::Srp => Start::Srp,
+            Flow::Password => Start::Password,
+            _ => Start::UserAuth,
+        };
         runtime
             .block_on(async {
-                match s.flow {
-                    Flow::Srp => signin.srp(username, &first, &mut answers).await,
-                    Flow::Password => signin.password(username, &first, &mut answers).await,
-                    _ => signin.refresh(&first, s.username.as_deref()).await,
+                match (s.flow, &first) {
+                    (Flow::Refresh, Some(token)) => {
+                        signin.refresh(token, s.username.as_deref(), false).await
+                    }
+                    _ => {
+                        signin
+                            .sign_in(start, username, first.as_ref(), &mut answers)
+                            .await
+                    }
                 }
             })
             .map(|t| (t, false))
@@ -437,6 +492,7 @@ impl CognitoSource {
                     &s.oauth.scope,
                     &state,
                     &pkce.challenge,
+                    s.oauth.idp.as_ref().map(|(n, v)| (*n, v.as_str())),
                 );
                 self.ui.problem(&format!(
                     "Open this URL in a browser to sign in (it opens by itself where it can):\n  {url}"

@@ -191,6 +191,30 @@ impl SrpSession {
     }
 }
 
+/// A device's password verifier for `ConfirmDevice`, made like a user's SRP verifier with the
+/// device group key as the pool name and the device key as the user (as Amplify and pycognito's
+/// `generate_hash_device` do): x = H(PAD(salt) || H(group || key || ":" || password)),
+/// verifier = PAD(g^x). Both are returned base64-encoded, as `DeviceSecretVerifierConfig`
+/// wants them (`PasswordVerifier`, `Salt`).
+pub fn device_verifier(
+    group_key: &str,
+    device_key: &str,
+    password: &str,
+    salt: &[u8],
+) -> (String, String) {
+    let Group { n, g, .. } = group();
+    let salt = BigUint::from_bytes_be(salt);
+    let inner = sha256(&[
+        group_key.as_bytes(),
+        device_key.as_bytes(),
+        b":",
+        password.as_bytes(),
+    ]);
+    let x = BigUint::from_bytes_be(&sha256(&[&pad(&salt), &inner]));
+    let v = g.modpow(&x, &n);
+    (STANDARD.encode(pad(&v)), STANDARD.encode(pad(&salt)))
+}
+
 /// Cognito's TIMESTAMP: `EEE MMM d HH:mm:ss UTC yyyy`, English, UTC, day not padded.
 pub fn timestamp(at: time::OffsetDateTime) -> String {
     let f = time::macros::format_description!(

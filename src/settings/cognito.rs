@@ -61,6 +61,7 @@ pub fn resolve(
             p.browser_timeout.map(|d| d.0),
         )?,
     )?;
+    let attributes = attributes(args, &p, r)?;
     let secrets = secrets(args, &p, r);
     let cache_dir = cache_dir(args, r);
     let min_ttl = value(
@@ -103,6 +104,8 @@ pub fn resolve(
         },
         secrets,
         new_password_stdin: args.new_password_stdin,
+        setup_mfa: args.setup_mfa,
+        attributes,
         cache_dir,
         min_ttl,
         policy,
@@ -122,6 +125,7 @@ fn flow_of(f: FlowArg) -> Flow {
     match f {
         FlowArg::Srp => Flow::Srp,
         FlowArg::Password => Flow::Password,
+        FlowArg::UserAuth => Flow::UserAuth,
         FlowArg::Refresh => Flow::Refresh,
         FlowArg::Browser => Flow::Browser,
         FlowArg::ClientCredentials => Flow::ClientCredentials,
@@ -141,7 +145,7 @@ fn check_combination(
         )
         .with_hint("use --token access, and an API Gateway authorizer with OAuth scopes"));
     }
-    if matches!(flow, Flow::Srp | Flow::Password) && username.is_none() {
+    if matches!(flow, Flow::Srp | Flow::Password | Flow::UserAuth) && username.is_none() {
         return Err(Failure::usage(format!(
             "--flow {} needs a user: give --username, set COGNITO_USERNAME, or username in the profile",
             flow.as_str()
@@ -188,9 +192,11 @@ fn place(
              the pool in {prefix}"
         ));
     }
-    let default_endpoint = region
-        .as_ref()
-        .map(|reg| format!("https://cognito-idp.{reg}.amazonaws.com/"));
+    let use_fips = r
+        .env
+        .get("AWS_USE_FIPS_ENDPOINT")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let default_endpoint = region.as_ref().map(|reg| regional_endpoint(reg, use_fips));
     // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns off the AWS ways of setting it (the variables
     // and ~/.aws/config), as in the AWS CLI and SDKs; the flag and the profile stay.
     let ignore_aws = r
@@ -225,6 +231,15 @@ fn place(
     // then must it be a region (emulators' pools have other prefixes, such as `local`).
     if let (false, Some(reg)) = (overridden, &region) {
         check_region(reg)?;
+        if use_fips && !has_fips(reg) {
+            return Err(Failure::usage(format!(
+                "AWS_USE_FIPS_ENDPOINT is true, and Cognito has no FIPS endpoint in {reg}"
+            ))
+            .with_hint(format!(
+                "Cognito's FIPS endpoints are in {} and GovCloud (US); unset                  AWS_USE_FIPS_ENDPOINT, or give --endpoint-url",
+                FIPS_REGIONS.join(", ")
+            )));
+        }
     }
     if let Some(e) = &endpoint {
         check_endpoint(e, allow_http)?;
@@ -247,6 +262,23 @@ pub fn pool_id_of(text: &str) -> String {
             .trim()
             .to_string(),
         _ => t.to_string(),
+    }
+}
+
+/// Commercial regions where Cognito has FIPS endpoints (`AWS_USE_FIPS_ENDPOINT=true`).
+const FIPS_REGIONS: &[&str] = &["us-east-1", "us-east-2", "us-west-1", "us-west-2"];
+
+fn has_fips(region: &str) -> bool {
+    FIPS_REGIONS.contains(&region) || region.starts_with("us-gov-")
+}
+
+/// The regional cognito-idp endpoint: the FIPS one in GovCloud (the only one there), and in
+/// the commercial US regions when `use_fips` (`AWS_USE_FIPS_ENDPOINT=true`).
+pub fn regional_endpoint(region: &str, use_fips: bool) -> String {
+    if region.starts_with("us-gov-") || (use_fips && FIPS_REGIONS.contains(&region)) {
+        format!("https://cognito-idp-fips.{region}.amazonaws.com/")
+    } else {
+        format!("https://cognito-idp.{region}.amazonaws.com/")
     }
 }
 
@@ -339,7 +371,35 @@ fn oauth(
     )?;
     let client_auth = r.pick(&keys::CLIENT_AUTH, args.client_auth, p.client_auth)?;
     let callback_port = r.pick(&keys::CALLBACK_PORT, args.callback_port, p.callback_port)?;
+    let identity_provider = r.pick(
+        &keys::IDENTITY_PROVIDER,
+        args.identity_provider.clone(),
+        p.identity_provider.clone(),
+    )?;
+    let idp_identifier = r.pick(
+        &keys::IDP_IDENTIFIER,
+        args.idp_identifier.clone(),
+        p.idp_identifier.clone(),
+    )?;
+    let given = args.identity_provider.is_some() || args.idp_identifier.is_some();
+    if given && flow != Flow::Browser {
+        return Err(Failure::usage(
+            "--identity-provider and --idp-identifier go with --flow browser",
+        ));
+    }
+    let idp = match (identity_provider, idp_identifier) {
+        (Some(_), Some(_)) => {
+            return Err(
+                Failure::usage("identity_provider and idp_identifier cannot both be set")
+                    .with_hint("keep one: the provider's name in the pool, or an identifier of it"),
+            );
+        }
+        (Some(name), None) => Some(("identity_provider", name)),
+        (None, Some(id)) => Some(("idp_identifier", id)),
+        (None, None) => None,
+    };
     Ok(OAuthSettings {
+        idp,
         domain,
         scope: scope.unwrap_or_default(),
         client_auth: match value(&keys::CLIENT_AUTH, client_auth)? {
@@ -349,6 +409,29 @@ fn oauth(
         callback_port,
         browser_timeout: Duration::ZERO,
     })
+}
+
+/// `--attribute NAME=VALUE` (repeated), else the profile's `attributes`.
+fn attributes(
+    args: &CognitoArgs,
+    p: &Profile,
+    r: &mut Resolver,
+) -> Result<Vec<(String, String)>, Failure> {
+    let flag = (!args.attributes.is_empty()).then(|| args.attributes.clone());
+    let list = r
+        .pick(&keys::ATTRIBUTES, flag, p.attributes.clone())?
+        .unwrap_or_default();
+    list.iter()
+        .map(|a| match a.split_once('=') {
+            Some((n, v)) if !n.trim().is_empty() => {
+                Ok((n.trim().trim_start_matches("userAttributes.").to_string(), v.to_string()))
+            }
+            _ => Err(Failure::usage(format!(
+                "the attribute {a:?} is not NAME=VALUE"
+            ))
+            .with_hint("write it like --attribute given_name=Dana (or in the profile: attributes = [\"given_name=Dana\"])")),
+        })
+        .collect()
 }
 
 /// Where each secret may come from, in order; recorded (redacted) for `config show`.

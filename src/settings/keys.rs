@@ -135,6 +135,9 @@ pub const SCOPE: Key = key(
 pub const CLIENT_AUTH: Key = key("client_auth", "--client-auth", Value("basic"));
 pub const CALLBACK_PORT: Key = key("callback_port", "--callback-port", Derived("a free port"));
 pub const BROWSER_TIMEOUT: Key = key("browser_timeout", "--browser-timeout", Value("5m"));
+pub const IDENTITY_PROVIDER: Key = key("identity_provider", "--identity-provider", Unset);
+pub const IDP_IDENTIFIER: Key = key("idp_identifier", "--idp-identifier", Unset);
+pub const ATTRIBUTES: Key = key("attributes", "--attribute", Unset);
 pub const INHERIT: Key = key("inherit", "--inherit", Value("tokens"));
 pub const KEEP: Key = key("keep", "--keep", Unset);
 pub const HEADER_PREFIX: Key = key(
@@ -185,6 +188,9 @@ pub const ALL: &[Key] = &[
     CLIENT_AUTH,
     CALLBACK_PORT,
     BROWSER_TIMEOUT,
+    IDENTITY_PROVIDER,
+    IDP_IDENTIFIER,
+    ATTRIBUTES,
     INHERIT,
     KEEP,
     HEADER_PREFIX,

@@ -357,9 +357,14 @@ fn near_expiry_the_refresh_token_is_used_and_a_refused_one_falls_back() {
         .assert()
         .success()
         .stderr(predicate::str::contains("less than --min-ttl"));
+    // moto does not know GetTokensFromRefreshToken (HTTP 500, not retried): the refresh falls
+    // back to REFRESH_TOKEN_AUTH, and the entry remembers it.
     assert_eq!(
         flows(&p)[2..],
-        ["InitiateAuth REFRESH_TOKEN_AUTH"],
+        [
+            "GetTokensFromRefreshToken",
+            "InitiateAuth REFRESH_TOKEN_AUTH"
+        ],
         "refreshed, no password sign-in"
     );
     // A refresh token Cognito refuses (revoked, expired): sign in again.
@@ -369,7 +374,7 @@ fn near_expiry_the_refresh_token_is_used_and_a_refused_one_falls_back() {
     std::fs::write(&file, entry.to_string()).unwrap();
     s.run(&["token", "--min-ttl", "2h"]).assert().success();
     assert_eq!(
-        flows(&p)[3..],
+        flows(&p)[4..],
         [
             "InitiateAuth REFRESH_TOKEN_AUTH",
             "InitiateAuth USER_SRP_AUTH",

@@ -9,6 +9,7 @@ mod support;
 
 mod cli;
 mod cognito_local;
+mod cognito_ministack;
 mod cognito_moto;
 mod config_cache;
 mod conventions;
@@ -20,6 +21,7 @@ mod git_safety;
 mod hardening;
 mod hooks;
 mod hosted_ui;
+mod modern_pools;
 mod newman;
 mod packaging;
 mod patch;

@@ -217,7 +217,7 @@ fn config_show_lists_every_key_including_the_collection_ones() {
     assert_eq!(get("inherit")["value"], "all");
     assert_eq!(get("browser_timeout")["value"], "2m");
     assert_eq!(get("retries")["origin"]["kind"], "default");
-    assert_eq!(rows.len(), 27);
+    assert_eq!(rows.len(), 30);
 }
 
 /// Exit 70: a bug. The only way to provoke one on purpose is a debug-build switch (release

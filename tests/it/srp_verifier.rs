@@ -9,14 +9,12 @@ use std::sync::{Arc, Mutex};
 #[allow(unused_imports)]
 use crate::support;
 use crate::support::fake_http::{Action, FakeHttp};
+use crate::support::srp_server::{Pending, Verifier, mac};
 use crate::support::*;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use hmac::{Hmac, KeyInit, Mac};
-use num_bigint::BigUint;
 use predicates::prelude::*;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 const POOL: &str = "us-east-1_VerifierPool";
 const CLIENT: &str = "verifierclient";
@@ -25,80 +23,18 @@ const USER_ID: &str = "8a1c7d3e-0000-4000-8000-00000000d0a0";
 const PASSWORD: &str = "Server-Side-Check-7";
 const SECRET: &str = "client-secret-for-verifier";
 
-fn n() -> BigUint {
-    let v: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("../shared/cognito/srp-vectors.json")).unwrap(),
-    )
-    .unwrap();
-    BigUint::parse_bytes(v["group"]["N_hex"].as_str().unwrap().as_bytes(), 16).unwrap()
-}
-
-fn pad(x: &BigUint) -> Vec<u8> {
-    let b = x.to_bytes_be();
-    if b[0] & 0x80 != 0 {
-        [vec![0], b].concat()
-    } else {
-        b
-    }
-}
-
-fn h(parts: &[&[u8]]) -> Vec<u8> {
-    let mut d = Sha256::new();
-    for p in parts {
-        d.update(p);
-    }
-    d.finalize().to_vec()
-}
-
-fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap();
-    for p in parts {
-        m.update(p);
-    }
-    m.finalize().into_bytes().to_vec()
-}
-
-fn random(n: usize) -> Vec<u8> {
-    let mut b = vec![0; n];
-    getrandom::fill(&mut b).unwrap();
-    b
-}
-
-/// What the server remembers between the two calls: A, B, b and the secret block.
-type Pending = (BigUint, BigUint, BigUint, Vec<u8>);
-
 /// The server half: state kept between InitiateAuth and RespondToAuthChallenge.
 struct Server {
-    n: BigUint,
-    g: BigUint,
-    k: BigUint,
-    salt: Vec<u8>,
-    v: BigUint,
+    verifier: Verifier,
     pending: Mutex<Option<Pending>>,
     require_secret_hash: bool,
 }
 
 impl Server {
     fn new(require_secret_hash: bool) -> Server {
-        let n = n();
-        let g = BigUint::from(2u32);
-        let k = BigUint::from_bytes_be(&h(&[&pad(&n), &pad(&g)]));
-        let salt = random(16);
         let pool_name = POOL.split_once('_').unwrap().1;
-        let inner = h(&[
-            pool_name.as_bytes(),
-            USER_ID.as_bytes(),
-            b":",
-            PASSWORD.as_bytes(),
-        ]);
-        let x = BigUint::from_bytes_be(&h(&[&pad(&BigUint::from_bytes_be(&salt)), &inner]));
-        let v = g.modpow(&x, &n);
         Server {
-            n,
-            g,
-            k,
-            salt,
-            v,
+            verifier: Verifier::from_password(pool_name, USER_ID, PASSWORD),
             pending: Mutex::new(None),
             require_secret_hash,
         }
@@ -138,22 +74,14 @@ impl Server {
                         "Unable to verify secret hash for client verifierclient",
                     );
                 }
-                let a = BigUint::parse_bytes(p["SRP_A"].as_str().unwrap().as_bytes(), 16).unwrap();
-                let b = BigUint::from_bytes_be(&random(32));
-                let big_b = (&self.k * &self.v + self.g.modpow(&b, &self.n)) % &self.n;
-                let block = random(64);
-                let resp = json!({
-                    "ChallengeName": "PASSWORD_VERIFIER",
-                    "ChallengeParameters": {
-                        "SALT": BigUint::from_bytes_be(&self.salt).to_str_radix(16),
-                        "SRP_B": big_b.to_str_radix(16),
-                        "SECRET_BLOCK": STANDARD.encode(&block),
-                        "USER_ID_FOR_SRP": USER_ID,
-                        "USERNAME": USER_ID,
-                    }
-                });
-                *self.pending.lock().unwrap() = Some((a, big_b, b, block));
-                Action::json(200, resp)
+                let (pending, mut params) = self.verifier.begin(p["SRP_A"].as_str().unwrap());
+                params["USER_ID_FOR_SRP"] = json!(USER_ID);
+                params["USERNAME"] = json!(USER_ID);
+                *self.pending.lock().unwrap() = Some(pending);
+                Action::json(
+                    200,
+                    json!({"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": params}),
+                )
             }
             "RespondToAuthChallenge" => {
                 let r = &body["ChallengeResponses"];
@@ -169,34 +97,14 @@ impl Server {
                         "Unable to verify secret hash for client verifierclient",
                     );
                 }
-                let (a, big_b, b, block) = self.pending.lock().unwrap().take().unwrap();
+                let pending = self.pending.lock().unwrap().take().unwrap();
                 let ts = r["TIMESTAMP"].as_str().unwrap();
                 // EEE MMM d HH:mm:ss UTC yyyy, day not padded.
                 let parts: Vec<&str> = ts.split(' ').collect();
                 assert_eq!(parts.len(), 6, "{ts}");
                 assert!(!parts[2].starts_with('0'), "zero-padded day: {ts}");
                 assert_eq!(parts[4], "UTC");
-                assert_eq!(
-                    STANDARD
-                        .decode(r["PASSWORD_CLAIM_SECRET_BLOCK"].as_str().unwrap())
-                        .unwrap(),
-                    block
-                );
-                let u = BigUint::from_bytes_be(&h(&[&pad(&a), &pad(&big_b)]));
-                let s = (a * self.v.modpow(&u, &self.n)).modpow(&b, &self.n);
-                let prk = mac(&pad(&u), &[&pad(&s)]);
-                let key = &mac(&prk, &[b"Caldera Derived Key", &[1]])[..16];
-                let pool_name = POOL.split_once('_').unwrap().1;
-                let want = STANDARD.encode(mac(
-                    key,
-                    &[
-                        pool_name.as_bytes(),
-                        USER_ID.as_bytes(),
-                        &block,
-                        ts.as_bytes(),
-                    ],
-                ));
-                if r["PASSWORD_CLAIM_SIGNATURE"].as_str() != Some(want.as_str()) {
+                if !self.verifier.check(&pending, r) {
                     return refuse();
                 }
                 Action::json(

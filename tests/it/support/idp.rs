@@ -1,5 +1,5 @@
 //! Setting up user pools, app clients and users in the emulators that scripts/test starts
-//! (moto at MOTO_URL, cognito-local at COGNITO_LOCAL_URL), through their cognito-idp JSON API.
+//! (moto at MOTO_URL, cognito-local at COGNITO_LOCAL_URL, ministack at MINISTACK_URL), through their cognito-idp JSON API.
 
 use serde_json::{Value, json};
 
@@ -17,6 +17,10 @@ fn peer_url(var: &str, what: &str) -> String {
 impl Idp {
     pub fn moto() -> Idp {
         Self::at(peer_url("MOTO_URL", "moto"))
+    }
+
+    pub fn ministack() -> Idp {
+        Self::at(peer_url("MINISTACK_URL", "ministack"))
     }
 
     pub fn cognito_local() -> Idp {

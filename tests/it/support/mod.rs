@@ -6,7 +6,9 @@
 pub mod api;
 pub mod fake_http;
 pub mod idp;
+pub mod modern_cognito;
 pub mod recorder;
+pub mod srp_server;
 
 use std::path::{Path, PathBuf};
 
