@@ -331,33 +331,54 @@ pub fn patch(loaded: &Loaded, token: &str, plan: &RefreshPlan) -> Result<Patched
     };
     let outcome = planned.outcome;
     Ok(Patched {
-        report: FileReport {
-            file: loaded.path.display().to_string(),
-            output: plan.output.as_ref().map(|p| p.display().to_string()),
-            format: coll.version.as_str(),
+        report: file_report(
+            loaded.path.display().to_string(),
+            plan.output.as_ref().map(|p| p.display().to_string()),
+            coll.version.as_str(),
             status,
-            root_auth_before: match planned.root_auth_before.as_str() {
-                "none (no auth key)" => "absent".to_string(),
-                "none (no type)" => "no-type".to_string(),
-                other => other.to_string(),
-            },
-            root_auth_words: planned.root_auth_before,
-            folders_inheriting: outcome.folders,
-            requests_inheriting: outcome.requests,
-            kept: outcome
-                .kept
-                .iter()
-                .map(KeptItem::from)
-                .map(|mut k| {
-                    k.reason = k.reason.replace("--keep", &plan.collections.keep_source);
-                    k
-                })
-                .collect(),
-            error: None,
-            diff: None,
-        },
+            planned.root_auth_before,
+            &outcome,
+            plan,
+        ),
         edits: planned.edits,
     })
+}
+
+/// The report of one collection, a JSON export or a v3 folder, from its plan's outcome.
+fn file_report(
+    file: String,
+    output: Option<String>,
+    format: &'static str,
+    status: Status,
+    root_auth_before: String,
+    outcome: &collection::inherit::Outcome,
+    plan: &RefreshPlan,
+) -> FileReport {
+    FileReport {
+        file,
+        output,
+        format,
+        status,
+        root_auth_before: match root_auth_before.as_str() {
+            "none (no auth key)" => "absent".to_string(),
+            "none (no type)" => "no-type".to_string(),
+            other => other.to_string(),
+        },
+        root_auth_words: root_auth_before,
+        folders_inheriting: outcome.folders,
+        requests_inheriting: outcome.requests,
+        kept: outcome
+            .kept
+            .iter()
+            .map(KeptItem::from)
+            .map(|mut k| {
+                k.reason = k.reason.replace("--keep", &plan.collections.keep_source);
+                k
+            })
+            .collect(),
+        error: None,
+        diff: None,
+    }
 }
 
 fn patch_failure(loaded: &Loaded, e: PatchError) -> Failure {
@@ -711,32 +732,15 @@ fn refresh_tree(
     } else {
         Status::Updated
     };
-    let mut report = FileReport {
-        file: t.dir.display().to_string(),
-        output: None,
-        format: tree::FORMAT,
+    let mut report = file_report(
+        t.dir.display().to_string(),
+        None,
+        tree::FORMAT,
         status,
-        root_auth_before: match planned.root_auth_before.as_str() {
-            "none (no auth key)" => "absent".to_string(),
-            "none (no type)" => "no-type".to_string(),
-            other => other.to_string(),
-        },
-        root_auth_words: planned.root_auth_before.clone(),
-        folders_inheriting: planned.outcome.folders,
-        requests_inheriting: planned.outcome.requests,
-        kept: planned
-            .outcome
-            .kept
-            .iter()
-            .map(KeptItem::from)
-            .map(|mut k| {
-                k.reason = k.reason.replace("--keep", &plan.collections.keep_source);
-                k
-            })
-            .collect(),
-        error: None,
-        diff: None,
-    };
+        planned.root_auth_before.clone(),
+        &planned.outcome,
+        plan,
+    );
     if plan.diff && status != Status::Unchanged {
         let shown = plan_tree(t, reference.unwrap_or(report::NEW_TOKEN), plan, false)?;
         let mut text = String::new();
