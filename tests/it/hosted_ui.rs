@@ -493,3 +493,54 @@ fn without_a_domain_the_endpoints_come_from_oidc_discovery() {
         ]
     );
 }
+
+/// `--identity-provider` and `--idp-identifier` go into the authorize URL (so that Cognito
+/// sends federated users straight to their provider); cognito-local, which has no federation,
+/// ignores them and the sign-in completes.
+#[test]
+#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+fn a_federated_provider_is_named_in_the_authorize_url() {
+    let l = local();
+    for (flag, value, query) in [
+        (
+            "--identity-provider",
+            "Okta SAML",
+            "&identity_provider=Okta+SAML",
+        ),
+        (
+            "--idp-identifier",
+            "example.com",
+            "&idp_identifier=example.com",
+        ),
+    ] {
+        let mut child = l.spawn(&["token", "--no-cache", flag, value], None);
+        let (url, _err) = printed_url(&mut child);
+        assert!(url.ends_with(query), "{url}");
+        let back = sign_in_as_a_person(&l.idp, &url, "hana", PASSWORD);
+        follow(&back);
+        assert!(child.wait_with_output().unwrap().status.success());
+    }
+    // Only with the browser flow, and not both.
+    bin()
+        .args(["token", "--flow", "srp", "--identity-provider", "Okta"])
+        .env("COGNITO_USER_POOL_ID", "us-east-1_AbC")
+        .env("COGNITO_CLIENT_ID", "c")
+        .env("COGNITO_USERNAME", "u")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("go with --flow browser"));
+    bin()
+        .args([
+            "token",
+            "--flow",
+            "browser",
+            "--identity-provider",
+            "Okta",
+            "--idp-identifier",
+            "x",
+        ])
+        .env("COGNITO_USER_POOL_ID", "us-east-1_AbC")
+        .env("COGNITO_CLIENT_ID", "c")
+        .assert()
+        .code(2);
+}
