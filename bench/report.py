@@ -225,3 +225,7 @@ if checks:
 v3 = os.path.join(out, "v3.md")
 if os.path.exists(v3):
     print(open(v3, encoding="utf-8").read())
+refresh = os.path.join(out, "refresh.md")
+if os.path.exists(refresh):
+    print("## 7. Refreshing a token (issue 16): GetTokensFromRefreshToken, against ministack\n")
+    print(open(refresh, encoding="utf-8").read())
