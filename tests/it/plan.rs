@@ -185,7 +185,8 @@ fn config_show_lists_every_key_including_the_collection_ones() {
     std::fs::write(
         d.path().join("postman-cognito.toml"),
         "[profile.default]\ninherit = \"all\"\nkeep = [\"$.item[0]\"]\nheader_prefix = \"\"\n\
-         collections = \"*.json\"\nbrowser_timeout = \"2m\"\n",
+         collections = \"*.json\"\nbrowser_timeout = \"2m\"\nidp_identifier = \"example.com\"\n\
+         attributes = [\"given_name=Dana\", \"family_name=Lee\"]\n",
     )
     .unwrap();
     let out = bin()
@@ -211,11 +212,18 @@ fn config_show_lists_every_key_including_the_collection_ones() {
         "header_prefix",
         "collections",
         "browser_timeout",
+        "idp_identifier",
+        "attributes",
     ] {
         assert_eq!(get(key)["origin"]["kind"], "profile", "{key}: {}", get(key));
     }
     assert_eq!(get("inherit")["value"], "all");
     assert_eq!(get("browser_timeout")["value"], "2m");
+    assert_eq!(
+        get("attributes")["value"],
+        "given_name=Dana, family_name=Lee"
+    );
+    assert_eq!(get("identity_provider")["origin"]["kind"], "unset");
     assert_eq!(get("retries")["origin"]["kind"], "default");
     assert_eq!(rows.len(), 30);
 }
