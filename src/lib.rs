@@ -20,8 +20,8 @@ pub mod check; //         the offline verdict on a collection
 pub mod collection; //    the loader, the root auth, inheritance and --keep
 pub mod environment; //   environment and globals files
 pub mod json; //          the span scanner and the span edits
-pub mod scrub;
-pub mod yaml; //          the YAML reader with spans and the line edits (v3 collections) //         finding live tokens in files meant for git
+pub mod scrub; //         finding live tokens in files meant for git
+pub mod yaml; //          the YAML reader with spans and the line edits (v3 collections)
 
 // Tokens: where they come from and what they must be.
 pub mod cache; //         the token cache

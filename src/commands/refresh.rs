@@ -222,22 +222,7 @@ impl Inputs {
                 writable(&v.path, &raw.meta, ui)?;
                 if let EnvDoc::Yaml(doc) = doc {
                     // Planned now, so that a file that cannot take the variable fails here.
-                    environment::yaml::with_variable(
-                        Some((&raw.bytes, doc)),
-                        v.scope,
-                        "token",
-                        "x",
-                    )
-                    .map_err(|e| {
-                        not_a_collection(
-                            &v.path,
-                            &raw.bytes,
-                            collection::NotACollection {
-                                offset: Some(e.offset),
-                                message: e.message,
-                            },
-                        )
-                    })?;
+                    v.yaml_with_variable(raw, doc, "token", "x")?;
                 }
             }
             if v.scope == Scope::Globals {
@@ -543,6 +528,31 @@ struct VariableInput {
     existing: Option<(Raw, EnvDoc)>,
 }
 
+impl VariableInput {
+    /// A YAML environment's new content with `name` set to `value`; a file that cannot take
+    /// it is refused with its place.
+    fn yaml_with_variable(
+        &self,
+        raw: &Raw,
+        doc: &crate::yaml::Doc,
+        name: &str,
+        value: &str,
+    ) -> Result<Vec<u8>, Failure> {
+        environment::yaml::with_variable(Some((&raw.bytes, doc)), self.scope, name, value).map_err(
+            |e| {
+                not_a_collection(
+                    &self.path,
+                    &raw.bytes,
+                    collection::NotACollection {
+                        offset: Some(e.offset),
+                        message: e.message,
+                    },
+                )
+            },
+        )
+    }
+}
+
 /// A variable file's content, read: JSON (the app's export) or YAML (Postman v12).
 enum EnvDoc {
     Json(EnvFile),
@@ -620,19 +630,7 @@ fn stage_variable(
         Some((raw, EnvDoc::Json(env))) => {
             environment::with_variable(Some((&raw.bytes, env)), v.scope, &name, value)
         }
-        Some((raw, EnvDoc::Yaml(doc))) => {
-            environment::yaml::with_variable(Some((&raw.bytes, doc)), v.scope, &name, value)
-                .map_err(|e| {
-                    not_a_collection(
-                        &v.path,
-                        &raw.bytes,
-                        collection::NotACollection {
-                            offset: Some(e.offset),
-                            message: e.message,
-                        },
-                    )
-                })?
-        }
+        Some((raw, EnvDoc::Yaml(doc))) => v.yaml_with_variable(raw, doc, &name, value)?,
     };
     let old = v.existing.as_ref().map(|(raw, _)| raw.bytes.as_slice());
     let mut out = VariableOutput {

@@ -58,6 +58,15 @@ fn refuse(at: usize, what: &str) -> YamlError {
     }
 }
 
+/// The offset just after the `:` that follows a mapping key.
+fn after_colon(src: &[u8], key: &Node) -> Result<usize, YamlError> {
+    src[key.span.end..]
+        .iter()
+        .position(|&c| c == b':')
+        .map(|p| key.span.end + p + 1)
+        .ok_or_else(|| refuse(key.span.start, "expected \"key:\" here"))
+}
+
 /// Where an entry's value last has content (its key, for an empty value).
 fn entry_end(src: &[u8], e: &Entry) -> usize {
     e.end(src)
@@ -110,12 +119,7 @@ pub fn set_value(
             text: t,
             style: Style::Plain,
         } if t.is_empty() && !entry.value.marked => {
-            let key = &entry.key;
-            let colon = src[key.span.end..]
-                .iter()
-                .position(|&c| c == b':')
-                .map(|p| key.span.end + p + 1)
-                .ok_or_else(|| refuse(key.span.start, "expected \"key:\" here"))?;
+            let colon = after_colon(src, &entry.key)?;
             edits.insert(colon, format!(" {text}"));
             Ok(())
         }
@@ -225,11 +229,7 @@ pub fn replace_value(
     edits: &mut Edits,
 ) -> Result<(), YamlError> {
     let key = &entry.key;
-    let colon = src[key.span.end..]
-        .iter()
-        .position(|&c| c == b':')
-        .map(|p| key.span.end + p + 1)
-        .ok_or_else(|| refuse(key.span.start, "expected \"key:\" here"))?;
+    let colon = after_colon(src, key)?;
     let last = entry.end(src);
     let end =
         if last <= line_end(src, key.span.end) && entry.value.span.start >= entry.value.span.end {
