@@ -349,7 +349,7 @@ impl SignIn<'_> {
         Ok(t)
     }
 
-    async fn respond_raw(
+    async fn respond(
         &self,
         name: &str,
         session: Option<&str>,
@@ -364,18 +364,6 @@ impl SignIn<'_> {
             body["Session"] = json!(s);
         }
         self.api.call("RespondToAuthChallenge", &body).await
-    }
-
-    async fn respond(
-        &self,
-        name: &str,
-        session: Option<&str>,
-        answer: Map<String, Value>,
-        username: &str,
-    ) -> Result<Value, Failure> {
-        self.respond_raw(name, session, answer, username)
-            .await
-            .map_err(|e| explain(&e, &self.cx))
     }
 
     /// Answers challenges until tokens come back; then confirms a device Cognito offers.
@@ -452,20 +440,6 @@ impl SignIn<'_> {
                         ));
                     };
                     proof(&mut answer, srp, &params, &d.group_key, &d.key, &d.password)?;
-                    return match self
-                        .respond_raw(&name, session.as_deref(), answer, &r.user)
-                        .await
-                    {
-                        Ok(next) => Box::pin(self.challenges(next, r, answers)).await,
-                        Err(e) => {
-                            if matches!(&e, ApiError::Service { name, .. }
-                                if name == "NotAuthorizedException" || name == "ResourceNotFoundException")
-                            {
-                                r.device_refused.set(true);
-                            }
-                            Err(explain(&e, &self.cx))
-                        }
-                    };
                 }
                 "SELECT_CHALLENGE" => {
                     let offered = available(&resp);
@@ -524,7 +498,7 @@ impl SignIn<'_> {
                     answer.insert("NEW_PASSWORD".into(), json!(pw.expose_secret()));
                     self.required_attributes(&params, &mut answer)?;
                     resp = match self
-                        .respond_raw(&name, session.as_deref(), answer, &r.user)
+                        .respond(&name, session.as_deref(), answer, &r.user)
                         .await
                     {
                         Ok(v) => v,
@@ -546,9 +520,22 @@ impl SignIn<'_> {
                         .with_hint("sign this user in another way, or use a CI user without that challenge"));
                 }
             }
-            resp = self
+            resp = match self
                 .respond(&name, session.as_deref(), answer, &r.user)
-                .await?;
+                .await
+            {
+                Ok(next) => next,
+                Err(e) => {
+                    // The device proof refused, or the device unknown: sign in again without it.
+                    if name.starts_with("DEVICE_")
+                        && matches!(&e, ApiError::Service { name, .. }
+                            if name == "NotAuthorizedException" || name == "ResourceNotFoundException")
+                    {
+                        r.device_refused.set(true);
+                    }
+                    return Err(explain(&e, &self.cx));
+                }
+            };
         }
         Err(Failure::new(
             Exit::Auth,

@@ -459,6 +459,24 @@ fn a_wrong_device_password_is_refused_and_the_device_dropped() {
         "signed in again without the device, with MFA, and confirmed a new one: {seen:?}"
     );
     assert_ne!(run.cache()["device"]["key"].as_str().unwrap(), old_key);
+    // A device the pool has forgotten (an administrator's AdminForgetDevice): its key refreshes
+    // nothing, the sign-in goes through MFA again, and a new device is confirmed and kept.
+    let second_key = run.cache()["device"]["key"].as_str().unwrap().to_string();
+    pool.forget_devices();
+    run.cmd(&fake.url(), &s)
+        .args(["--min-ttl", "2h"])
+        .env("COGNITO_TOTP_SECRET", TOTP)
+        .assert()
+        .success();
+    assert_eq!(pool.confirmed_devices(), 1);
+    let third_key = run.cache()["device"]["key"].as_str().unwrap().to_string();
+    assert_ne!(third_key, second_key);
+    let before = ops(&pool).len();
+    run.cmd(&fake.url(), &s)
+        .args(["--min-ttl", "2h"])
+        .assert()
+        .success();
+    assert_eq!(ops(&pool)[before..], ["GetTokensFromRefreshToken"]);
 }
 
 #[test]
