@@ -97,6 +97,8 @@ struct Round<'p> {
     /// The USERNAME answers carry (the challenge's, once one named it).
     user: String,
     password: Option<&'p SecretString>,
+    /// The password may go to Cognito (USER_AUTH's PASSWORD); never with `--flow srp`.
+    plain_password: bool,
     /// The SRP session whose A went out last (user or device).
     srp: Option<SrpSession>,
     device: Option<&'p Device>,
@@ -184,6 +186,7 @@ impl SignIn<'_> {
         let mut round = Round {
             user: username.to_string(),
             password,
+            plain_password: start != Start::Srp,
             srp: None,
             device,
             device_refused,
@@ -544,7 +547,7 @@ impl SignIn<'_> {
     }
 
     /// SELECT_CHALLENGE: a password proof when there is a password (SRP before the plain
-    /// password), else a code typed on the terminal.
+    /// password, which `--flow srp` never sends), else a code typed on the terminal.
     fn choose_challenge(
         &self,
         offered: &[String],
@@ -553,10 +556,13 @@ impl SignIn<'_> {
     ) -> Result<&'static str, Failure> {
         let has = |c: &str| offered.iter().any(|o| o == c);
         if r.password.is_some() {
-            for c in ["PASSWORD_SRP", "PASSWORD"] {
-                if has(c) {
-                    return Ok(c);
-                }
+            let proofs: &[&'static str] = if r.plain_password {
+                &["PASSWORD_SRP", "PASSWORD"]
+            } else {
+                &["PASSWORD_SRP"]
+            };
+            if let Some(c) = proofs.iter().find(|c| has(c)) {
+                return Ok(c);
             }
         }
         if answers.can_type() {
@@ -578,10 +584,13 @@ impl SignIn<'_> {
                 r.user
             ),
         )
-        .with_hint(
+        .with_hint(if has("PASSWORD") && !r.plain_password {
+            "--flow srp never sends the password, and this pool takes it only in the clear \
+             (PASSWORD): use --flow password or --flow user-auth to allow that"
+        } else {
             "give the password (COGNITO_PASSWORD) for PASSWORD_SRP or PASSWORD; EMAIL_OTP and \
-             SMS_OTP need a terminal to type the code; WEB_AUTHN is not supported",
-        ))
+             SMS_OTP need a terminal to type the code; WEB_AUTHN is not supported"
+        }))
     }
 
     /// MFA_SETUP: a new TOTP authenticator, verified with a code computed from its secret.

@@ -187,6 +187,7 @@ fn a_user_auth_only_client_works_with_the_default_settings() {
             "RespondToAuthChallenge PASSWORD_VERIFIER"
         ]
     );
+    assert!(!pool.password_sent(), "the password left the machine");
     // The SRP proof is checked: a wrong password is refused, once.
     let before = ops(&pool).len();
     run.cmd(&fake.url(), &s)
@@ -246,6 +247,30 @@ fn select_challenge_is_answered_with_what_is_offered() {
             "RespondToAuthChallenge SELECT_CHALLENGE"
         ]
     );
+}
+
+/// `--flow srp` promises that the password never leaves the machine: a pool whose USER_AUTH
+/// offers only the plain PASSWORD is refused, not sent the password.
+#[test]
+fn flow_srp_never_sends_the_password_even_when_user_auth_offers_it() {
+    let mut s = user_auth_only("us-east-1_PlainOnly");
+    s.choices = vec!["PASSWORD", "EMAIL_OTP"];
+    let (fake, pool) = ModernCognito::start(s.clone());
+    let run = Run::new();
+    run.cmd(&fake.url(), &s)
+        .arg("--no-cache")
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(
+            "--flow srp never sends the password",
+        ));
+    assert!(!pool.password_sent(), "the password left the machine");
+    // The detector works: --flow password does send it, as documented.
+    run.cmd(&fake.url(), &s)
+        .args(["--no-cache", "--flow", "password"])
+        .assert()
+        .success();
+    assert!(pool.password_sent());
 }
 
 #[test]

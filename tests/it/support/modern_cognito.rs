@@ -100,6 +100,8 @@ struct State {
     signin_device: Option<String>,
     /// Every operation, with the flow or challenge name: "InitiateAuth USER_AUTH", ...
     pub log: Vec<String>,
+    /// A request carried the user's password (USER_PASSWORD_AUTH, USER_AUTH's PASSWORD).
+    password_seen: bool,
     counter: u64,
 }
 
@@ -147,6 +149,11 @@ impl ModernCognito {
         self.state.lock().unwrap().totp.clone()
     }
 
+    /// Whether any request so far carried the user's password.
+    pub fn password_sent(&self) -> bool {
+        self.state.lock().unwrap().password_seen
+    }
+
     pub fn password(&self) -> String {
         self.state.lock().unwrap().password.clone()
     }
@@ -178,6 +185,9 @@ impl ModernCognito {
     fn handle(&self, req: &Received) -> Action {
         let b = &req.body;
         let mut st = self.state.lock().unwrap();
+        if req.raw.contains(st.password.as_str()) {
+            st.password_seen = true;
+        }
         let what = b["AuthFlow"]
             .as_str()
             .or(b["ChallengeName"].as_str())
