@@ -17,38 +17,96 @@ fn is_b64url(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
 }
 
-/// The byte ranges of `eyJ….….…` runs in `text`: a JWT's header always starts with `eyJ`
-/// (base64 of `{"`). Shape only; [`crate::jwt::claims`] tells a real one.
-pub fn jwt_spans(text: &[u8]) -> Vec<std::ops::Range<usize>> {
+/// Which kind of token a span holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A signed JWT (JWS compact form, three parts): Cognito's id and access tokens.
+    Jws,
+    /// An encrypted JWT (JWE compact form, five parts): Cognito's refresh tokens.
+    Jwe,
+}
+
+/// A token found in text: where, and which kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSpan {
+    pub range: std::ops::Range<usize>,
+    pub shape: Shape,
+}
+
+/// The JSON object a base64url part decodes to, if it does.
+fn json_part(part: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        serde_json::Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// The tokens Cognito issues, found in `text` by their shape: runs of base64url parts joined by
+/// dots that start with `eyJ` (the base64 of `{"`) on a word boundary, whose first part decodes
+/// to a JSON header. Five parts with `enc` in the header are a JWE (a refresh token); three
+/// parts are a JWS (an id or access token). Shape only: [`crate::jwt::claims`] reads a JWS.
+pub fn token_spans(text: &[u8]) -> Vec<TokenSpan> {
     let mut spans = Vec::new();
     let mut i = 0;
     while let Some(off) = text[i..].windows(3).position(|w| w == b"eyJ") {
         let start = i + off;
-        let boundary = start == 0 || !is_b64url(text[start - 1]);
+        let boundary = start == 0 || !(is_b64url(text[start - 1]) || text[start - 1] == b'.');
+        // The ends of up to five parts (a JWE's second part may be empty).
+        let mut ends = Vec::with_capacity(5);
         let mut end = start;
-        let mut dots = 0;
-        while end < text.len() && (is_b64url(text[end]) || (text[end] == b'.' && dots < 2)) {
-            if text[end] == b'.' {
-                dots += 1;
+        loop {
+            while end < text.len() && is_b64url(text[end]) {
+                end += 1;
+            }
+            ends.push(end);
+            if ends.len() == 5 || end >= text.len() || text[end] != b'.' {
+                break;
             }
             end += 1;
         }
-        if boundary && dots == 2 && end - start > 20 {
-            spans.push(start..end);
+        let header = json_part(&text[start..ends[0]]);
+        let part = |n: usize| &text[ends[n - 1] + 1..ends[n]];
+        let found = match &header {
+            Some(h) if boundary && h.contains_key("enc") && ends.len() == 5 => {
+                // iv, ciphertext and tag are never empty.
+                (2..5)
+                    .all(|n| !part(n).is_empty())
+                    .then_some((ends[4], Shape::Jwe))
+            }
+            Some(h) if boundary && h.contains_key("alg") && ends.len() >= 3 => {
+                (!part(1).is_empty() && ends[2] - start > 20).then_some((ends[2], Shape::Jws))
+            }
+            _ => None,
+        };
+        match found {
+            Some((end, shape)) => {
+                spans.push(TokenSpan {
+                    range: start..end,
+                    shape,
+                });
+                i = end;
+            }
+            None => i = start + 3,
         }
-        i = end.max(start + 3);
+        if i + 3 > text.len() {
+            break;
+        }
     }
     spans
 }
 
-/// Masks the JWT-shaped runs of `text` (see [`jwt_spans`]).
+/// Masks the tokens in `text` (see [`token_spans`]).
 pub fn mask_jwts(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    for span in jwt_spans(text.as_bytes()) {
-        out.push_str(&text[copied..span.start]);
+    for span in token_spans(text.as_bytes()) {
+        out.push_str(&text[copied..span.range.start]);
         out.push_str(MASK);
-        copied = span.end;
+        copied = span.range.end;
     }
     out.push_str(&text[copied..]);
     out
@@ -87,6 +145,43 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// `text` (a value the tool did not write: a file or item name, a message from a server, a
+/// value from the config file) on one line: line breaks and every other control character shown
+/// as escapes (`\\n`, `\\u{1b}`), so that it can neither drive a terminal nor start a line of
+/// its own (a CI log reads `::add-mask::` or `::error::` at the start of a line as a command).
+pub fn inline(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A path shown by [`inline`].
+pub fn path(p: &std::path::Path) -> String {
+    inline(&p.display().to_string()).into_owned()
+}
+
+/// `.shown()`: a path as messages show it ([`path`]).
+pub trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for std::path::Path {
+    fn shown(&self) -> String {
+        path(self)
+    }
 }
 
 #[cfg(test)]
