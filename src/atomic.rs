@@ -4,6 +4,7 @@
 //! given to the new file through its open descriptor. Symlinks are followed, so the file they point to is replaced
 //! and the link stays. Only regular files are replaced.
 
+use crate::redact::Shown as _;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,7 +59,8 @@ fn process_alive(pid: u32) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
     len: u64,
-    modified: Option<SystemTime>,
+    /// Nanoseconds since the epoch.
+    modified: Option<i128>,
     inode: u64,
     exists: bool,
 }
@@ -71,8 +73,22 @@ impl Stamp {
         let inode = 0;
         Stamp {
             len: meta.len(),
-            modified: meta.modified().ok(),
+            modified: meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos() as i128),
             inode,
+            exists: true,
+        }
+    }
+
+    /// The stamp of a file read through its folder's descriptor.
+    pub fn of_stat(st: &crate::fsat::Stat) -> Self {
+        Stamp {
+            len: st.size,
+            modified: Some(st.mtime_ns),
+            inode: st.ino,
             exists: true,
         }
     }
@@ -177,7 +193,7 @@ pub fn stage_as(
     batch: Batch,
 ) -> Result<Staged, Failure> {
     let real = resolve(target);
-    let shown = target.display().to_string();
+    let shown = target.shown().to_string();
     let existing = fs::metadata(&real).ok();
     if let Some(m) = &existing
         && !m.is_file()
@@ -207,7 +223,7 @@ pub fn stage_as(
         .tempfile_in(&dir)
         .map_err(|e| {
             io(
-                &format!("cannot create a temporary file in {}", dir.display()),
+                &format!("cannot create a temporary file in {}", dir.shown()),
                 e,
             )
         })?;
@@ -357,6 +373,193 @@ fn keep_owner(file: &fs::File, like: &fs::Metadata, shown: &str) -> Option<Strin
 #[cfg(not(unix))]
 fn keep_owner(_: &fs::File, _: &fs::Metadata, _: &str) -> Option<String> {
     None
+}
+
+/// New content for a file of a folder tree ([`crate::folder`]), written to a temporary file in
+/// that folder through the folder's descriptor and not yet in place; [`StagedAt::commit`] puts
+/// it there through the same folder, opened again. Not flushed: the caller flushes a whole batch
+/// at once ([`crate::fsat::Dir::sync_all_files`]) before the first rename.
+#[derive(Debug)]
+pub struct StagedAt {
+    /// The folder, by its number in the tree.
+    pub folder: usize,
+    tmp: std::ffi::OsString,
+    name: std::ffi::OsString,
+    shown: String,
+    like: crate::fsat::Stat,
+    /// It holds a token: 0600 until it is in place, then given the original's mode and owner.
+    secret: bool,
+    /// The owner could not be kept (known when the temporary file was made).
+    warning: Option<String>,
+}
+
+/// Removes the temporary files left in the open folder `dir` by runs whose process is gone.
+pub fn remove_stale_temps_at(dir: &crate::fsat::Dir) {
+    let Ok(entries) = dir.entries() else { return };
+    for (name, kind) in entries {
+        let file = name.to_string_lossy();
+        let Some(middle) = file
+            .strip_prefix('.')
+            .and_then(|r| r.strip_suffix(TEMP_SUFFIX))
+        else {
+            continue;
+        };
+        let pid = middle
+            .rsplit('.')
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        if kind == crate::fsat::Kind::File
+            && pid.is_some_and(|p| p != std::process::id() && !process_alive(p))
+        {
+            let _ = dir.remove(&name);
+        }
+    }
+}
+
+/// Writes the new content of `name` in the open folder `dir` (folder number `folder`) with
+/// `fill` into a temporary file beside it. A file that will hold a token (`secret`) is made
+/// 0600; any other gets the original's mode and owner (`like`) at once, so that nothing more
+/// is needed after the rename.
+pub fn stage_at(
+    dir: &crate::fsat::Dir,
+    folder: usize,
+    name: &std::ffi::OsStr,
+    like: &crate::fsat::Stat,
+    secret: bool,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<StagedAt, Failure> {
+    let shown = crate::redact::path(&dir.path.join(name));
+    let mut r = [0u8; 6];
+    let _ = getrandom::fill(&mut r);
+    let tmp: std::ffi::OsString = format!(
+        ".{}.{}.{}{TEMP_SUFFIX}",
+        name.to_string_lossy(),
+        std::process::id(),
+        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+    .into();
+    let mode = if secret { 0o600 } else { like.mode & 0o7777 };
+    let io = |what: &str, e: std::io::Error| write_failure(&shown, what, e);
+    let file = dir.create(&tmp, mode).map_err(|e| {
+        io(
+            &format!("cannot create a temporary file in {}", dir.path.shown()),
+            e,
+        )
+    })?;
+    let mut warning = None;
+    if !secret {
+        warning = keep_owner_stat(&file, like, &shown);
+    }
+    let written = {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, &file);
+        fill(&mut w).and_then(|()| w.flush())
+    };
+    if let Err(e) = written {
+        let _ = dir.remove(&tmp);
+        return Err(io("writing the temporary file", e));
+    }
+    Ok(StagedAt {
+        folder,
+        tmp,
+        name: name.to_os_string(),
+        shown,
+        like: *like,
+        secret,
+        warning,
+    })
+}
+
+impl StagedAt {
+    /// The temporary file's content, read back through the folder (for the check that what was
+    /// written reads back).
+    pub fn read_back(&self, dir: &crate::fsat::Dir) -> Result<Vec<u8>, Failure> {
+        dir.read(&self.tmp, u64::MAX).map(|(b, _)| b).map_err(|_| {
+            Failure::io(format!(
+                "cannot read back what was written for {}; the file is unchanged",
+                self.shown
+            ))
+        })
+    }
+
+    /// Renames the new content over the target in the open folder `dir`, under a lock on the
+    /// folder, if the target is still what was read (`expect`). Returns a warning to show when
+    /// the target's owner could not be kept.
+    pub fn commit(
+        self,
+        dir: &crate::fsat::Dir,
+        expect: &Stamp,
+    ) -> Result<Option<String>, WriteError> {
+        let shown = &self.shown;
+        let _lock = dir.lock();
+        let now = dir
+            .stat_at(&self.name)
+            .map_or_else(|_| Stamp::absent(), |st| Stamp::of_stat(&st));
+        if now != *expect {
+            let _ = dir.remove(&self.tmp);
+            return Err(WriteError::Changed(
+                Failure::io(format!(
+                    "{shown} changed on disk while postman-cognito was running; nothing was written"
+                ))
+                .with_hint("run the command again once nothing else is writing the file"),
+            ));
+        }
+        dir.rename(&self.tmp, &self.name)
+            .map_err(|e| write_failure(shown, "replacing the file", e))?;
+        if !self.secret {
+            return Ok(self.warning);
+        }
+        // A file that holds the token was 0600 until now: the original's mode and owner are
+        // given to it through the file just renamed, opened without following a link.
+        let (file, _) = dir.open_file(&self.name).map_err(|e| {
+            write_failure(
+                shown,
+                "setting permissions",
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(self.like.mode & 0o7777))
+                .map_err(|e| write_failure(shown, "setting permissions", e))?;
+        }
+        Ok(keep_owner_stat(&file, &self.like, shown))
+    }
+
+    /// Removes the temporary file (the target stays as it was).
+    pub fn discard(self, dir: &crate::fsat::Dir) {
+        let _ = dir.remove(&self.tmp);
+    }
+}
+
+/// Gives `file` the owner and group of `like`; when that is not permitted, the group alone, and
+/// a warning.
+fn keep_owner_stat(file: &fs::File, like: &crate::fsat::Stat, shown: &str) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now = file.metadata().ok()?;
+        if (now.uid(), now.gid()) == (like.uid, like.gid) {
+            return None;
+        }
+        if crate::fsat::chown(file, like.uid, like.gid) {
+            return None;
+        }
+        let group_kept = std::os::unix::fs::fchown(file, None, Some(like.gid)).is_ok();
+        Some(format!(
+            "{shown} now belongs to you (user id {}{}); it belonged to user id {} and group id {}, \
+             which only root can give back",
+            now.uid(),
+            if group_kept { ", its group kept" } else { "" },
+            like.uid,
+            like.gid
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, like, shown);
+        None
+    }
 }
 
 #[cfg(test)]

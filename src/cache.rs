@@ -4,6 +4,7 @@
 //! per entry makes parallel runs wait for one sign-in instead of each doing their own. A
 //! corrupt file is reported and replaced, never fatal.
 
+use crate::redact::Shown as _;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -91,9 +92,9 @@ struct OnDisk {
     legacy_refresh: bool,
 }
 
-/// The cache folder.
+/// The cache folder, held open: every entry is opened through it, never through a link.
 pub struct Cache {
-    dir: PathBuf,
+    dir: crate::fsat::Dir,
 }
 
 /// The folder used: `$XDG_CACHE_HOME/postman-cognito` (when absolute, as the XDG spec says),
@@ -109,53 +110,91 @@ pub struct Guard {
     _file: fs::File,
 }
 
+/// The largest cache entry read.
+const MAX_ENTRY: u64 = 1 << 20;
+
 impl Cache {
+    /// Opens the cache folder `dir`, creating it (0700) if need be. The folder itself is opened
+    /// without following a link, and must be the caller's own and writable by the caller alone:
+    /// in a shared `XDG_CACHE_HOME`, another user could have planted a link or a folder there,
+    /// to be given tokens (or to have the caller change the mode of, or clear, what it points
+    /// to).
     pub fn open(dir: PathBuf) -> Result<Cache, Failure> {
-        create_private_dir(&dir)?;
-        Ok(Cache { dir })
+        let io = |e: &dyn std::fmt::Display| {
+            Failure::io(format!("cannot open the token cache {}: {e}", dir.shown()))
+        };
+        let refuse = |why: String| {
+            Failure::io(format!("refusing the token cache {}: {why}", dir.shown())).with_hint(
+                "the cache must be yours alone: remove that folder or link, set XDG_CACHE_HOME to \
+                 a folder of your own, or run with --no-cache",
+            )
+        };
+        let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+            return Err(io(&"it has no parent folder"));
+        };
+        fs::create_dir_all(parent).map_err(|e| io(&e))?;
+        let parent = crate::fsat::Dir::open(parent).map_err(|e| io(&e))?;
+        parent.make_dir(name, 0o700).map_err(|e| io(&e))?;
+        let opened = match parent.child(name) {
+            Ok(d) => d,
+            Err(crate::fsat::OpenError::Link) => {
+                return Err(refuse(
+                    "it is a symbolic link, which the cache never follows".into(),
+                ));
+            }
+            Err(e) => return Err(io(&e)),
+        };
+        let st = opened.stat().map_err(|e| io(&e))?;
+        if let Some(why) = st.distrust() {
+            return Err(refuse(why));
+        }
+        opened.set_mode(0o700).map_err(|e| io(&e))?;
+        Ok(Cache { dir: opened })
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.dir.path
     }
 
-    fn path(&self, key: &Key) -> PathBuf {
-        self.dir.join(format!("{}.json", key.file_stem()))
+    fn name(key: &Key) -> std::ffi::OsString {
+        format!("{}.json", key.file_stem()).into()
     }
 
     /// Waits for the exclusive lock on `key`'s entry.
     pub fn lock(&self, key: &Key) -> Result<Guard, Failure> {
-        let path = self.dir.join(format!("{}.lock", key.file_stem()));
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| {
-                Failure::io(format!(
-                    "cannot open the cache lock {}: {e}",
-                    path.display()
-                ))
-            })?;
+        let name = format!("{}.lock", key.file_stem());
+        let shown = self.dir.path.join(&name);
+        let file = self.dir.open_rw(name.as_ref()).map_err(|e| {
+            Failure::io(format!("cannot open the cache lock {}: {e}", shown.shown()))
+        })?;
         file.lock()
-            .map_err(|e| Failure::io(format!("cannot lock {}: {e}", path.display())))?;
+            .map_err(|e| Failure::io(format!("cannot lock {}: {e}", shown.shown())))?;
         Ok(Guard { _file: file })
     }
 
-    /// The entry for `key`; a corrupt or foreign file is reported on `warn` and ignored.
+    /// The entry for `key`; a corrupt or foreign file (or a link) is reported on `warn` and
+    /// ignored.
     pub fn get(&self, key: &Key, ui: &crate::ui::Ui) -> Option<Entry> {
-        let path = self.path(key);
-        if path.exists()
-            && let Some(why) = crate::trust::distrust(&path)
-        {
+        let name = Self::name(key);
+        let shown = self.dir.path.join(&name);
+        let ignored = |why: &str| {
             ui.warn(&format!(
                 "ignoring the cached tokens in {}: {why}; signing in again and replacing them",
-                path.display()
+                shown.shown()
             ));
-            return None;
+            None
+        };
+        let (bytes, st) = match self.dir.read(&name, MAX_ENTRY) {
+            Ok(read) => read,
+            Err(crate::fsat::ReadError::Open(e)) if e.not_found() => return None,
+            Err(crate::fsat::ReadError::Open(e)) => return ignored(&e.to_string()),
+            Err(crate::fsat::ReadError::TooBig(n)) => {
+                return ignored(&format!("it is {n} bytes, more than an entry ever is"));
+            }
+        };
+        if let Some(why) = st.distrust() {
+            return ignored(&why);
         }
-        let bytes = fs::read(&path).ok()?;
         let parsed: Result<OnDisk, _> = serde_json::from_slice(&bytes);
         match parsed {
             Ok(d)
@@ -184,7 +223,7 @@ impl Cache {
             _ => {
                 ui.warn(&format!(
                     "the cached tokens in {} are unreadable; signing in again and replacing them",
-                    path.display()
+                    shown.shown()
                 ));
                 None
             }
@@ -217,86 +256,63 @@ impl Cache {
             legacy_refresh: entry.legacy_refresh,
         };
         let bytes = serde_json::to_vec(&d).map_err(|e| Failure::internal(e.to_string()))?;
-        let path = self.path(key);
+        let name = Self::name(key);
+        let shown = self.dir.path.join(&name);
         let io = |e: std::io::Error| {
             Failure::io(format!(
                 "cannot write the token cache {}: {e}",
-                path.display()
+                shown.shown()
             ))
         };
-        // tempfile creates files with mode 0600.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".entry.")
-            .tempfile_in(&self.dir)
-            .map_err(io)?;
-        tmp.write_all(&bytes).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(&path).map_err(|e| io(e.error))?;
-        Ok(())
+        let mut r = [0u8; 8];
+        let _ = getrandom::fill(&mut r);
+        let tmp: std::ffi::OsString = format!(
+            ".entry.{}.{}",
+            std::process::id(),
+            r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        )
+        .into();
+        let written = (|| {
+            let mut f = self.dir.create(&tmp, 0o600)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            self.dir.rename(&tmp, &name)
+        })();
+        if written.is_err() {
+            let _ = self.dir.remove(&tmp);
+        }
+        written.map_err(io)
     }
 
-    /// Removes `key`'s entry, or every entry; returns how many files were removed.
+    /// Removes `key`'s entry, or every entry; returns how many were removed. Only names in the
+    /// cache folder itself are removed (a link among them is removed, never what it points to).
     pub fn clear(&self, key: Option<&Key>) -> Result<usize, Failure> {
-        let mut removed = 0;
-        let io = |p: &Path, e: std::io::Error| {
-            Failure::io(format!("cannot remove {}: {e}", p.display()))
+        let io =
+            |p: &Path, e: std::io::Error| Failure::io(format!("cannot remove {}: {e}", p.shown()));
+        let names: Vec<std::ffi::OsString> = match key {
+            Some(k) => vec![Self::name(k)],
+            None => self
+                .dir
+                .entries()
+                .map_err(|e| io(&self.dir.path, e))?
+                .into_iter()
+                .filter(|(n, kind)| {
+                    Path::new(n).extension().is_some_and(|x| x == "json")
+                        && matches!(kind, crate::fsat::Kind::File | crate::fsat::Kind::Link)
+                })
+                .map(|(n, _)| n)
+                .collect(),
         };
-        match key {
-            Some(k) => {
-                let p = self.path(k);
-                if p.exists() {
-                    fs::remove_file(&p).map_err(|e| io(&p, e))?;
-                    removed += 1;
-                }
-            }
-            None => {
-                let entries = fs::read_dir(&self.dir).map_err(|e| io(&self.dir, e))?;
-                for e in entries.flatten() {
-                    let p = e.path();
-                    if p.extension().is_some_and(|x| x == "json") {
-                        fs::remove_file(&p).map_err(|e| io(&p, e))?;
-                        removed += 1;
-                    }
-                }
+        let mut removed = 0;
+        for n in names {
+            match self.dir.remove(&n) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(&self.dir.path.join(&n), e)),
             }
         }
         Ok(removed)
     }
-}
-
-fn private_options() -> fs::OpenOptions {
-    let mut o = fs::OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o
-}
-
-fn create_private_dir(dir: &Path) -> Result<(), Failure> {
-    let io = |e: std::io::Error| {
-        Failure::io(format!(
-            "cannot create the token cache {}: {e}",
-            dir.display()
-        ))
-    };
-    fs::create_dir_all(dir).map_err(io)?;
-    // A folder another user made (a shared XDG_CACHE_HOME) could hold tokens they planted.
-    if let Some(why) = crate::trust::distrust(dir) {
-        return Err(
-            Failure::io(format!("refusing the token cache {}: {why}", dir.display())).with_hint(
-                "the cache must be yours alone: remove that folder, set XDG_CACHE_HOME to a folder \
-             of your own, or run with --no-cache",
-            ),
-        );
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -351,9 +367,9 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode(cache.dir()), 0o700);
-            assert_eq!(mode(&cache.path(&key("a"))), 0o600);
+            assert_eq!(mode(&cache.dir().join(Cache::name(&key("a")))), 0o600);
         }
-        fs::write(cache.path(&key("a")), "{not json").unwrap();
+        fs::write(cache.dir().join(Cache::name(&key("a"))), "{not json").unwrap();
         assert!(cache.get(&key("a"), &ui).is_none());
         assert!(warn.text().contains("unreadable"));
         cache.put(&key("a"), &entry()).unwrap();

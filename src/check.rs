@@ -38,6 +38,19 @@ pub fn root_access_token(coll: &Collection) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The way out for a live token in a file meant for git, named by every guard that finds one
+/// (`scrub --check`, the pre-commit hook): a variable in the file, the token at run time.
+pub const KEEP_OUT_HINT: &str = "replace each token with a variable: `postman-cognito scrub \
+     --token-var token FILE`, stage the files again, and hand the token over at run time with \
+     `postman-cognito exec -- newman run FILE` (or `postman-cognito refresh --token-var token \
+     --env-file <a file git ignores>`)";
+
+/// The fix `check` and the pre-push hook name: it makes the collection send `{{token}}` and its
+/// children inherit it, offline, and writes no live token (which the pre-commit hook would stop).
+const REFRESH_FIX: &str = "run `postman-cognito refresh --token-var token` (offline: it writes \
+     {{token}}, never a live token) and hand the token over at run time with `postman-cognito \
+     exec` (or `refresh --token-var token --env-file <a file git ignores>`)";
+
 /// One thing wrong, with where it is.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -82,14 +95,14 @@ fn child_problem(c: &crate::collection::inherit::Kept) -> Problem {
             if c.folder { "folder" } else { "request" }
         ),
         message: if c.reason == "inherit" {
-            "has `type: inherit`, for which the Postman CLI sends no Authorization header; run \
-             `postman-cognito refresh` (it removes the key, which is how v3 files inherit)"
-                .into()
+            format!(
+                "has `type: inherit`, for which the Postman CLI sends no Authorization header \
+                 (v3 files inherit by having no auth key); {REFRESH_FIX}"
+            )
         } else {
             format!(
-                "has its own {} auth, so it does not inherit the collection's token; run \
-                 `postman-cognito refresh`",
-                c.reason
+                "has its own {} auth, so it does not inherit the collection's token; {REFRESH_FIX}",
+                crate::redact::inline(&c.reason)
             )
         },
     }
@@ -162,6 +175,14 @@ pub fn check_tree_file(
 ) -> Vec<Problem> {
     use crate::collection::tree::auth_type;
     let root = &doc.root;
+    if root.merge_key().is_some() {
+        return vec![Problem {
+            place: place.to_string(),
+            message: "has a YAML merge key (<<) at the top level, which could bring an auth block \
+                      that the Postman CLI sends and no check can see; write the keys out"
+                .into(),
+        }];
+    }
     let is_root = root.get("$kind").and_then(|k| k.as_str()) == Some("collection")
         && root.get("name").is_some();
     if is_root {
@@ -221,18 +242,14 @@ fn root_problems(
         })
     };
     match ty {
-        None => root(
-            "there is no auth; run `postman-cognito refresh` to add OAuth 2.0 with a token".into(),
-        ),
+        None => root(format!("there is no auth; {REFRESH_FIX}")),
         Some(ty) => {
             if ty != "oauth2" {
-                root(format!(
-                    "the type is {ty:?}, not \"oauth2\"; run `postman-cognito refresh`"
-                ));
+                root(format!("the type is {ty:?}, not \"oauth2\"; {REFRESH_FIX}"));
             }
             match access_token.map(str::trim) {
                 None | Some("") => {
-                    root("the OAuth 2.0 accessToken is empty; run `postman-cognito refresh`".into())
+                    root(format!("the OAuth 2.0 accessToken is empty; {REFRESH_FIX}"))
                 }
                 Some(v) if v.starts_with("{{") && v.ends_with("}}") => {}
                 Some(v) => match jwt::claims(v) {
@@ -242,11 +259,12 @@ fn root_problems(
                     Ok(c) => match c.exp {
                         None => root("the accessToken has no expiry (exp)".into()),
                         Some(exp) if exp <= now => root(format!(
-                            "the accessToken expired at {}; run `postman-cognito refresh`",
+                            "the accessToken expired at {}; {REFRESH_FIX}",
                             jwt::rfc3339(exp)
                         )),
                         Some(exp) if exp - now < min_ttl_secs => root(format!(
-                            "the accessToken expires at {} (in {} min), sooner than --min-ttl; run `postman-cognito refresh`",
+                            "the accessToken expires at {} (in {} min), sooner than --min-ttl; \
+                             {REFRESH_FIX}",
                             jwt::rfc3339(exp),
                             (exp - now) / 60
                         )),

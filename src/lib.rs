@@ -33,6 +33,8 @@ pub mod token_source; //  a token handed in, or Cognito
 // Writing and reporting.
 pub mod atomic; //        staged temporary files renamed into place
 pub mod error; //         the typed failure and the exit codes
+pub mod folder; //        a collection kept as a folder of files, read and written through descriptors
+pub mod fsat; //          files reached through their folder's descriptor, never through a link
 pub mod git; //           tracked files and the hooks folder
 pub mod redact; //        masking tokens in what is shown
 pub mod report; //        human and JSON reports, diffs

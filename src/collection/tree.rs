@@ -9,13 +9,16 @@
 //! <Collection>/**/.resources/<Request>.resources/examples/*.example.yaml   saved responses
 //! ```
 
-use std::fs;
+use crate::redact::Shown as _;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use super::auth::{RootAuth, wanted_params};
 use super::inherit::{Kept, Outcome, Policy};
 use super::keep::{self, KeepSet, Resolved};
 use crate::error::Failure;
+use crate::folder::Folders;
+use crate::fsat::{Dir, Kind, Stat};
 use crate::json::edit::{Edit, Edits};
 use crate::yaml::edit::{self as yedit, holds, scalar_of_json};
 use crate::yaml::{self, Doc, Entry, Node, Value, YamlError};
@@ -56,8 +59,11 @@ pub struct TreeFile {
     pub path: PathBuf,
     pub bytes: Vec<u8>,
     pub stamp: crate::atomic::Stamp,
-    /// `None` for a file that is not on disk (planned from bytes alone).
-    pub meta: Option<fs::Metadata>,
+    /// The folder it is in (a number in [`Tree::folders`]) and its name there.
+    pub folder: usize,
+    pub name: OsString,
+    /// What it was when read; `None` for a file that is not on disk (planned from bytes alone).
+    pub stat: Option<Stat>,
     /// `None` for [`Role::Other`] files (not parsed by the loader).
     pub doc: Option<Doc>,
     pub role: Role,
@@ -73,6 +79,8 @@ pub struct Tree {
     pub name: String,
     /// The root definition first, then folders and requests in logical order, then the rest.
     pub files: Vec<TreeFile>,
+    /// Every folder read, to open them again for writing (never through a link).
+    pub folders: Folders,
     pub keep: Resolved,
 }
 
@@ -82,7 +90,7 @@ type TreeError = Failure;
 /// `path:line:col: message`, from a YAML error in `bytes`.
 fn at(path: &Path, bytes: &[u8], e: YamlError) -> Failure {
     let (line, col) = yaml::line_col(bytes, e.offset);
-    Failure::bad_input(format!("{}:{line}:{col}: {}", path.display(), e.message)).with_hint(
+    Failure::bad_input(format!("{}:{line}:{col}: {}", path.shown(), e.message)).with_hint(
         "fix the file (or export the collection again from Postman) and run the command again; \
          nothing was written",
     )
@@ -90,7 +98,7 @@ fn at(path: &Path, bytes: &[u8], e: YamlError) -> Failure {
 
 /// `path message`, with a hint.
 fn bad(path: &Path, message: impl std::fmt::Display, hint: impl Into<String>) -> Failure {
-    Failure::bad_input(format!("{} {message}", path.display())).with_hint(hint)
+    Failure::bad_input(format!("{} {message}", path.shown())).with_hint(hint)
 }
 
 /// Whether `path` is a v3 collection folder (it holds `.resources/definition.yaml`).
@@ -104,60 +112,92 @@ fn enclosing(dir: &Path) -> Option<PathBuf> {
     is_tree(&parent).then_some(parent)
 }
 
-/// Reads the tree at `dir`; `others`: also list (not parse) the other YAML files.
+/// Reading a tree: the folders seen and the files read so far.
+struct Reader {
+    folders: Folders,
+    rest: Vec<TreeFile>,
+    count: usize,
+    others: bool,
+    top: PathBuf,
+}
+
+impl Reader {
+    fn counted(&mut self) -> Result<(), TreeError> {
+        self.count += 1;
+        if self.count > MAX_FILES {
+            return Err(bad(
+                &self.top,
+                format!("holds more than {MAX_FILES} files"),
+                "is this really one collection?",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads the definition of the folder `folder` (open as `dir`): its
+    /// `.resources/definition.yaml`, opened without following a link.
+    fn definition(
+        &mut self,
+        folder: usize,
+        dir: &Dir,
+        role: Role,
+        names: Vec<String>,
+    ) -> Result<Option<TreeFile>, TreeError> {
+        let res = OsStr::new(".resources");
+        match dir.stat_at(res) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error(&dir.path.join(res), &e)),
+            Ok(_) => {}
+        }
+        let (rid, rdir) = self.folders.enter(folder, dir, res)?;
+        match rdir.stat_at(OsStr::new("definition.yaml")) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            _ => {}
+        }
+        self.counted()?;
+        read_yaml(&rdir, rid, OsStr::new("definition.yaml"), role, names).map(Some)
+    }
+}
+
+/// Reads the tree at `dir`; `others`: also list (not parse) the other YAML files. Every file
+/// and folder below `dir` is opened through its folder without following a link: a link
+/// anywhere in the tree is refused with its place.
 pub fn load(dir: &Path, keep_paths: &[String], others: bool) -> Result<Tree, TreeError> {
-    let def = dir.join(DEFINITION);
-    if !def.is_file() {
-        return Err(bad(
+    let missing = || {
+        bad(
             dir,
             "is a folder without .resources/definition.yaml, so not a Postman v3 collection",
             "pass a collection file (.json) or a v3 collection folder (postman/collections/<Name>)",
-        ));
-    }
+        )
+    };
     if let Some(top) = enclosing(dir) {
         return Err(bad(
             dir,
-            format!("is a folder inside the v3 collection {}", top.display()),
-            format!("pass the collection's own folder, {}", top.display()),
+            format!("is a folder inside the v3 collection {}", top.shown()),
+            format!("pass the collection's own folder, {}", top.shown()),
         ));
     }
-    let mut files = vec![read_yaml(&def, Role::Root, vec![], vec![])?];
-    let root = files[0].doc.as_ref().expect("parsed");
-    check_kind(&files[0].path, &files[0].bytes, &root.root, &["collection"])?;
-    let name = root
+    let (folders, root) = Folders::open_root(dir)?;
+    let mut r = Reader {
+        folders,
+        rest: Vec::new(),
+        count: 0,
+        others,
+        top: dir.to_path_buf(),
+    };
+    let mut files = vec![
+        r.definition(0, &root, Role::Root, vec![])?
+            .ok_or_else(missing)?,
+    ];
+    let def = files[0].doc.as_ref().expect("parsed");
+    check_kind(&files[0].path, &files[0].bytes, &def.root, &["collection"])?;
+    let name = def
         .root
         .get("name")
         .and_then(Node::as_str)
         .map_or_else(|| base_name(dir), str::to_string);
-    let mut rest = Vec::new();
-    let mut stack = vec![(dir.to_path_buf(), Vec::<usize>::new(), Vec::<String>::new())];
-    while let Some((folder, index, names)) = stack.pop() {
-        let children = read_folder(&folder, &index, &names, others, &mut rest)?;
-        for child in children.into_iter().rev() {
-            if child.role == Role::Folder {
-                stack.push((
-                    child
-                        .path
-                        .parent()
-                        .and_then(Path::parent)
-                        .expect("x/.resources/definition.yaml")
-                        .to_path_buf(),
-                    child.index.clone(),
-                    child.names.clone(),
-                ));
-            }
-            files.push(child);
-            if files.len() + rest.len() > MAX_FILES {
-                return Err(bad(
-                    dir,
-                    format!("holds more than {MAX_FILES} files"),
-                    "is this really one collection?",
-                ));
-            }
-        }
-    }
-    // Folders were pushed before their contents were read: put the tree in logical order.
-    files[1..].sort_by(|a, b| a.index.cmp(&b.index));
+    read_folder(&mut r, 0, &root, &[], &[], &mut files)?;
+    let rest = std::mem::take(&mut r.rest);
     files.extend(rest);
     let keep = if keep_paths.is_empty() {
         Resolved::default()
@@ -169,8 +209,24 @@ pub fn load(dir: &Path, keep_paths: &[String], others: bool) -> Result<Tree, Tre
         dir: dir.to_path_buf(),
         name,
         files,
+        folders: r.folders,
         keep,
     })
+}
+
+/// The root definition alone of the tree at `dir` (read as [`load`] reads it: no link
+/// followed); `None` when the folder has none.
+pub fn root_definition(dir: &Path) -> Result<Option<Doc>, TreeError> {
+    let (folders, root) = Folders::open_root(dir)?;
+    let mut r = Reader {
+        folders,
+        rest: Vec::new(),
+        count: 0,
+        others: false,
+        top: dir.to_path_buf(),
+    };
+    Ok(r.definition(0, &root, Role::Root, vec![])?
+        .and_then(|f| f.doc))
 }
 
 fn base_name(p: &Path) -> String {
@@ -180,65 +236,68 @@ fn base_name(p: &Path) -> String {
     )
 }
 
-/// Reads the folders and requests directly in `folder` (in logical order, with their index),
-/// and lists the other YAML files into `rest`.
+/// Reads the folders and requests in the folder `folder` (open as `dir`) in logical order, with
+/// their index, each folder followed by what it holds, into `out`; lists the other YAML files.
 fn read_folder(
-    folder: &Path,
+    r: &mut Reader,
+    folder: usize,
+    dir: &Dir,
     index: &[usize],
     names: &[String],
-    others: bool,
-    rest: &mut Vec<TreeFile>,
-) -> Result<Vec<TreeFile>, TreeError> {
-    let mut found = Vec::new();
-    for entry in sorted_entries(folder)? {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        let kind = entry.file_type().map_err(|e| io_error(&path, &e))?;
-        if kind.is_symlink() {
-            return Err(link_refused(&path));
+    out: &mut Vec<TreeFile>,
+) -> Result<(), TreeError> {
+    // Each child, with the folder it is (`Some(folder number)`) when it is one.
+    let mut found: Vec<(TreeFile, Option<usize>)> = Vec::new();
+    for (name, kind) in Folders::entries(dir)? {
+        let shown = name.to_string_lossy().into_owned();
+        let path = dir.path.join(&name);
+        if kind == Kind::Link {
+            return Err(crate::folder::link_refused(&path));
         }
-        if name == ".resources" {
-            if others {
-                list_yaml(&path, folder == path.parent().unwrap_or(folder), rest)?;
+        if shown == ".resources" {
+            if r.others && kind == Kind::Dir {
+                let (rid, rdir) = r.folders.enter(folder, dir, &name)?;
+                list_yaml(r, rid, &rdir, true)?;
             }
             continue;
         }
-        if name.starts_with('.') {
+        if shown.starts_with('.') {
             continue;
         }
         let mut child_names = names.to_vec();
-        if kind.is_dir() {
-            let def = path.join(DEFINITION);
-            child_names.push(name.clone());
-            if def.is_file() {
-                let f = read_yaml(&def, Role::Folder, vec![], child_names)?;
-                let doc = f.doc.as_ref().expect("parsed");
-                check_kind(&f.path, &f.bytes, &doc.root, &["collection"])?;
-                if doc.root.get("id").is_some() && doc.root.get("name").is_some() {
-                    return Err(bad(
-                        &f.path,
-                        "defines a collection of its own (it has a name and an id) inside \
-                         another collection",
-                        "keep each collection in its own folder under postman/collections/",
-                    ));
-                }
-                found.push(f);
-            } else {
+        if kind == Kind::Dir {
+            child_names.push(shown.clone());
+            let (fid, child) = r.folders.enter(folder, dir, &name)?;
+            let Some(f) = r.definition(fid, &child, Role::Folder, child_names)? else {
                 return Err(bad(
                     &path,
                     "is a folder without .resources/definition.yaml inside a v3 collection",
                     "export the collection again, or add the folder's definition.yaml \
                      ($kind: collection)",
                 ));
+            };
+            let doc = f.doc.as_ref().expect("parsed");
+            check_kind(&f.path, &f.bytes, &doc.root, &["collection"])?;
+            if doc.root.get("id").is_some() && doc.root.get("name").is_some() {
+                return Err(bad(
+                    &f.path,
+                    "defines a collection of its own (it has a name and an id) inside \
+                     another collection",
+                    "keep each collection in its own folder under postman/collections/",
+                ));
             }
-        } else if kind.is_file() && name.ends_with(".request.yaml") {
-            child_names.push(name.trim_end_matches(".request.yaml").to_string());
-            let f = read_yaml(&path, Role::Request, vec![], child_names)?;
+            found.push((f, Some(fid)));
+        } else if kind == Kind::File && shown.ends_with(".request.yaml") {
+            child_names.push(shown.trim_end_matches(".request.yaml").to_string());
+            r.counted()?;
+            let f = read_yaml(dir, folder, &name, Role::Request, child_names)?;
             let doc = f.doc.as_ref().expect("parsed");
             check_kind(&f.path, &f.bytes, &doc.root, REQUEST_KINDS)?;
-            found.push(f);
-        } else if others && kind.is_file() && is_yaml_name(&name) {
-            rest.push(other_file(&path)?);
+            found.push((f, None));
+        } else if r.others && kind == Kind::File && is_yaml_name(&shown) {
+            r.counted()?;
+            let f = other_file(dir, folder, &name)?;
+            r.rest.push(f);
         }
     }
     let order = |f: &TreeFile| {
@@ -249,16 +308,35 @@ fn read_folder(
             .and_then(|o| o.parse::<f64>().ok())
             .unwrap_or(f64::MAX)
     };
-    found.sort_by(|a, b| {
+    found.sort_by(|(a, _), (b, _)| {
         order(a)
             .total_cmp(&order(b))
             .then_with(|| a.names.last().cmp(&b.names.last()))
     });
-    for (i, f) in found.iter_mut().enumerate() {
+    for (i, (mut f, sub)) in found.into_iter().enumerate() {
         f.index = index.to_vec();
         f.index.push(i);
+        let (child_index, child_names) = (f.index.clone(), f.names.clone());
+        out.push(f);
+        if let Some(fid) = sub {
+            // Opened again through this folder, and checked to be the folder just read.
+            let folder_name = r.folders.list[fid].name.clone();
+            let child = dir
+                .child(&folder_name)
+                .map_err(|e| crate::folder::open_failure(&dir.path.join(&folder_name), e))?;
+            let same = child
+                .stat()
+                .is_ok_and(|st| st.same(&r.folders.list[fid].stat));
+            if !same {
+                return Err(Failure::io(format!(
+                    "{} changed while it was being read",
+                    child.path.shown()
+                )));
+            }
+            read_folder(r, fid, &child, &child_index, &child_names, out)?;
+        }
     }
-    Ok(found)
+    Ok(())
 }
 
 fn is_yaml_name(name: &str) -> bool {
@@ -266,63 +344,46 @@ fn is_yaml_name(name: &str) -> bool {
     n.ends_with(".yaml") || n.ends_with(".yml")
 }
 
-/// Lists every YAML file under a `.resources` folder but the folder's own definition.
-fn list_yaml(resources: &Path, _top: bool, rest: &mut Vec<TreeFile>) -> Result<(), TreeError> {
-    let mut stack = vec![resources.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in sorted_entries(&dir)? {
-            let path = entry.path();
-            let kind = entry.file_type().map_err(|e| io_error(&path, &e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if kind.is_symlink() {
-                return Err(link_refused(&path));
-            } else if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file()
-                && is_yaml_name(&name)
-                && !(dir == resources && name == "definition.yaml")
-                && !name.starts_with('.')
-            {
-                rest.push(other_file(&path)?);
+/// Lists every YAML file under a `.resources` folder (open as `dir`, folder number `folder`)
+/// but the folder's own definition (`top`: this is the `.resources` folder itself).
+fn list_yaml(r: &mut Reader, folder: usize, dir: &Dir, top: bool) -> Result<(), TreeError> {
+    for (name, kind) in Folders::entries(dir)? {
+        let shown = name.to_string_lossy().into_owned();
+        let path = dir.path.join(&name);
+        match kind {
+            Kind::Link => return Err(crate::folder::link_refused(&path)),
+            Kind::Dir => {
+                let (sub, sdir) = r.folders.enter(folder, dir, &name)?;
+                list_yaml(r, sub, &sdir, false)?;
             }
+            Kind::File
+                if is_yaml_name(&shown)
+                    && !(top && shown == "definition.yaml")
+                    && !shown.starts_with('.') =>
+            {
+                r.counted()?;
+                let f = other_file(dir, folder, &name)?;
+                r.rest.push(f);
+            }
+            _ => {}
         }
     }
     Ok(())
 }
 
-/// Links are not followed in a tree (so a loop cannot trap a run): one is refused.
-fn link_refused(path: &Path) -> Failure {
-    bad(
-        path,
-        "is a symbolic link inside a v3 collection; postman-cognito does not follow links there",
-        "replace the link with the file or folder itself",
-    )
-}
-
-fn sorted_entries(dir: &Path) -> Result<Vec<fs::DirEntry>, TreeError> {
-    let mut v = fs::read_dir(dir)
-        .map_err(|e| io_error(dir, &e))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| io_error(dir, &e))?;
-    v.sort_by_key(fs::DirEntry::file_name);
-    Ok(v)
-}
-
 fn io_error(path: &Path, e: &std::io::Error) -> Failure {
-    Failure::io(format!("cannot read {}: {e}", path.display()))
+    Failure::io(format!("cannot read {}: {e}", path.shown()))
 }
 
-fn read_raw(path: &Path) -> Result<crate::collection::file::Raw, Failure> {
-    crate::collection::file::read(path)
-}
-
-fn other_file(path: &Path) -> Result<TreeFile, TreeError> {
-    let raw = read_raw(path)?;
+fn other_file(dir: &Dir, folder: usize, name: &OsStr) -> Result<TreeFile, TreeError> {
+    let (bytes, stat) = Folders::read(dir, name)?;
     Ok(TreeFile {
-        path: raw.path,
-        bytes: raw.bytes,
-        stamp: raw.stamp,
-        meta: Some(raw.meta),
+        path: dir.path.join(name),
+        stamp: crate::atomic::Stamp::of_stat(&stat),
+        bytes,
+        folder,
+        name: name.to_os_string(),
+        stat: Some(stat),
         doc: None,
         role: Role::Other,
         index: vec![],
@@ -331,33 +392,49 @@ fn other_file(path: &Path) -> Result<TreeFile, TreeError> {
 }
 
 fn read_yaml(
-    path: &Path,
+    dir: &Dir,
+    folder: usize,
+    name: &OsStr,
     role: Role,
-    index: Vec<usize>,
     names: Vec<String>,
 ) -> Result<TreeFile, TreeError> {
-    let raw = read_raw(path)?;
-    let doc = yaml::read(&raw.bytes).map_err(|e| at(path, &raw.bytes, e))?;
+    let mut f = other_file(dir, folder, name)?;
+    f.role = role;
+    f.names = names;
+    let doc = parse_tree_file(&f.path, &f.bytes)?;
+    f.doc = Some(doc);
+    Ok(f)
+}
+
+/// Reads the bytes of a tree file (at `path`, for messages): YAML with a block mapping at the
+/// top and no merge key there.
+pub fn parse_tree_file(path: &Path, bytes: &[u8]) -> Result<Doc, TreeError> {
+    let doc = yaml::read(bytes).map_err(|e| at(path, bytes, e))?;
     if doc.root.as_map().is_none() || doc.root.flow {
         return Err(at(
             path,
-            &raw.bytes,
+            bytes,
             YamlError {
                 offset: doc.root.span.start,
                 message: "expected a block mapping of keys ($kind: ...) at the top level".into(),
             },
         ));
     }
-    Ok(TreeFile {
-        path: raw.path,
-        bytes: raw.bytes,
-        stamp: raw.stamp,
-        meta: Some(raw.meta),
-        doc: Some(doc),
-        role,
-        index,
-        names,
-    })
+    if let Some(merge) = doc.root.merge_key() {
+        // The Postman CLI (js-yaml) merges the entries it names into the file's own, an `auth`
+        // among them, which no edit here could see or change.
+        return Err(at(
+            path,
+            bytes,
+            YamlError {
+                offset: merge.key.span.start,
+                message: "a YAML merge key (<<) at the top level could bring an auth block that \
+                          postman-cognito cannot see; write the keys out in this file"
+                    .into(),
+            },
+        ));
+    }
+    Ok(doc)
 }
 
 fn check_kind(path: &Path, src: &[u8], root: &Node, kinds: &[&str]) -> Result<(), TreeError> {
@@ -545,15 +622,18 @@ pub fn plan_file(
 /// The edits a file of a tree gets (the root definition when `root`, else a folder or request
 /// made to inherit under [`Policy::All`]), from its bytes alone: for fuzzing and tests.
 pub fn plan_bytes(bytes: &[u8], root: bool, want: &RootAuth) -> Result<Vec<Edit>, Failure> {
+    let name = if root {
+        "definition.yaml"
+    } else {
+        "x.request.yaml"
+    };
     let f = TreeFile {
-        path: PathBuf::from(if root {
-            "definition.yaml"
-        } else {
-            "x.request.yaml"
-        }),
+        path: PathBuf::from(name),
         bytes: bytes.to_vec(),
         stamp: crate::atomic::Stamp::absent(),
-        meta: None,
+        folder: 0,
+        name: name.into(),
+        stat: None,
         doc: None,
         role: if root { Role::Root } else { Role::Request },
         index: vec![0],

@@ -2,6 +2,7 @@
 //! files) and plan every edit; get the token; stage every output (a checked temporary file
 //! beside each target); rename them all. One bad input means no sign-in and nothing written.
 
+use crate::redact::Shown as _;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use crate::collection::tree::{self, Tree, TreeFile};
 use crate::collection::{self, PatchError};
 use crate::environment::{self, EnvFile, Scope};
 use crate::error::{Exit, Failure};
+use crate::folder::Reopen;
 use crate::json::edit;
 use crate::report::{self, FileReport, KeptItem, RunReport, Status, VariableReport};
 use crate::settings::{RefreshPlan, TokenFrom};
@@ -57,7 +59,7 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
                 report::NEW_TOKEN
             };
             let shown = patch(&l, stand_in, plan)?;
-            let name = l.path.display().to_string();
+            let name = l.path.shown().to_string();
             let new = edit::apply(&l.bytes, &shown.edits);
             p.report.diff = Some(report::diff(&name, &l.bytes, &new, secret));
         }
@@ -89,17 +91,6 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
             staged.push(Pending::Variable(pending));
         }
     }
-    // A v3 folder's files were staged unflushed: one flush for all before the first rename,
-    // and their folders' renames made durable after the last.
-    let batch: Vec<&Staged> = staged
-        .iter()
-        .filter_map(|p| match p {
-            Pending::TreeFile(t) => t.staged.as_ref().map(|(s, _)| s),
-            _ => None,
-        })
-        .collect();
-    atomic::flush(&batch)?;
-    let batch_dirs: Vec<PathBuf> = batch.iter().map(|s| s.dir().to_path_buf()).collect();
     for pending in staged {
         match pending {
             Pending::Stdout(bytes) => stdout.write_all(&bytes).map_err(|e| {
@@ -110,7 +101,6 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
             other => other.commit(plan, written, ui)?,
         }
     }
-    atomic::sync_dirs(batch_dirs.iter().map(PathBuf::as_path));
     finish(
         plan,
         token.as_ref(),
@@ -140,7 +130,7 @@ impl Input {
         if plan.output.is_some() {
             return Err(Failure::usage(format!(
                 "--output works on one JSON collection, and {} is a v3 collection folder",
-                path.display()
+                path.shown()
             ))
             .with_hint(
                 "a v3 folder is refreshed in place; copy the folder first to keep the old one",
@@ -203,10 +193,13 @@ impl Inputs {
                     }
                 }
                 Input::Tree(t) => {
+                    let mut folders = Reopen::new(&t.folders);
                     for f in plan_tree(t, "{{token}}", plan, false)?.files {
                         let f = &t.files[f.file];
-                        if let Some(meta) = &f.meta {
-                            writable(&f.path, meta, ui)?;
+                        if let Some(st) = &f.stat {
+                            let dir = folders.get(f.folder)?;
+                            may_replace(&f.path, st.mode & 0o222 == 0, dir.may_write(&f.name))?;
+                            hard_links(&f.path, st.nlink, ui);
                         }
                     }
                 }
@@ -236,32 +229,63 @@ impl Inputs {
     }
 }
 
-/// A file rewritten in place must be writable (a read-only file is not rewritten behind its
-/// owner's back, even by root); a hard-linked one is written, with a warning that the other
-/// names keep the old content.
+/// A file rewritten in place must be one the caller may write: a file with no write
+/// permission at all is not rewritten behind its owner's back, even by root, and a file that the
+/// caller may not write (another user's 0644 file, in a folder the caller may write) is not
+/// replaced either, though the folder would allow the rename. A hard-linked one is written, with
+/// a warning that the other names keep the old content.
 fn writable(path: &Path, meta: &fs::Metadata, ui: &Ui) -> Result<(), Failure> {
-    if meta.permissions().readonly() {
+    #[cfg(unix)]
+    let may_write = rustix::fs::accessat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::Access::WRITE_OK,
+        rustix::fs::AtFlags::EACCESS,
+    )
+    .is_ok();
+    #[cfg(not(unix))]
+    let may_write = true;
+    may_replace(path, meta.permissions().readonly(), may_write)?;
+    #[cfg(unix)]
+    hard_links(path, std::os::unix::fs::MetadataExt::nlink(meta), ui);
+    #[cfg(not(unix))]
+    let _ = ui;
+    Ok(())
+}
+
+/// The refusals of [`writable`]: no write permission at all (`readonly`), or none for the caller
+/// (`may_write` false).
+fn may_replace(path: &Path, readonly: bool, may_write: bool) -> Result<(), Failure> {
+    if readonly {
         return Err(
-            Failure::io(format!("{} is read-only", path.display())).with_hint(
+            Failure::io(format!("{} is read-only", path.shown())).with_hint(
                 "make it writable (chmod u+w) if it should be refreshed; nothing was written",
             ),
         );
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if meta.nlink() > 1 {
-            ui.warn(&format!(
-                "{} has {} hard links: it is replaced as a new file, and its other names keep \
-                 the old content",
-                path.display(),
-                meta.nlink()
-            ));
-        }
+    if !may_write {
+        return Err(Failure::io(format!(
+            "{} is not writable by you (its mode and owner do not let you write it)",
+            path.shown()
+        ))
+        .with_hint(
+            "its owner can refresh it, or give you write permission; postman-cognito never \
+             replaces a file you may not write, even where the folder would let it; nothing was \
+             written",
+        ));
     }
-    #[cfg(not(unix))]
-    let _ = ui;
     Ok(())
+}
+
+/// The warning for a file with several names: it is replaced under the name given.
+fn hard_links(path: &Path, nlink: u64, ui: &Ui) {
+    if nlink > 1 {
+        ui.warn(&format!(
+            "{} has {nlink} hard links: it is replaced as a new file, and its other names keep \
+             the old content",
+            path.shown()
+        ));
+    }
 }
 
 /// A collection variable ranks above globals in newman and the Postman CLI, so a collection
@@ -272,7 +296,7 @@ fn not_shadowed(collections: &[Input], name: &str) -> Result<(), Failure> {
         Some(l) => Err(Failure::usage(format!(
             "{} defines the collection variable {name:?}, which newman and the Postman CLI rank \
              above globals: with -g they would send its value, not the token",
-            l.path().display()
+            l.path().shown()
         ))
         .with_hint(format!(
             "use --env-file (an environment ranks above collection variables), or another name \
@@ -284,7 +308,7 @@ fn not_shadowed(collections: &[Input], name: &str) -> Result<(), Failure> {
 fn names(loaded: &[Input]) -> String {
     loaded
         .iter()
-        .map(|l| l.path().display().to_string())
+        .map(|l| l.path().shown().to_string())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -371,7 +395,7 @@ fn patch_failure(loaded: &Loaded, e: PatchError) -> Failure {
         PatchError::Input(e) => not_a_collection(&loaded.path, &loaded.bytes, e),
         PatchError::Internal(m) => Failure::internal(format!(
             "patching {}: {m}; nothing was written",
-            loaded.path.display()
+            loaded.path.shown()
         ))
         .with_hint("please report this with the collection's structure (not its tokens)"),
     }
@@ -380,7 +404,7 @@ fn patch_failure(loaded: &Loaded, e: PatchError) -> Failure {
 /// A staged output, waiting for every other one before it is renamed into place.
 enum Pending {
     Collection(StagedCollection),
-    TreeFile(StagedTreeFile),
+    Tree(StagedTree),
     Variable(VariableOutput),
     /// `-o -`: the collection for standard output.
     Stdout(Vec<u8>),
@@ -391,7 +415,7 @@ impl Pending {
     fn commit(self, plan: &RefreshPlan, written: &str, ui: &Ui) -> Result<(), Failure> {
         let warning = match self {
             Pending::Collection(s) => s.commit(plan, written)?,
-            Pending::TreeFile(s) => s.commit(plan, written)?,
+            Pending::Tree(s) => return s.commit(plan, written, ui),
             Pending::Variable(v) => v.commit(plan)?,
             Pending::Stdout(_) => None,
         };
@@ -440,7 +464,7 @@ fn stage_collection(
     let written = fs::read(staged.path()).map_err(|e| {
         Failure::io(format!(
             "cannot read back what was written for {}: {e}; the file is unchanged",
-            target.display()
+            target.shown()
         ))
     })?;
     collection::verify(&written, l.collection.version).map_err(|e| patch_failure(&l, e))?;
@@ -593,8 +617,8 @@ impl VariableInput {
             if !dir.is_dir() {
                 return Err(Failure::io(format!(
                     "cannot create {}: the folder {} does not exist",
-                    path.display(),
-                    dir.display()
+                    path.shown(),
+                    dir.shown()
                 ))
                 .with_hint("create the folder first, or check the path; nothing was written"));
             }
@@ -746,7 +770,7 @@ fn refresh_tree(
             let file = &t.files[f.file];
             let new = edit::apply(&file.bytes, &f.edits);
             text.push_str(&report::diff(
-                &file.path.display().to_string(),
+                &file.path.shown().to_string(),
                 &file.bytes,
                 &new,
                 secret,
@@ -755,21 +779,31 @@ fn refresh_tree(
         report.diff = Some(text);
     }
     let mut pending = Vec::new();
-    if !plan.check {
-        let mut dirs = std::collections::HashSet::new();
+    if !plan.check && !planned.files.is_empty() {
+        // The token itself (not a {{variable}}) goes into the root definition: that file is
+        // kept private until it is in place.
+        let literal = reference.is_none();
+        let mut out = StagedTree {
+            folders: t.folders.clone(),
+            items: std::collections::VecDeque::new(),
+        };
+        let mut folders = Reopen::new(&t.folders);
+        let mut cleaned = std::collections::HashSet::new();
         for f in &planned.files {
             let file = &t.files[f.file];
-            let first = dirs.insert(file.path.parent().map(Path::to_path_buf));
-            let batch = if first {
-                atomic::Batch::First
-            } else {
-                atomic::Batch::Next
-            };
-            pending.push(Pending::TreeFile(StagedTreeFile {
-                meta: TreeFileMeta::of(file, &t.keep.set),
-                staged: stage_tree_file(file, &f.edits, written, batch)?,
-            }));
+            let dir = folders.get(file.folder)?;
+            if cleaned.insert(file.folder) {
+                atomic::remove_stale_temps_at(dir);
+            }
+            let secret = literal && file.role == tree::Role::Root;
+            let staged = stage_tree_file(dir, file, &f.edits, written, secret)?;
+            out.items.push_back(StagedTreeItem {
+                meta: TreeFileMeta::of(file, &t.keep.set, secret),
+                staged,
+                stamp: file.stamp.clone(),
+            });
         }
+        pending.push(Pending::Tree(out));
     }
     Ok((report, pending))
 }
@@ -777,87 +811,179 @@ fn refresh_tree(
 /// What a tree file's edits are made from, kept to make them again.
 struct TreeFileMeta {
     path: PathBuf,
+    folder: usize,
+    name: std::ffi::OsString,
     role: tree::Role,
     index: Vec<usize>,
     names: Vec<String>,
     keep: crate::collection::keep::KeepSet,
+    /// It will hold the token itself.
+    secret: bool,
 }
 
 impl TreeFileMeta {
-    fn of(f: &TreeFile, keep: &crate::collection::keep::KeepSet) -> Self {
+    fn of(f: &TreeFile, keep: &crate::collection::keep::KeepSet, secret: bool) -> Self {
         TreeFileMeta {
             path: f.path.clone(),
+            folder: f.folder,
+            name: f.name.clone(),
             role: f.role,
             index: f.index.clone(),
             names: f.names.clone(),
             keep: keep.clone(),
+            secret,
         }
     }
 }
 
-/// A tree file's new content in a checked temporary file.
-struct StagedTreeFile {
+/// One staged file of a tree, and what it must find on disk to be renamed into place.
+struct StagedTreeItem {
     meta: TreeFileMeta,
-    staged: StagedFile,
+    staged: atomic::StagedAt,
+    stamp: Stamp,
 }
 
-/// Stages `f` with `edits`, reads it back and checks it.
+/// A v3 folder's changed files, staged (children first, the root definition last). Renamed
+/// into place through the tree's folders opened again ([`Reopen`]); what is left staged when
+/// this is dropped (a failure on the way) is removed.
+struct StagedTree {
+    folders: crate::folder::Folders,
+    items: std::collections::VecDeque<StagedTreeItem>,
+}
+
+impl Drop for StagedTree {
+    fn drop(&mut self) {
+        let mut folders = Reopen::new(&self.folders);
+        for item in self.items.drain(..) {
+            if let Ok(dir) = folders.get(item.staged.folder) {
+                item.staged.discard(dir);
+            }
+        }
+    }
+}
+
+/// Stages `f` with `edits` in its folder `dir`, reads it back and checks it.
 fn stage_tree_file(
+    dir: &crate::fsat::Dir,
     f: &TreeFile,
     edits: &[edit::Edit],
     written: &str,
-    batch: atomic::Batch,
-) -> Result<StagedFile, Failure> {
-    let staged = atomic::stage_as(
-        &f.path,
-        None,
-        |w| edit::pieces(&f.bytes, edits).try_for_each(|piece| w.write_all(piece)),
-        batch,
-    )?;
-    let back = fs::read(staged.path()).map_err(|e| {
-        Failure::io(format!(
-            "cannot read back what was written for {}: {e}; the file is unchanged",
-            f.path.display()
-        ))
+    secret: bool,
+) -> Result<atomic::StagedAt, Failure> {
+    let like = f.stat.expect("a file read from disk");
+    let staged = atomic::stage_at(dir, f.folder, &f.name, &like, secret, |w| {
+        edit::pieces(&f.bytes, edits).try_for_each(|piece| w.write_all(piece))
     })?;
-    tree::verify(&back, f.role, written).map_err(|m| {
-        Failure::internal(format!(
+    let back = staged.read_back(dir)?;
+    if let Err(m) = tree::verify(&back, f.role, written) {
+        staged.discard(dir);
+        return Err(Failure::internal(format!(
             "patching {}: the result does not read back ({m}); nothing was written",
-            f.path.display()
+            f.path.shown()
         ))
-        .with_hint("please report this with the collection's structure (not its tokens)")
-    })?;
-    Ok(Some((staged, Some(f.stamp.clone()))))
+        .with_hint("please report this with the collection's structure (not its tokens)"));
+    }
+    Ok(staged)
 }
 
-impl StagedTreeFile {
-    /// Renames the staged file into place; when another run changed it meanwhile, it is read
-    /// and planned again alone.
-    fn commit(self, plan: &RefreshPlan, written: &str) -> Result<Option<String>, Failure> {
-        let m = self.meta;
-        commit_or_redo(self.staged, || {
-            let raw = file::read(&m.path)?;
-            let f = TreeFile {
-                path: raw.path,
-                bytes: raw.bytes,
-                stamp: raw.stamp,
-                meta: Some(raw.meta),
-                doc: None,
-                role: m.role,
-                index: m.index.clone(),
-                names: m.names.clone(),
-            };
-            let want = RootAuth {
-                token: written,
-                header_prefix: plan.collections.header_prefix.as_deref(),
-                extra: &plan.grant_settings,
-            };
-            let edits = tree::plan_file(&f, &want, plan.collections.policy, &m.keep)?;
-            if !edit::changes(&f.bytes, &edits) {
-                return Ok(None);
-            }
-            // Staged again after the batch's flush: flushed on its own.
-            stage_tree_file(&f, &edits, written, atomic::Batch::No)
-        })
+/// The debug builds' fail point: `POSTMAN_COGNITO_DEBUG_ABORT_AFTER_RENAMES=N` ends the process
+/// at once (as a SIGKILL would) after its N-th rename into a tree, so that tests can prove what a
+/// kill between two renames leaves without racing a real one.
+fn fail_point(renamed: usize) {
+    #[cfg(debug_assertions)]
+    if std::env::var("POSTMAN_COGNITO_DEBUG_ABORT_AFTER_RENAMES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        == Some(renamed)
+    {
+        std::process::abort();
     }
+    #[cfg(not(debug_assertions))]
+    let _ = renamed;
+}
+
+impl StagedTree {
+    /// Flushes every staged file to disk, then renames them into place one by one, each through
+    /// its folder opened again; a file that another run changed meanwhile is read and planned
+    /// again alone. Finally makes the renames durable.
+    fn commit(mut self, plan: &RefreshPlan, written: &str, ui: &Ui) -> Result<(), Failure> {
+        let folders = self.folders.clone();
+        let mut reopen = Reopen::new(&folders);
+        let root = reopen.get(0)?;
+        root.sync_all_files().map_err(|e| {
+            Failure::io(format!(
+                "could not flush {} to disk: {e}",
+                root.path.shown()
+            ))
+            .with_hint("the collection is unchanged; check the disk")
+        })?;
+        let mut touched = std::collections::BTreeSet::new();
+        let mut renamed = 0;
+        while let Some(item) = self.items.pop_front() {
+            let dir = match reopen.get(item.staged.folder) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.items.push_front(item);
+                    return Err(e);
+                }
+            };
+            touched.insert(item.staged.folder);
+            if let Some(w) = commit_tree_item(dir, item, plan, written)? {
+                ui.warn(&w);
+            }
+            renamed += 1;
+            fail_point(renamed);
+        }
+        for f in touched {
+            if let Ok(dir) = reopen.get(f) {
+                let _ = dir.sync();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Renames one staged file into place in `dir`; when another run changed the target meanwhile,
+/// it is read and planned again alone, up to [`MAX_REREADS`] times.
+fn commit_tree_item(
+    dir: &crate::fsat::Dir,
+    item: StagedTreeItem,
+    plan: &RefreshPlan,
+    written: &str,
+) -> Result<Option<String>, Failure> {
+    let m = item.meta;
+    let mut attempt = item.staged.commit(dir, &item.stamp);
+    let mut tries = 0;
+    while let Err(WriteError::Changed(_)) = attempt {
+        if tries == MAX_REREADS {
+            break;
+        }
+        tries += 1;
+        step_aside(tries);
+        let (bytes, stat) = crate::folder::Folders::read(dir, &m.name)?;
+        let f = TreeFile {
+            path: m.path.clone(),
+            stamp: Stamp::of_stat(&stat),
+            bytes,
+            folder: m.folder,
+            name: m.name.clone(),
+            stat: Some(stat),
+            doc: None,
+            role: m.role,
+            index: m.index.clone(),
+            names: m.names.clone(),
+        };
+        let want = RootAuth {
+            token: written,
+            header_prefix: plan.collections.header_prefix.as_deref(),
+            extra: &plan.grant_settings,
+        };
+        let edits = tree::plan_file(&f, &want, plan.collections.policy, &m.keep)?;
+        if !edit::changes(&f.bytes, &edits) {
+            return Ok(None);
+        }
+        let staged = stage_tree_file(dir, &f, &edits, written, m.secret)?;
+        attempt = staged.commit(dir, &f.stamp);
+    }
+    attempt.map_err(WriteError::failure)
 }

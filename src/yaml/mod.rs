@@ -172,7 +172,18 @@ impl Node {
         end
     }
 
-    /// Whether anything in this subtree is an anchor, a tag or an alias.
+    /// The merge key (`<<`) of this mapping, if it has one: YAML 1.1 readers (js-yaml, which the
+    /// Postman CLI uses) copy the entries of the mapping it names into this one.
+    pub fn merge_key(&self) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key.is_merge_key())
+    }
+
+    /// Whether this node is a plain `<<` key.
+    pub fn is_merge_key(&self) -> bool {
+        matches!(&self.value, Value::Scalar { text, style: Style::Plain } if text == "<<")
+    }
+
+    /// Whether anything in this subtree is an anchor, a tag, an alias or a merge key.
     pub fn find_unsafe(&self) -> Option<(usize, &'static str)> {
         let mut stack = vec![self];
         while let Some(n) = stack.pop() {
@@ -181,7 +192,12 @@ impl Node {
             }
             match &n.value {
                 Value::Alias => return Some((n.span.start, "an alias (*name)")),
-                Value::Map(m) => stack.extend(m.iter().flat_map(|e| [&e.key, &e.value])),
+                Value::Map(m) => {
+                    if let Some(e) = m.iter().find(|e| e.key.is_merge_key()) {
+                        return Some((e.key.span.start, "a merge key (<<)"));
+                    }
+                    stack.extend(m.iter().flat_map(|e| [&e.key, &e.value]));
+                }
                 Value::Seq(s) => stack.extend(s.iter()),
                 Value::Scalar { .. } => {}
             }
