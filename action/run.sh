@@ -6,7 +6,13 @@
 # and its expiry written to $GITHUB_OUTPUT. Sign-in settings for refresh and token come from the
 # inputs and the profile (args are refresh's own: collections and collection options).
 set -euo pipefail
-read -r -a args <<<"${INPUT_ARGS:-}"
+# args is split as a shell splits words (quotes, backslashes, line breaks), with nothing
+# expanded; what cannot be split that way is refused (action/args.js).
+split=$(mktemp)
+node "$(dirname "$0")/args.js" >"$split" || { rm -f "$split"; exit 2; }
+args=()
+mapfile -d '' args <"$split"
+rm -f "$split"
 cmd=${INPUT_COMMAND:?command}
 case "$cmd" in
   exec|check|scrub)

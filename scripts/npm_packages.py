@@ -38,6 +38,15 @@ COMMON = {
 }
 
 
+LICENSES = ["LICENSE-MIT", "LICENSE-APACHE"]
+
+
+def copy_licenses(folder):
+    """The license files the manifests name, in every package (npm always packs LICENSE*)."""
+    for name in LICENSES:
+        shutil.copyfile(os.path.join(ROOT, name), os.path.join(folder, name))
+
+
 def write_json(path, doc):
     with open(path, "w") as f:
         json.dump(doc, f, indent=2)
@@ -78,11 +87,13 @@ def main():
             "files": ["bin/"],
             "preferUnplugged": True,
         })
+        copy_licenses(folder)
         done[key] = name
     if not done:
         sys.exit(f"no binaries named postman-cognito-<target> in {args.binaries}")
     main_folder = os.path.join(stage, "postman-cognito")
     shutil.copytree(os.path.join(ROOT, "npm", "postman-cognito"), main_folder)
+    copy_licenses(main_folder)
     write_json(os.path.join(main_folder, "package.json"), {
         "name": "postman-cognito",
         "version": args.version,

@@ -20,7 +20,7 @@ mkdir -p "$out/bin"
 name="postman-cognito-$version-$target"
 stage=$(mktemp -d)
 mkdir "$stage/$name"
-cp "$built" README.md CHANGELOG.md "$stage/$name/"
+cp "$built" README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$stage/$name/"
 case "$target" in
   *windows*) (cd "$stage" && zip -qr "$name.zip" "$name") && archive="$name.zip" ;;
   *) tar -C "$stage" -czf "$stage/$name.tar.gz" "$name" && archive="$name.tar.gz" ;;

@@ -2,6 +2,7 @@
 //! named by `--config`), holding `[profile.NAME]` tables with everything the flags name. Secrets
 //! are never values here: only the names of environment variables, or a `password_command`.
 
+use crate::redact::Shown as _;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -117,7 +118,7 @@ pub fn find(
         if !p.is_file() {
             return Err(Failure::usage(format!(
                 "--config {}: no such file",
-                p.display()
+                p.shown()
             )));
         }
         return Ok(Some(p.to_path_buf()));
@@ -129,7 +130,7 @@ pub fn find(
             if let Some(why) = crate::trust::distrust(&candidate) {
                 return Err(Failure::usage(format!(
                     "refusing the config file {}: {why}",
-                    candidate.display()
+                    candidate.shown()
                 ))
                 .with_hint(
                     "a config file decides where your password and tokens go, so it must be \
@@ -173,7 +174,7 @@ pub fn load_layered(
 ) -> Result<Loaded, Failure> {
     let read = |p: &Path| -> Result<(String, ConfigFile), Failure> {
         let text = std::fs::read_to_string(p)
-            .map_err(|e| Failure::io(format!("cannot read {}: {e}", p.display())))?;
+            .map_err(|e| Failure::io(format!("cannot read {}: {e}", p.shown())))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|e| parse_error(p, &text, &e))?;
         Ok((text, file))
     };
@@ -185,7 +186,7 @@ pub fn load_layered(
         if let Some(why) = crate::trust::distrust(user) {
             return Err(Failure::usage(format!(
                 "refusing the config file {}: {why}",
-                user.display()
+                user.shown()
             )));
         }
         let (user_text, user_file) = read(user)?;
@@ -198,7 +199,7 @@ pub fn load_layered(
         known.sort();
         known.dedup();
         return Err(
-            Failure::usage(format!("{}: there is no [profile.{name}]", path.display())).with_hint(
+            Failure::usage(format!("{}: there is no [profile.{name}]", path.shown())).with_hint(
                 if known.is_empty() {
                     "the file has no profiles; add a [profile.NAME] table".to_string()
                 } else {
@@ -210,7 +211,7 @@ pub fn load_layered(
     let profile: Profile = toml::Value::Table(table)
         .try_into()
         .map_err(|e: toml::de::Error| {
-            Failure::usage(format!("{}: {}", path.display(), e.message()))
+            Failure::usage(format!("{}: {}", path.shown(), e.message()))
         })?;
     Ok(Loaded {
         path: path.to_path_buf(),
@@ -274,7 +275,7 @@ fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {
     } else {
         "see the README's configuration section for every key and its values"
     };
-    Failure::usage(format!("{}:{line}: {at}{message}", path.display())).with_hint(hint)
+    Failure::usage(format!("{}:{line}: {at}{message}", path.shown())).with_hint(hint)
 }
 
 #[cfg(test)]

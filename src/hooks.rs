@@ -5,6 +5,7 @@
 //! backup that `uninstall` puts back. `hook run` checks what git is about to record: the staged
 //! blobs for pre-commit, the commits being pushed for pre-push, never the working tree.
 
+use crate::redact::Shown as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -77,31 +78,31 @@ pub fn install(hook: Hook, force: bool) -> Result<(PathBuf, PathBuf), Failure> {
         .and_then(fs::canonicalize)
         .map_err(|e| Failure::io(format!("cannot tell where postman-cognito is: {e}")))?;
     fs::create_dir_all(&dir)
-        .map_err(|e| Failure::io(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| Failure::io(format!("cannot create {}: {e}", dir.shown())))?;
     let path = dir.join(hook.name());
     if path.exists() && !ours(&path) {
         if !force {
-            return Err(Failure::usage(format!("{} exists and was not written by postman-cognito", path.display()))
+            return Err(Failure::usage(format!("{} exists and was not written by postman-cognito", path.shown()))
                 .with_hint("add the command to it by hand, or pass --force to replace it (it is kept as a backup)"));
         }
         let backup = backup_of(&dir, hook);
         if backup.exists() {
             return Err(Failure::usage(format!(
                 "{} exists and so does the backup of an earlier hook, {}",
-                path.display(),
-                backup.display()
+                path.shown(),
+                backup.shown()
             ))
             .with_hint("move one of them away first: --force never overwrites a backup"));
         }
         fs::rename(&path, &backup)
-            .map_err(|e| Failure::io(format!("cannot back up {}: {e}", path.display())))?;
+            .map_err(|e| Failure::io(format!("cannot back up {}: {e}", path.shown())))?;
     }
     crate::atomic::write(&path, hook.script(&exe).as_bytes(), None, None)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
-            .map_err(|e| Failure::io(format!("cannot make {} executable: {e}", path.display())))?;
+            .map_err(|e| Failure::io(format!("cannot make {} executable: {e}", path.shown())))?;
     }
     Ok((path, exe))
 }
@@ -115,12 +116,11 @@ pub fn uninstall(hook: Option<Hook>) -> Result<Vec<PathBuf>, Failure> {
         let path = dir.join(h.name());
         if path.exists() && ours(&path) {
             fs::remove_file(&path)
-                .map_err(|e| Failure::io(format!("cannot remove {}: {e}", path.display())))?;
+                .map_err(|e| Failure::io(format!("cannot remove {}: {e}", path.shown())))?;
             let backup = backup_of(&dir, h);
             if backup.exists() {
-                fs::rename(&backup, &path).map_err(|e| {
-                    Failure::io(format!("cannot put back {}: {e}", backup.display()))
-                })?;
+                fs::rename(&backup, &path)
+                    .map_err(|e| Failure::io(format!("cannot put back {}: {e}", backup.shown())))?;
             }
             removed.push(path);
         }
@@ -138,47 +138,57 @@ pub struct RunSettings {
     pub min_ttl: std::time::Duration,
 }
 
-/// A Postman file that git is about to record, and its content there.
+/// A file that git is about to record, and its content there.
 struct Candidate {
     path: PathBuf,
     bytes: Vec<u8>,
 }
 
-/// The files worth a look among `paths` (relative to `top`): every `.json` and `.yaml` file
-/// (v3 collections are folders of YAML files) and every file the profile's `collections` name. Which of them are Postman files is told by their
+/// Whether the file at `path` (relative to `top`) is worth a look: every `.json` and `.yaml`
+/// file (v3 collections are folders of YAML files), every file with a Postman name and every
+/// file the profile's `collections` name. Which of them are Postman files is told by their
 /// content.
-fn candidates(top: &Path, paths: Vec<String>, settings: &RunSettings) -> Vec<String> {
+fn is_candidate(top: &Path, path: &str, patterns: &[glob::Pattern]) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".json")
+        || lower.ends_with(".yaml")
+        || lower.ends_with(".yml")
+        || crate::collection::file::looks_postman(Path::new(path), b"")
+        || patterns.iter().any(|pat| pat.matches_path(&top.join(path)))
+}
+
+/// The contents of the regular files among `blobs` worth a look.
+fn read_candidates(
+    top: &Path,
+    blobs: &[crate::git::Blob],
+    settings: &RunSettings,
+) -> Result<Vec<Candidate>, Failure> {
     let patterns: Vec<glob::Pattern> = settings
         .patterns
         .iter()
         .filter_map(|p| glob::Pattern::new(p).ok())
         .collect();
-    paths
-        .into_iter()
-        .filter(|p| {
-            let lower = p.to_ascii_lowercase();
-            lower.ends_with(".json")
-                || lower.ends_with(".yaml")
-                || lower.ends_with(".yml")
-                || patterns.iter().any(|pat| pat.matches_path(&top.join(p)))
-        })
-        .collect()
-}
-
-fn read_all(top: &Path, paths: &[String], rev: &str) -> Result<Vec<Candidate>, Failure> {
-    let specs: Vec<String> = paths.iter().map(|p| format!("{rev}:{p}")).collect();
-    let blobs = crate::git::blobs(top, &specs)
-        .map_err(|e| Failure::io(format!("cannot read what git holds: {e}")))?;
-    Ok(paths
+    let picked: Vec<&crate::git::Blob> = blobs
         .iter()
-        .zip(blobs)
-        .filter_map(|(p, b)| {
-            Some(Candidate {
-                path: PathBuf::from(p),
-                bytes: b?,
-            })
+        .filter(|b| b.is_file() && is_candidate(top, &b.path, &patterns))
+        .collect();
+    let oids: Vec<&str> = picked.iter().map(|b| b.oid.as_str()).collect();
+    let contents = crate::git::contents(top, &oids).map_err(git_failure)?;
+    Ok(picked
+        .into_iter()
+        .zip(contents)
+        .map(|(b, bytes)| Candidate {
+            path: PathBuf::from(&b.path),
+            bytes,
         })
         .collect())
+}
+
+fn git_failure(e: String) -> Failure {
+    Failure::io(format!("cannot read what git holds: {e}")).with_hint(
+        "the hook stops what it cannot check; fix the repository (or skip the hook once with \
+         --no-verify, knowing that nothing was checked)",
+    )
 }
 
 fn repo_top() -> Result<PathBuf, Failure> {
@@ -188,16 +198,43 @@ fn repo_top() -> Result<PathBuf, Failure> {
     })
 }
 
-/// pre-commit: the staged Postman files must hold no live token.
+/// What a hook makes of one file: a Postman file read as `kind`, a file that is none of
+/// Postman's, or one that looks like Postman's and cannot be read (the message names the place).
+enum Judged {
+    Postman(Kind),
+    Other,
+    Unreadable(String),
+}
+
+fn judge(c: &Candidate) -> Judged {
+    match kind_of(&c.path, &c.bytes) {
+        Ok(kind) => Judged::Postman(kind),
+        Err(_) if !crate::collection::file::looks_postman(&c.path, &c.bytes) => Judged::Other,
+        Err(e) => Judged::Unreadable(e.message),
+    }
+}
+
+/// pre-commit: the staged Postman files must hold no live token, and a file that looks like
+/// Postman's but cannot be read stops the commit: what cannot be read cannot be checked.
 pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> {
     let top = repo_top()?;
-    let paths = candidates(&top, crate::git::staged(&top), settings);
-    let files = read_all(&top, &paths, "")?;
+    let staged = crate::git::staged(&top).map_err(git_failure)?;
+    let files = read_candidates(&top, &staged, settings)?;
     let mut checked = 0;
     let mut found = 0;
+    let mut unreadable = 0;
     for c in &files {
-        let Ok(kind) = kind_of(&c.path, &c.bytes) else {
-            continue;
+        let kind = match judge(c) {
+            Judged::Postman(kind) => kind,
+            Judged::Other => continue,
+            Judged::Unreadable(why) => {
+                ui.problem(&format!(
+                    "{why} (staged): it looks like a Postman file and cannot be read, so it cannot \
+                     be checked for tokens"
+                ));
+                unreadable += 1;
+                continue;
+            }
         };
         checked += 1;
         let (tokens, _) = crate::commands::scrub::tokens_in(&c.bytes, &c.path, kind, "")?;
@@ -205,17 +242,25 @@ pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> 
             let (line, col) = crate::json::scan::line_col(&c.bytes, t.offset);
             ui.problem(&format!(
                 "{}:{line}:{col}: a live token at {} (staged)",
-                c.path.display(),
-                t.place
+                crate::redact::path(&c.path),
+                crate::redact::inline(&t.place)
             ));
         }
         found += tokens.len();
     }
     if found > 0 {
+        ui.problem(&format!(
+            "postman-cognito: the commit would hold live tokens: {}",
+            crate::check::KEEP_OUT_HINT
+        ));
+    }
+    if unreadable > 0 {
         ui.problem(
-            "postman-cognito: the commit would hold live tokens: run `postman-cognito scrub` on \
-             those files and stage them again (or use --token-var with --env-file)",
+            "postman-cognito: the commit holds Postman files that cannot be read: fix them (the \
+             place is named above) and stage them again",
         );
+    }
+    if found > 0 || unreadable > 0 {
         return Ok(Exit::Changes);
     }
     ui.line(&match checked {
@@ -230,66 +275,97 @@ fn report_pushed(path: &Path, local: &str, problems: &[crate::check::Problem], u
     for p in problems {
         ui.problem(&format!(
             "{} (in {}): {}: {}",
-            path.display(),
+            crate::redact::path(path),
             &local[..local.len().min(12)],
-            p.place,
+            crate::redact::inline(&p.place),
             p.message
         ));
     }
     !problems.is_empty()
 }
 
-/// pre-push: every collection that the pushed commits add or change must be ready for Newman,
-/// as it is in the commit pushed. `updates` is what git gives the hook on standard input.
-pub fn run_pre_push(updates: &str, settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> {
-    let top = repo_top()?;
-    let zero = |s: &str| s.bytes().all(|b| b == b'0');
-    let mut checked = 0;
-    let mut bad = 0;
-    for line in updates.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        let [_, local, _, remote] = f.as_slice() else {
-            continue;
-        };
-        if zero(local) {
-            continue; // a deletion pushes no content
-        }
-        let remote = (!zero(remote)).then_some(*remote);
-        let paths = candidates(&top, crate::git::pushed(&top, local, remote), settings);
-        for c in read_all(&top, &paths, local)? {
-            let min_ttl = i64::try_from(settings.min_ttl.as_secs()).unwrap_or(i64::MAX);
-            let coll = match kind_of(&c.path, &c.bytes) {
-                Ok(Kind::Collection(coll)) => coll,
-                Ok(Kind::Yaml {
-                    doc,
-                    environment: false,
-                }) => {
-                    checked += 1;
-                    let place = c.path.display().to_string();
-                    let problems = crate::check::check_tree_file(
-                        &doc,
-                        &place,
-                        settings.policy,
-                        min_ttl,
-                        crate::jwt::now(),
-                    );
-                    bad += usize::from(report_pushed(&c.path, local, &problems, ui));
-                    continue;
+/// The problems of one pushed file; `None` when it is no collection (an environment, or not a
+/// Postman file).
+fn pushed_problems(c: &Candidate, settings: &RunSettings) -> Option<Vec<crate::check::Problem>> {
+    let min_ttl = i64::try_from(settings.min_ttl.as_secs()).unwrap_or(i64::MAX);
+    let problem = |message: String| crate::check::Problem {
+        place: "file".into(),
+        message,
+    };
+    match judge(c) {
+        Judged::Postman(Kind::Collection(coll)) => {
+            let keep = match crate::collection::keep::resolve(&c.bytes, &settings.keep) {
+                Ok(k) => k.set,
+                Err(e) => {
+                    let f = crate::collection::file::keep_failure(&c.path, e);
+                    return Some(vec![problem(f.message)]);
                 }
-                _ => continue,
             };
-            checked += 1;
-            let keep = crate::collection::keep::resolve(&c.bytes, &settings.keep)
-                .map(|k| k.set)
-                .unwrap_or_default();
-            let problems = crate::check::check(
+            Some(crate::check::check(
                 &c.bytes,
                 &coll,
                 settings.policy,
                 &keep,
                 min_ttl,
                 crate::jwt::now(),
-            );
+            ))
+        }
+        Judged::Postman(Kind::Yaml {
+            doc,
+            environment: false,
+        }) => {
+            let place = crate::redact::path(&c.path);
+            Some(crate::check::check_tree_file(
+                &doc,
+                &place,
+                settings.policy,
+                min_ttl,
+                crate::jwt::now(),
+            ))
+        }
+        Judged::Postman(_) | Judged::Other => None,
+        Judged::Unreadable(why) => Some(vec![problem(format!(
+            "{why}: it looks like a Postman file and cannot be read, so it cannot be checked"
+        ))]),
+    }
+}
+
+/// pre-push: every collection that the pushed commits add or change must be ready for Newman,
+/// as it is in the commit pushed. `updates` is what git gives the hook on standard input. When
+/// the remote's tip is a commit this repository does not have, every collection of the pushed
+/// commit is checked.
+pub fn run_pre_push(updates: &str, settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> {
+    let top = repo_top()?;
+    let zero = |s: &str| s.bytes().all(|b| b == b'0');
+    let mut checked = 0;
+    let mut bad = 0;
+    for line in updates.lines().filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [_, local, _, remote] = f.as_slice() else {
+            return Err(Failure::usage(format!(
+                "the pre-push hook cannot read the line {:?} from git",
+                crate::redact::inline(line)
+            ))
+            .with_hint("git gives `<local ref> <local id> <remote ref> <remote id>` per line"));
+        };
+        if zero(local) {
+            continue; // a deletion pushes no content
+        }
+        let remote = (!zero(remote)).then_some(*remote);
+        let (blobs, whole) = crate::git::pushed(&top, local, remote).map_err(git_failure)?;
+        if whole {
+            ui.line(&format!(
+                "postman-cognito: the remote's tip {} is not in this repository, so every \
+                 collection of {} is checked",
+                &remote.unwrap_or_default()[..remote.map_or(0, |r| r.len().min(12))],
+                &local[..local.len().min(12)]
+            ));
+        }
+        for c in read_candidates(&top, &blobs, settings)? {
+            let Some(problems) = pushed_problems(&c, settings) else {
+                continue;
+            };
+            checked += 1;
             bad += usize::from(report_pushed(&c.path, local, &problems, ui));
         }
     }

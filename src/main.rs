@@ -4,6 +4,15 @@ use clap::error::ErrorKind;
 use postman_cognito::{cli::Cli, error::Exit, run, settings::Env, ui::Ui};
 
 fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args
+        .get(1)
+        .is_some_and(|a| a == postman_cognito::commands::exec::CHILD_ARG)
+    {
+        // Not a command: `exec` starting its runner (see commands::exec::child_main).
+        return postman_cognito::commands::exec::child_main(&args[2..]);
+    }
+    postman_cognito::commands::exec::tie_to_launcher();
     let mut ui = Ui::stderr();
     let parsed = postman_cognito::cli::command()
         .try_get_matches()

@@ -1,5 +1,6 @@
 //! What a run did, for people (stderr) and for programs (`--json` on stdout), and the diff.
 
+use crate::redact::Shown as _;
 use serde::Serialize;
 
 use crate::collection::inherit::Kept;
@@ -133,9 +134,7 @@ pub fn emit_refresh(
     stdout: &mut dyn std::io::Write,
     ui: &crate::ui::Ui,
 ) -> Result<(), crate::error::Failure> {
-    let broken = |e: std::io::Error| {
-        crate::error::Failure::io(format!("cannot write the report to standard output: {e}"))
-    };
+    let broken = |e: std::io::Error| unwritten(ui, &e);
     if json {
         let status = if run.files.iter().any(|f| f.status == Status::Updated)
             || run.variables.iter().any(|v| v.status == Status::Updated)
@@ -148,11 +147,14 @@ pub fn emit_refresh(
         };
         let body = serde_json::to_value(run)
             .map_err(|e| crate::error::Failure::internal(e.to_string()))?;
-        write_document(stdout, &document("refresh", status, exit, body)).map_err(broken)?;
+        if let Err(e) = write_document(stdout, &document("refresh", status, exit, body)) {
+            broken(e);
+        }
     } else {
-        for f in &run.files {
-            if let Some(d) = &f.diff {
-                write!(stdout, "{d}").map_err(broken)?;
+        for f in run.files.iter().filter_map(|f| f.diff.as_ref()) {
+            if let Err(e) = write!(stdout, "{f}").and_then(|()| stdout.flush()) {
+                broken(e);
+                break;
             }
         }
     }
@@ -163,9 +165,9 @@ pub fn emit_refresh(
         ui.line(&format!(
             "{} {} ({}): variable {} holds the token",
             v.status.verb(),
-            v.file,
+            crate::redact::inline(&v.file),
             v.scope,
-            v.variable
+            crate::redact::inline(&v.variable)
         ));
     }
     Ok(())
@@ -179,6 +181,8 @@ impl FileReport {
             Some(out) => out,
             None => &self.file,
         };
+        let name = crate::redact::inline(name);
+        let shown = |t: &str| crate::redact::inline(t).into_owned();
         let mut s = match self.status {
             Status::Unchanged => format!("unchanged {name}: already holds this token"),
             Status::Failed => format!(
@@ -191,13 +195,18 @@ impl FileReport {
                      {} now inherit",
                     self.status.verb(),
                     self.format,
-                    self.root_auth_words,
+                    shown(&self.root_auth_words),
                     counted(self.folders_inheriting, self.requests_inheriting)
                 )
             }
         };
         for k in &self.kept {
-            s.push_str(&format!("\n  kept {} ({}): {}", k.path, k.kind, k.reason));
+            s.push_str(&format!(
+                "\n  kept {} ({}): {}",
+                shown(&k.path),
+                k.kind,
+                shown(&k.reason)
+            ));
         }
         s
     }
@@ -289,6 +298,14 @@ pub fn failure_document(command: &str, f: &crate::error::Failure) -> serde_json:
     )
 }
 
+/// A report that cannot be written once the work is done (a closed or full standard output) is
+/// a warning, not a failure: the files are in place, and the exit code still gives the verdict.
+pub fn unwritten(ui: &crate::ui::Ui, e: &std::io::Error) {
+    ui.warn(&format!(
+        "cannot write the report to standard output ({e}); the work itself is done"
+    ));
+}
+
 /// Writes a document, pretty, on one line's end.
 pub fn write_document(
     out: &mut dyn std::io::Write,
@@ -320,11 +337,11 @@ pub fn config_show(
     let file = plan
         .file
         .as_ref()
-        .map(|(path, profile)| format!("{} (profile {profile})", path.display()));
+        .map(|(path, profile)| format!("{} (profile {profile})", path.shown()));
     let profile = plan
         .file
         .as_ref()
-        .map(|(path, name)| format!("profile {name} in {}", path.display()))
+        .map(|(path, name)| format!("profile {name} in {}", path.shown()))
         .unwrap_or_default();
     if plan.json {
         let rows: Vec<serde_json::Value> = plan
@@ -351,15 +368,19 @@ pub fn config_show(
     }
     let none = "none found (looked for postman-cognito.toml in the working folder and each one \
                 above, up to the repo root or your home folder; --config names one)";
-    writeln!(out, "config file: {}", file.as_deref().unwrap_or(none))?;
+    writeln!(
+        out,
+        "config file: {}",
+        crate::redact::inline(file.as_deref().unwrap_or(none))
+    )?;
     let width = plan.rows.iter().map(|s| s.key.len()).max().unwrap_or(0);
     for s in &plan.rows {
         writeln!(
             out,
             "{:width$}  {}  ({})",
             s.key,
-            s.value.as_deref().unwrap_or("-"),
-            s.origin.describe(&profile)
+            crate::redact::inline(s.value.as_deref().unwrap_or("-")),
+            crate::redact::inline(&s.origin.describe(&profile))
         )?;
     }
     Ok(())

@@ -286,13 +286,15 @@ impl Api {
             .and_then(Value::as_str)
             .map(str::to_string)
             .or(header_type)
-            .map(|t| error_name(&t));
+            .map(|t| crate::redact::inline(&error_name(&t)).into_owned());
+        // The server's words are shown on one line, control characters escaped: a line break
+        // in them could start a line of its own in a CI log (`::add-mask::`).
         let message = json
             .as_ref()
             .and_then(|j| j.get("message").or_else(|| j.get("Message")))
             .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+            .map(|m| crate::redact::inline(m).into_owned())
+            .unwrap_or_default();
         let result = match name {
             Some(name) => Err(ApiError::Service {
                 name,

@@ -169,22 +169,35 @@ fn handle_callback(stream: TcpStream, state: &str) -> Option<Result<String, Fail
         return None;
     }
     let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    if q.get("state").map(String::as_str) != Some(state) {
+        // Not this sign-in's answer (a stale tab, or a request forged by a page the browser
+        // opened): it is answered and ignored, and the wait goes on until the deadline.
+        let body = "<!DOCTYPE html><html><head><title>postman-cognito</title></head><body><p>\
+                    This is not the sign-in postman-cognito is waiting for (the state does not \
+                    match). Use the URL the terminal shows.</p></body></html>";
+        let _ = out.write_all(
+            format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        return None;
+    }
     let (page, result) = if let Some(err) = q.get("error") {
         let desc = q.get("error_description").cloned().unwrap_or_default();
         (
             "Sign-in failed. You can close this window and look at the terminal.",
-            Err(
-                Failure::new(Exit::Auth, format!("the Hosted UI answered {err}: {desc}"))
-                    .with_hint(
-                        "check the app client's allowed OAuth flows, scopes and callback URLs",
-                    ),
-            ),
-        )
-    } else if q.get("state").map(String::as_str) != Some(state) {
-        (
-            "Sign-in refused: the state does not match. You can close this window.",
-            Err(Failure::new(Exit::Auth, "the browser came back with a different state; refusing the code (a stale tab or a forged request)")
-                .with_hint("run the command again and use the URL it prints")),
+            Err(Failure::new(
+                Exit::Auth,
+                format!(
+                    "the Hosted UI answered {}: {}",
+                    crate::redact::inline(err),
+                    crate::redact::inline(&desc)
+                ),
+            )
+            .with_hint("check the app client's allowed OAuth flows, scopes and callback URLs")),
         )
     } else if let Some(code) = q.get("code") {
         (
@@ -327,6 +340,12 @@ pub async fn token_request(
 
 /// An OAuth error body as a sentence with the fix.
 pub fn oauth_error(status: u16, error: &str, desc: &str, endpoint: &str) -> Failure {
+    // The server's words, on one line (control characters escaped).
+    let (error, desc) = (
+        crate::redact::inline(error).into_owned(),
+        crate::redact::inline(desc).into_owned(),
+    );
+    let (error, desc) = (error.as_str(), desc.as_str());
     let said = if desc.is_empty() {
         String::new()
     } else {
@@ -411,7 +430,7 @@ pub async fn discover(
                 crate::settings::cognito::check_endpoint(u, allow_http_host).map_err(|e| {
                     Failure::usage(format!(
                         "{url} names the {what} endpoint {}: {}",
-                        crate::redact::without_userinfo(u),
+                        crate::redact::inline(&crate::redact::without_userinfo(u)),
                         e.message
                     ))
                 })?;

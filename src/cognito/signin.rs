@@ -386,7 +386,7 @@ impl SignIn<'_> {
                 };
                 return Ok(t);
             }
-            let Some(name) = challenge_name(&resp).map(str::to_string) else {
+            let Some(name) = challenge_name(&resp) else {
                 return Err(unexpected(&resp));
             };
             let session = resp
@@ -859,14 +859,18 @@ fn parse_list(v: &Value) -> Vec<String> {
         }
         _ => return Vec::new(),
     };
+    // Names from the server are shown in messages: control characters escaped (a real name
+    // has none, so an answer that names one is unchanged).
     arr.iter()
         .filter_map(Value::as_str)
-        .map(str::to_string)
+        .map(|n| crate::redact::inline(n).into_owned())
         .collect()
 }
 
-fn challenge_name(resp: &Value) -> Option<&str> {
-    resp.get("ChallengeName").and_then(Value::as_str)
+fn challenge_name(resp: &Value) -> Option<String> {
+    resp.get("ChallengeName")
+        .and_then(Value::as_str)
+        .map(|n| crate::redact::inline(n).into_owned())
 }
 
 fn tokens(resp: &Value) -> Option<Tokens> {

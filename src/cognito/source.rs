@@ -3,6 +3,7 @@
 //! cached refresh token is used (no password, no MFA prompt); only if that fails is there a
 //! new sign-in. The cache entry is locked meanwhile, so parallel runs sign in once.
 
+use crate::redact::Shown as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -236,7 +237,7 @@ impl TokenSource for CognitoSource {
             {
                 self.ui.note(&format!(
                     "using the cached token from {} (valid at least --min-ttl {}; no network call)",
-                    cache.dir().display(),
+                    cache.dir().shown(),
                     humantime::format_duration(s.min_ttl)
                 ));
                 return Ok(t);

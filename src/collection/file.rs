@@ -3,6 +3,7 @@
 //! or as an environment or globals file. Errors name the file, the line and the column, with
 //! the same words and exit codes everywhere.
 
+use crate::redact::Shown as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,7 @@ use crate::error::Failure;
 use crate::json::scan::line_col;
 
 /// Largest file read: beyond this a file is refused rather than loaded.
-pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = crate::fsat::MAX_FILE_BYTES;
 
 /// A file's bytes and what it looked like when read.
 pub struct Raw {
@@ -27,7 +28,7 @@ pub struct Raw {
 /// Reads `path`, refusing folders, special files (FIFOs, devices) and files over the limit
 /// before reading a byte.
 pub fn read(path: &Path) -> Result<Raw, Failure> {
-    let shown = path.display();
+    let shown = path.shown();
     let meta = fs::metadata(path).map_err(|e| {
         Failure::io(format!("cannot read {shown}: {}", io_reason(&e)))
             .with_hint("check the path; collections are the .json files exported from Postman")
@@ -165,6 +166,47 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Result<Kind, Failure> {
     }
 }
 
+/// File names Postman gives its files (exports, and the files of v3 collection folders).
+const POSTMAN_NAMES: &[&str] = &[
+    ".postman_collection.json",
+    ".postman_environment.json",
+    ".postman_globals.json",
+    ".request.yaml",
+    ".example.yaml",
+    ".environment.yaml",
+    ".globals.yaml",
+];
+
+/// Marks only Postman's files carry near their start.
+const POSTMAN_MARKS: &[&[u8]] = &[
+    b"_postman_id",
+    b"schema.getpostman.com",
+    b"_postman_variable_scope",
+    b"_postman_exported",
+    b"$kind",
+];
+
+/// Whether a file looks like one of Postman's by its name or its first bytes, even when it
+/// cannot be read as one: a guard (a hook, `scrub`, `check`) refuses such a file rather than
+/// passing it over, since it cannot tell what it holds.
+pub fn looks_postman(path: &Path, bytes: &[u8]) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let definition = name == "definition.yaml"
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|d| d == ".resources");
+    let head = &bytes[..bytes.len().min(4096)];
+    definition
+        || POSTMAN_NAMES.iter().any(|n| name.ends_with(n))
+        || POSTMAN_MARKS
+            .iter()
+            .any(|m| head.windows(m.len()).any(|w| w == *m))
+}
+
 /// Reads an environment or globals file; `None` when it does not exist yet.
 pub fn load_environment(path: &Path) -> Result<Option<(Raw, EnvFile)>, Failure> {
     match fs::symlink_metadata(path) {
@@ -209,9 +251,9 @@ pub fn not_a_collection(path: &Path, bytes: &[u8], e: NotACollection) -> Failure
     let place = match e.offset {
         Some(at) => {
             let (line, col) = line_col(bytes, at);
-            format!("{}:{line}:{col}", path.display())
+            format!("{}:{line}:{col}", path.shown())
         }
-        None => path.display().to_string(),
+        None => path.shown().to_string(),
     };
     Failure::bad_input(format!("{place}: {}", e.message))
         .with_hint("fix the file (or export it again from Postman) and run the command again")
@@ -226,12 +268,12 @@ pub fn keep_failure(path: &Path, e: KeepError) -> Failure {
         .with_hint("use RFC 9535 syntax, e.g. --keep '$..item[?(@.name == \"Get token\")]'"),
         KeepError::Root { path: p } => Failure::usage(format!(
             "--keep {p:?} selects the whole collection in {}",
-            path.display()
+            path.shown()
         ))
         .with_hint("to leave every folder and request alone, use --inherit none"),
         KeepError::Document(m) => Failure::bad_input(format!(
             "{}: cannot evaluate --keep on this file: {m}",
-            path.display()
+            path.shown()
         )),
     }
 }

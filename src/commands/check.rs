@@ -1,5 +1,6 @@
 //! `check`: an offline verdict on each collection, printed per problem. Exit 1 when any.
 
+use crate::redact::Shown as _;
 use std::io::Write;
 
 use crate::check::check;
@@ -32,13 +33,23 @@ pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fa
                 )) => {
                     yaml_files.push((raw.path, doc));
                 }
-                Ok(_) | Err(_) if plan.skip_other_files => {
-                    ui.note(&format!("passing over {}: not a collection", f.display()));
+                Ok(_) if plan.skip_other_files => {
+                    ui.note(&format!("passing over {}: not a collection", f.shown()));
+                }
+                Err(e)
+                    if plan.skip_other_files
+                        && !std::fs::read(f).is_ok_and(|b| file::looks_postman(f, &b)) =>
+                {
+                    ui.note(&format!(
+                        "passing over {}: not a collection ({})",
+                        f.shown(),
+                        e.message
+                    ));
                 }
                 Ok(_) => {
                     return Err(Failure::bad_input(format!(
                         "{} is not a file of a v3 collection",
-                        f.display()
+                        f.shown()
                     )));
                 }
                 Err(e) => return Err(e),
@@ -47,8 +58,17 @@ pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fa
         }
         match file::load(f, &c.keep) {
             Ok(l) => loaded.push(l),
-            Err(e) if plan.skip_other_files && e.exit == Exit::BadInput => {
-                ui.note(&format!("passing over {}: not a collection", f.display()));
+            // An environment file, or a file that is none of Postman's: passed over. One that
+            // looks like a collection and cannot be read is refused, never passed over.
+            Err(e)
+                if plan.skip_other_files
+                    && e.exit == Exit::BadInput
+                    && std::fs::read(f).is_ok_and(|b| {
+                        !file::looks_postman(f, &b)
+                            || matches!(file::kind_of(f, &b), Ok(file::Kind::Environment(_)))
+                    }) =>
+            {
+                ui.note(&format!("passing over {}: not a collection", f.shown()));
             }
             Err(e) => return Err(e),
         }
@@ -73,17 +93,22 @@ pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fa
             (t.dir.as_path(), problems)
         }))
         .chain(yaml_files.iter().map(|(path, doc)| {
-            let place = path.display().to_string();
+            let place = path.shown().to_string();
             let problems =
                 crate::check::check_tree_file(doc, &place, c.policy, min_ttl, jwt::now());
             (path.as_path(), problems)
         }));
     for (path, problems) in checked {
         for p in &problems {
-            ui.problem(&format!("{}: {}: {}", path.display(), p.place, p.message));
+            ui.problem(&format!(
+                "{}: {}: {}",
+                path.shown(),
+                crate::redact::inline(&p.place),
+                p.message
+            ));
         }
         if problems.is_empty() {
-            ui.line(&format!("ok {}", path.display()));
+            ui.line(&format!("ok {}", path.shown()));
         }
         all.push(serde_json::json!({"file": path.display().to_string(), "problems": problems}));
     }
@@ -94,8 +119,9 @@ pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fa
     if plan.json {
         let status = if bad { "problems" } else { "ok" };
         let doc = crate::report::document("check", status, exit, serde_json::json!({"files": all}));
-        crate::report::write_document(stdout, &doc)
-            .map_err(|e| Failure::io(format!("cannot write the report to standard output: {e}")))?;
+        if let Err(e) = crate::report::write_document(stdout, &doc) {
+            crate::report::unwritten(ui, &e);
+        }
     }
     Ok(exit)
 }

@@ -3,7 +3,9 @@
 //! 0600 file in a 0700 folder removed on exit), run it with the terminal, forward signals, pass
 //! its exit code on, and scrub the token from the reports it wrote.
 
+use crate::redact::Shown as _;
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use secrecy::ExposeSecret;
@@ -16,7 +18,8 @@ use crate::ui::Ui;
 pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
     let line = &plan.command;
     let name = &plan.token_var;
-    // Every input is checked before the sign-in.
+    // Every input is checked before the sign-in: the runner can be started, and the user's
+    // environment file is read.
     let user_env = line.environment.as_ref().map(|(p, _)| p.clone());
     exec::environment(user_env.as_deref(), name, "")?;
     if let Some(c) = &line.collection
@@ -25,11 +28,12 @@ pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fai
         ui.warn(&format!(
             "{}'s OAuth 2.0 auth does not use {{{{{name}}}}}, so {} will not send the token; \
              convert it once, offline (no sign-in): postman-cognito refresh --token-var {name} {}",
-            c.display(),
+            c.shown(),
             line.runner.name(),
-            c.display()
+            c.shown()
         ));
     }
+    let program = find_program(&line.argv[0], &plan.env)?;
     let token = crate::token_source::fetch(&plan.token, &plan.env, ui)?;
     let secret = token.value.expose_secret();
     if plan.env.get("GITHUB_ACTIONS") == Some("true") {
@@ -47,7 +51,7 @@ pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fai
         handoff.path
     ));
     let started = std::time::SystemTime::now();
-    let code = spawn_and_wait(&argv)?;
+    let code = spawn_and_wait(&program, &argv, &plan.withheld)?;
     drop(handoff);
     let cwd = plan.env.cwd();
     let mut reports = line.reports.clone();
@@ -60,7 +64,7 @@ pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fai
             if scrubbed.len() == 1 { "" } else { "s" },
             scrubbed
                 .iter()
-                .map(|p| p.display().to_string())
+                .map(|p| p.shown().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -112,7 +116,7 @@ impl Handoff {
             .map_err(|e| Failure::io(format!("cannot make a private folder: {e}")))?;
         let path = dir.path().join("environment.json");
         std::fs::write(&path, bytes)
-            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.shown())))?;
         Ok(Handoff {
             path: path.display().to_string(),
             _dir: dir,
@@ -150,14 +154,137 @@ fn remove_stale_handoffs() {
     }
 }
 
-/// Runs `argv` with this process's terminal and standard streams; forwards SIGINT, SIGTERM,
-/// SIGHUP and SIGQUIT; returns its exit code, or 128 + n when signal n ended it.
-fn spawn_and_wait(argv: &[String]) -> Result<u8, Failure> {
-    let (program, args) = argv
-        .split_first()
-        .ok_or_else(|| Failure::usage("exec needs a command after --"))?;
-    let mut cmd = Command::new(program);
-    cmd.args(args);
+/// The program to start: `name` itself when it holds a `/`, else the first executable file of
+/// that name in `PATH`. Checked before the sign-in, so that a missing runner costs no sign-in.
+fn find_program(name: &str, env: &crate::settings::Env) -> Result<PathBuf, Failure> {
+    let cannot = |why: &str| {
+        Failure::new(
+            Exit::CannotRun,
+            format!("cannot run {}: {why}", crate::redact::inline(name)),
+        )
+        .with_hint("check the command after --, and that it is installed (e.g. npm install newman)")
+    };
+    let runnable = |p: &Path| {
+        p.is_file() && {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                p.metadata()
+                    .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+            }
+            #[cfg(not(unix))]
+            true
+        }
+    };
+    if name.contains('/') || cfg!(windows) && name.contains('\\') {
+        let p = PathBuf::from(name);
+        return match p.metadata() {
+            Err(_) => Err(cannot("no such command")),
+            Ok(_) if !runnable(&p) => Err(cannot("permission denied")),
+            Ok(_) => Ok(p),
+        };
+    }
+    let path = env.get("PATH").unwrap_or_default();
+    std::env::split_paths(path)
+        .map(|dir| dir.join(name))
+        .find(|p| runnable(p))
+        .ok_or_else(|| cannot("no such command"))
+}
+
+/// When the npm launcher started this process (it names its pid in
+/// `POSTMAN_COGNITO_LAUNCHER_PID`), asks the kernel to send SIGTERM when the launcher dies, even
+/// of SIGKILL, so that the binary never outlives it (Linux).
+pub fn tie_to_launcher() {
+    #[cfg(target_os = "linux")]
+    if let Some(pid) = std::env::var("POSTMAN_COGNITO_LAUNCHER_PID")
+        .ok()
+        .and_then(|p| p.parse::<i32>().ok())
+    {
+        use rustix::process::{Signal, getppid, set_parent_process_death_signal};
+        if getppid().map(|p| p.as_raw_nonzero().get()) == Some(pid) {
+            let _ = set_parent_process_death_signal(Some(Signal::TERM));
+        }
+    }
+}
+
+/// The hidden first argument that makes the binary start a runner tied to its parent's life
+/// (see [`child_main`]).
+pub const CHILD_ARG: &str = "__exec-child";
+
+/// In the process `exec` starts (its own binary again): asks the kernel to kill this process
+/// when its parent (`exec`) dies, even of SIGKILL (`PR_SET_PDEATHSIG`, which outlives the
+/// `execve` that follows), makes sure the parent is still the one that started it, then becomes
+/// the runner. `args`: the parent's pid, then the runner's command line.
+pub fn child_main(args: &[std::ffi::OsString]) -> std::process::ExitCode {
+    let fail = |why: String| {
+        let _ = writeln!(std::io::stderr(), "postman-cognito: error: {why}");
+        std::process::ExitCode::from(Exit::CannotRun.code())
+    };
+    let (Some(parent), Some(program)) = (args.first(), args.get(1)) else {
+        return fail("exec's helper needs the parent's pid and a command".into());
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{Signal, getppid, set_parent_process_death_signal};
+        let parent: Option<i32> = parent.to_str().and_then(|p| p.parse().ok());
+        if set_parent_process_death_signal(Some(Signal::KILL)).is_err()
+            || getppid().map(|p| p.as_raw_nonzero().get()) != parent
+        {
+            // exec is gone already (or cannot be watched): nothing to run for.
+            return std::process::ExitCode::from(Exit::CannotRun.code());
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = parent;
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = Command::new(program).args(&args[2..]).exec();
+        fail(format!(
+            "cannot run {}: {e}",
+            crate::redact::inline(&program.to_string_lossy())
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        match Command::new(program).args(&args[2..]).status() {
+            Ok(s) => std::process::ExitCode::from(u8::try_from(s.code().unwrap_or(1)).unwrap_or(1)),
+            Err(e) => fail(format!("cannot run {}: {e}", program.to_string_lossy())),
+        }
+    }
+}
+
+/// Runs `argv` (its program found at `program`) with this process's terminal and standard
+/// streams, without the variables `withheld` (nor any `POSTMAN_COGNITO_*`); forwards SIGINT,
+/// SIGTERM, SIGHUP and SIGQUIT; returns its exit code, or 128 + n when signal n ended it. On
+/// Linux the runner is started through this binary ([`child_main`]), so that it dies with
+/// `exec`, even when `exec` is killed with SIGKILL.
+fn spawn_and_wait(program: &Path, argv: &[String], withheld: &[String]) -> Result<u8, Failure> {
+    let args = argv.get(1..).unwrap_or_default();
+    let helper = std::env::current_exe()
+        .ok()
+        .filter(|_| cfg!(target_os = "linux"));
+    let mut cmd = match &helper {
+        Some(exe) => {
+            let mut c = Command::new(exe);
+            c.arg(CHILD_ARG)
+                .arg(std::process::id().to_string())
+                .arg(program)
+                .args(args);
+            c
+        }
+        None => {
+            let mut c = Command::new(program);
+            c.args(args);
+            c
+        }
+    };
+    for (name, _) in std::env::vars_os() {
+        let shown = name.to_string_lossy();
+        if shown.starts_with("POSTMAN_COGNITO_") || withheld.iter().any(|w| *w == shown) {
+            cmd.env_remove(&name);
+        }
+    }
     let tty = std::io::stdin().is_terminal();
     #[cfg(unix)]
     let forward = signals::Forward::start(tty)?;
@@ -168,6 +295,7 @@ fn spawn_and_wait(argv: &[String]) -> Result<u8, Failure> {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
+    let program = program.shown();
     let mut child = cmd.spawn().map_err(|e| {
         Failure::new(
             Exit::CannotRun,

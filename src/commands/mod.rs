@@ -5,6 +5,7 @@ pub mod exec;
 pub mod refresh;
 pub mod scrub;
 
+use crate::redact::Shown as _;
 use std::io::Write;
 
 use secrecy::ExposeSecret;
@@ -18,6 +19,16 @@ use crate::ui::Ui;
 
 fn to_stdout(e: std::io::Error) -> Failure {
     Failure::io(format!("cannot write to standard output: {e}"))
+}
+
+/// The outcome of a command whose only product is what it prints (`man`, `completions`,
+/// `config show`): a reader that stopped reading (`man | head`) is no error.
+fn printed(r: std::io::Result<()>) -> Result<Exit, Failure> {
+    match r {
+        Ok(()) => Ok(Exit::Ok),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Exit::Ok),
+        Err(e) => Err(to_stdout(e)),
+    }
 }
 
 /// `token`: signs in (or uses the cache) and prints the token.
@@ -38,16 +49,16 @@ pub fn token(plan: &TokenPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
 
 /// `config show`.
 pub fn config_show(plan: &ConfigShowPlan, stdout: &mut dyn Write) -> Result<Exit, Failure> {
-    report::config_show(plan, stdout).map_err(to_stdout)?;
-    Ok(Exit::Ok)
+    printed(report::config_show(plan, stdout))
 }
 
 /// `config profiles`: one name a line.
 pub fn profiles(names: &[String], stdout: &mut dyn Write) -> Result<Exit, Failure> {
-    for n in names {
-        writeln!(stdout, "{n}").map_err(to_stdout)?;
-    }
-    Ok(Exit::Ok)
+    printed(
+        names
+            .iter()
+            .try_for_each(|n| writeln!(stdout, "{}", crate::redact::inline(n))),
+    )
 }
 
 /// `cache clear`.
@@ -57,7 +68,7 @@ pub fn cache_clear(plan: &CacheClearPlan, ui: &Ui) -> Result<Exit, Failure> {
     ui.line(&format!(
         "removed {n} cached token file{} from {}",
         if n == 1 { "" } else { "s" },
-        cache.dir().display()
+        cache.dir().shown()
     ));
     Ok(Exit::Ok)
 }
@@ -67,8 +78,8 @@ pub fn hook_install(hook: Hook, force: bool, ui: &Ui) -> Result<Exit, Failure> {
     let (path, exe) = hooks::install(hook, force)?;
     ui.line(&format!(
         "installed {}: it runs {} (else postman-cognito from PATH)",
-        path.display(),
-        exe.display()
+        path.shown(),
+        exe.shown()
     ));
     Ok(Exit::Ok)
 }
@@ -120,8 +131,7 @@ pub fn completions(shell: clap_complete::Shell, stdout: &mut dyn Write) -> Resul
             "--profile)\n                    COMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" config profiles 2>/dev/null)\" -- \"${cur}\"))",
         );
     }
-    stdout.write_all(script.as_bytes()).map_err(to_stdout)?;
-    Ok(Exit::Ok)
+    printed(stdout.write_all(script.as_bytes()))
 }
 
 /// `man`: the top page on stdout, or with `dir` a page per command written there.
@@ -130,19 +140,18 @@ pub fn man(
     stdout: &mut dyn Write,
     ui: &Ui,
 ) -> Result<Exit, Failure> {
-    let top = crate::cli::command();
+    let top = without_help(crate::cli::command());
     let Some(dir) = dir else {
-        page(&top, stdout).map_err(to_stdout)?;
-        return Ok(Exit::Ok);
+        return printed(page(&top, stdout).and_then(|()| stdout.flush()));
     };
     std::fs::create_dir_all(dir)
-        .map_err(|e| Failure::io(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| Failure::io(format!("cannot create {}: {e}", dir.shown())))?;
     let mut pages = vec![top.clone()];
     let version = top.get_version().unwrap_or_default().to_string();
     // Every command, nested ones too (`hook install` -> postman-cognito-hook-install.1).
     let mut todo: Vec<(String, clap::Command)> = vec![("postman-cognito".into(), top.clone())];
     while let Some((prefix, cmd)) = todo.pop() {
-        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        for sub in cmd.get_subcommands() {
             let name = format!("{prefix}-{}", sub.get_name());
             pages.push(sub.clone().name(name.clone()).version(version.clone()));
             todo.push((name, sub.clone()));
@@ -153,9 +162,23 @@ pub fn man(
         let mut text = Vec::new();
         page(cmd, &mut text).map_err(to_stdout)?;
         crate::atomic::write(&path, &text, None, None)?;
-        ui.line(&format!("wrote {}", path.display()));
+        ui.line(&format!("wrote {}", path.shown()));
     }
     Ok(Exit::Ok)
+}
+
+/// `cmd` and every command under it without clap's `help` subcommand, which has no page of its
+/// own (`postman-cognito help` is what `--help` says), so no page names one.
+fn without_help(cmd: clap::Command) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    let mut cmd = cmd.disable_help_subcommand(true);
+    for name in names {
+        cmd = cmd.mut_subcommand(name, without_help);
+    }
+    cmd
 }
 
 /// One man page: clap's sections, then ENVIRONMENT, EXIT STATUS and FILES.

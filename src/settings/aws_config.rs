@@ -1,12 +1,14 @@
 //! The cognito-idp endpoint from the AWS shared config file, as the AWS CLI and SDKs read it:
-//! `endpoint_url` in the `cognito-identity-provider` entry of the profile's `services` section,
+//! `endpoint_url` in the `cognito_identity_provider` entry of the profile's `services` section
+//! (the SDKs' spelling of the service: lower case, spaces as underscores; botocore reads no other),
 //! else the profile's own `endpoint_url`. `AWS_CONFIG_FILE` names the file (else
 //! `~/.aws/config`), `AWS_PROFILE` the profile (else `default`).
 
 use super::Env;
+use crate::redact::Shown as _;
 
 /// The service's name in `services` sections.
-const SERVICE: &str = "cognito-identity-provider";
+const SERVICE: &str = "cognito_identity_provider";
 
 /// The endpoint and where it was found ("file [services name]").
 pub fn endpoint_url(env: &Env) -> Option<(String, String)> {
@@ -28,7 +30,7 @@ pub fn endpoint_url(env: &Env) -> Option<(String, String)> {
             .find(|(s, _)| s == section)
             .and_then(|(_, kv)| kv.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
     };
-    let shown = |where_: String| format!("{} [{where_}]", path.display());
+    let shown = |where_: String| format!("{} [{where_}]", path.shown());
     if let Some(services) = get(&profile_section, "services") {
         let section = format!("services {services}");
         if let Some(url) = get(&section, &format!("{SERVICE}.endpoint_url")) {
@@ -85,7 +87,7 @@ mod tests {
         std::fs::write(
             &f,
             "[default]\nendpoint_url = http://127.0.0.1:4566\n\n[profile dev]\nservices = local\n\n\
-             [services local]\ncognito-identity-provider =\n  endpoint_url = http://127.0.0.1:9229 # emulator\n\
+             [services local]\ncognito_identity_provider =\n  endpoint_url = http://127.0.0.1:9229 # emulator\n\
              s3 =\n  endpoint_url = http://127.0.0.1:9000\n",
         )
         .unwrap();

@@ -1,6 +1,7 @@
 //! The Cognito side of the settings: pool, client, user, flow, where to call, how to call, the
 //! OAuth 2.0 options and where each secret may come from.
 
+use crate::redact::Shown as _;
 use std::time::Duration;
 
 use crate::cli::{ClientAuthArg, CognitoArgs, FlowArg, TokenArg};
@@ -483,7 +484,7 @@ fn cache_dir(args: &CognitoArgs, r: &mut Resolver) -> Option<std::path::PathBuf>
         return None;
     }
     let dir = crate::cache::default_dir(r.env);
-    let shown = dir.as_ref().map(|d| d.display().to_string());
+    let shown = dir.as_ref().map(|d| d.shown().to_string());
     let how = match keys::CACHE.default {
         keys::DefaultValue::Derived(how) => how,
         _ => "",
@@ -526,7 +527,7 @@ fn allowed_http_host(
 /// Refuses plain http unless the host is loopback (or the one host `allow_http` names): a
 /// password must never cross a network in clear.
 pub fn check_endpoint(url: &str, allow_http: Option<&str>) -> Result<(), Failure> {
-    let shown = crate::redact::without_userinfo(url);
+    let shown = crate::redact::inline(&crate::redact::without_userinfo(url)).into_owned();
     let parsed = reqwest::Url::parse(url).map_err(|e| {
         Failure::usage(format!("the endpoint {shown:?} is not a URL: {e}"))
             .with_hint("e.g. --endpoint-url https://cognito-idp.us-east-1.amazonaws.com/")

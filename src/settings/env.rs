@@ -55,6 +55,11 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// The names of the variables set (blank ones included).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(String::as_str)
+    }
+
     /// Whether `name` is set but blank (for messages that say so).
     pub fn is_blank(&self, name: &str) -> bool {
         self.vars.get(name).is_some_and(|v| v.trim().is_empty())

@@ -2,6 +2,7 @@
 //! tracks), the inherit policy, `--keep`, the header prefix, `--token-var` and the variable
 //! files; and the plans of `refresh`, `check` and `scrub`.
 
+use crate::redact::Shown as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{CheckArgs, ExecArgs, GlobalArgs, InheritArg, RefreshArgs, ScrubArgs};
@@ -112,11 +113,36 @@ pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecP
     let mut r = Resolver::new(env, g, ui)?;
     let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
     let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
+    let mut withheld: Vec<String> = keys::ALL
+        .iter()
+        .filter(|k| k.secret)
+        .flat_map(|k| k.env.iter().map(|v| (*v).to_string()))
+        .collect();
+    if let Some(c) = &cognito {
+        let s = &c.secrets;
+        for from in [&s.password, &s.refresh, &s.client_secret, &s.totp]
+            .into_iter()
+            .flatten()
+        {
+            if let crate::cognito::source::SecretFrom::Env(name) = from {
+                withheld.push(name.clone());
+            }
+        }
+    }
+    withheld.extend(
+        env.names()
+            .filter(|n| n.starts_with("POSTMAN_COGNITO_"))
+            .map(str::to_string),
+    );
+    withheld.push(TOKEN_ENV.to_string());
+    withheld.sort();
+    withheld.dedup();
     let token = token_from(false, false, cognito, true, min_ttl, env)?;
     Ok(ExecPlan {
         token,
         token_var,
         command,
+        withheld,
         env: env.clone(),
     })
 }
@@ -301,7 +327,7 @@ pub fn collection_keys(r: &mut Resolver) -> Result<(), Failure> {
 fn record_collections(r: &mut Resolver, files: &[PathBuf], named: bool) {
     let shown = files
         .iter()
-        .map(|f| f.display().to_string())
+        .map(|f| f.shown().to_string())
         .collect::<Vec<_>>()
         .join(", ");
     let origin = if named {
@@ -371,7 +397,7 @@ fn profile_collections(r: &Resolver) -> Result<Vec<PathBuf>, Failure> {
             .map_err(|e| {
                 Failure::usage(format!(
                     "{}: collections: {pat:?} is not a valid pattern: {e}",
-                    c.path.display()
+                    c.path.shown()
                 ))
             })?
             .filter_map(Result::ok)
@@ -379,7 +405,7 @@ fn profile_collections(r: &Resolver) -> Result<Vec<PathBuf>, Failure> {
         if matched.is_empty() {
             return Err(Failure::usage(format!(
                 "{}: collections: {pat:?} matches no file (profile {:?})",
-                c.path.display(),
+                c.path.shown(),
                 c.name
             )));
         }

@@ -8,6 +8,7 @@ pub mod env;
 pub mod files;
 pub mod keys;
 
+use crate::redact::Shown as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -106,6 +107,9 @@ pub struct ExecPlan {
     /// The environment variable that gets the token.
     pub token_var: String,
     pub command: crate::exec::CommandLine,
+    /// Variables the runner must not get: every secret the settings table names, the ones the
+    /// profile names (`password_env`, ...), and the tool's own (`POSTMAN_COGNITO_*`).
+    pub withheld: Vec<String>,
     pub env: Env,
 }
 
@@ -374,7 +378,7 @@ impl<'a> Resolver<'a> {
     pub fn profile_label(&self) -> String {
         self.config
             .as_ref()
-            .map(|c| format!("profile {} in {}", c.name, c.path.display()))
+            .map(|c| format!("profile {} in {}", c.name, c.path.shown()))
             .unwrap_or_default()
     }
 }

@@ -454,7 +454,7 @@ fn aws_config_endpoints_a_user_config_and_postman_cognito_config() {
     let aws = d.path().join("aws-config");
     std::fs::write(
         &aws,
-        "[profile dev]\nservices = local\n[services local]\ncognito-identity-provider =\n  endpoint_url = http://127.0.0.1:9229\n",
+        "[profile dev]\nservices = local\n[services local]\ncognito_identity_provider =\n  endpoint_url = http://127.0.0.1:9229\n",
     )
     .unwrap();
     let a = aws.to_str().unwrap();

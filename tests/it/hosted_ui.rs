@@ -204,16 +204,37 @@ fn the_browser_flow_signs_in_through_the_hosted_ui() {
 
 #[test]
 #[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
-fn a_wrong_state_a_wrong_verifier_and_a_timeout_are_refused() {
+fn a_forged_callback_is_ignored_and_the_real_one_still_signs_in() {
+    // Issue 23.17: one request to the callback with another state (or none) used to end the
+    // sign-in; it is answered, ignored, and the wait goes on.
     let l = local();
-    // A callback with another state.
     let mut child = l.spawn(&["token"], None);
     let (url, _err) = printed_url(&mut child);
     let back = sign_in_as_a_person(&l.idp, &url, "hana", PASSWORD);
     let forged = back.split("&state=").next().unwrap().to_string() + "&state=forged";
-    assert!(follow(&forged).contains("state does not match"));
+    assert!(follow(&forged).contains("not the sign-in postman-cognito is waiting for"));
+    let no_state = format!("http://localhost:{}/callback?error=access_denied", l.port);
+    assert!(follow(&no_state).contains("state does not match"));
+    assert!(follow(&back).contains("You can close this window"));
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .split('.')
+            .count(),
+        3
+    );
+}
+
+#[test]
+#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+fn a_wrong_verifier_and_a_timeout_are_refused() {
+    let l = local();
     // A code issued for another PKCE challenge, brought back with the tool's own state.
     let mut child = l.spawn(&["token"], None);
     let (url, mut err) = printed_url(&mut child);
