@@ -53,6 +53,10 @@ pub fn open_failure(path: &Path, e: OpenError) -> Failure {
             "{} is a folder, where a file was expected",
             path.shown()
         )),
+        OpenError::Wrong(Kind::File) => Failure::bad_input(format!(
+            "{} is a file, where a folder was expected",
+            path.shown()
+        )),
         OpenError::Wrong(_) => Failure::bad_input(format!(
             "{} is not a regular file (a pipe, a device or a socket)",
             path.shown()

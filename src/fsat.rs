@@ -212,7 +212,15 @@ mod imp {
                 OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
                 Mode::empty(),
             )
-            .map_err(open_error)?;
+            .map_err(|e| match e {
+                // With O_DIRECTORY, a link fails as "not a folder": tell the two apart.
+                Errno::NOTDIR | Errno::LOOP => match self.stat_at(name) {
+                    Ok(st) if st.kind() == Kind::Link => OpenError::Link,
+                    Ok(st) => OpenError::Wrong(st.kind()),
+                    Err(e) => OpenError::Io(e),
+                },
+                other => open_error(other),
+            })?;
             Ok(Dir {
                 fd,
                 path: self.path.join(name),

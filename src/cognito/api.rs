@@ -171,6 +171,15 @@ impl Api {
         })
     }
 
+    /// The HTTP status of a GET of `url` (one try, the body read and dropped), for what the
+    /// public endpoints tell without a secret; `None` when it could not be had.
+    pub async fn status_of(&self, url: &str) -> Option<u16> {
+        let resp = self.http.get(url).send().await.ok()?;
+        let status = resp.status().as_u16();
+        let _ = read_capped(resp).await;
+        Some(status)
+    }
+
     /// Calls `AWSCognitoIdentityProviderService.{op}` with `body`, retrying what may be retried.
     pub async fn call(&self, op: &str, body: &Value) -> Result<Value, ApiError> {
         self.call_with(op, body, false).await

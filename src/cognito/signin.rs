@@ -536,6 +536,14 @@ impl SignIn<'_> {
                     {
                         r.device_refused.set(true);
                     }
+                    if name == "PASSWORD_VERIFIER"
+                        && matches!(&e, ApiError::Service { name, message, .. }
+                            if name == "NotAuthorizedException"
+                                && !message.to_ascii_lowercase().contains("attempts")
+                                && !message.to_ascii_lowercase().contains("disabled"))
+                    {
+                        return Err(self.password_proof_refused(explain(&e, &self.cx)).await);
+                    }
                     return Err(explain(&e, &self.cx));
                 }
             };
@@ -543,6 +551,39 @@ impl SignIn<'_> {
         Err(Failure::new(
             Exit::Auth,
             "Cognito kept sending challenges; giving up",
+        ))
+    }
+
+    /// An SRP password proof that Cognito refused: the proof is made with the pool's name, so a
+    /// wrong pool id reads as a wrong password there. Cognito does tell whether a pool exists, at
+    /// its keys URL (no secret sent): a pool that does not exist is said so, and otherwise the
+    /// hint names the pool id to check. Each retry would cost the user a failed attempt.
+    async fn password_proof_refused(&self, refused: Failure) -> Failure {
+        let url = format!(
+            "{}/{}/.well-known/jwks.json",
+            self.api.endpoint.trim_end_matches('/'),
+            self.pool_id
+        );
+        if self.api.status_of(&url).await == Some(404) {
+            return Failure::new(
+                Exit::Auth,
+                format!(
+                    "the user pool {} does not exist at {} (Cognito says so at its keys URL); the \
+                     sign-in failed because an SRP password proof is made with the pool's id",
+                    self.pool_id, self.api.endpoint
+                ),
+            )
+            .with_hint(
+                "check --user-pool-id (or COGNITO_USER_POOL_ID, or the profile's user_pool_id): \
+                 it must be the pool of the app client; the password was not shown to be wrong",
+            );
+        }
+        let hint = refused.hint.clone().unwrap_or_default();
+        refused.with_hint(format!(
+            "{hint}; if the password is right, check that the user pool {} is the app client's \
+             pool: an SRP password proof is made with the pool's id, so a wrong one reads as a \
+             wrong password",
+            self.pool_id
         ))
     }
 

@@ -15,6 +15,7 @@ mod config_cache;
 mod conventions;
 mod end_to_end;
 mod exec;
+mod fail_closed;
 mod faults;
 mod fuzz_regressions;
 mod git_safety;

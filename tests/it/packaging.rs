@@ -353,3 +353,157 @@ fn the_crate_holds_the_sources_and_no_test_data() {
         );
     }
 }
+
+/// A stand-in `newman` that records its pid, and a SIGTERM when one comes.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn waiting_runner(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("stand-ins");
+    std::fs::create_dir_all(&bin).unwrap();
+    let (pid, term) = (dir.join("runner.pid"), dir.join("runner.term"));
+    let script = bin.join("newman");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ntrap 'echo term > \"{}\"; exit 143' TERM\necho $$ > \"{}\"\nwhile :; do sleep 0.05; done\n",
+            term.display(),
+            pid.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (bin, pid, term)
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn wait_for(path: &Path) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !path.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Issue 23.19: the launcher passes every signal on and ends as the binary ends; a launcher
+/// killed outright takes the binary (and its runner) with it.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+#[ignore = "needs npm (installs the packages offline): run scripts/test"]
+fn the_launcher_passes_signals_on_and_never_leaves_the_binary_behind() {
+    let d = tempfile::tempdir().unwrap();
+    let tarballs = packed(&d.path().join("out"));
+    let app = d.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    install(&tarballs, &app, d.path());
+    let launcher = app.join("node_modules/postman-cognito/bin/postman-cognito.js");
+    for signal in [rustix::process::Signal::TERM, rustix::process::Signal::KILL] {
+        let run = d.path().join(format!("run-{}", signal.as_raw()));
+        std::fs::create_dir_all(&run).unwrap();
+        let (stand_ins, pid_file, term_file) = waiting_runner(&run);
+        let mut node = Command::new("node")
+            .arg(&launcher)
+            .args(["exec", "--", "newman", "run", "x.json"])
+            .env(
+                "PATH",
+                format!("{}:{}", stand_ins.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+            .env("HOME", &run)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let runner: i32 = wait_for(&pid_file).trim().parse().unwrap();
+        let pid = rustix::process::Pid::from_raw(node.id() as i32).unwrap();
+        rustix::process::kill_process(pid, signal).unwrap();
+        let status = node.wait().unwrap();
+        if signal == rustix::process::Signal::TERM {
+            // Passed on to the binary, and by it to the runner; the launcher ends as it ended.
+            assert_eq!(wait_for(&term_file).trim(), "term");
+            assert_eq!(status.code(), Some(143), "{status:?}");
+        }
+        // Nothing is left running: the binary and the runner are gone too.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let gone = || {
+            std::fs::read_to_string(format!("/proc/{runner}/stat"))
+                .map_or(true, |s| s.contains(") Z "))
+        };
+        while !gone() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(gone(), "the runner outlived the launcher ({signal:?})");
+    }
+}
+
+/// Issue 23.19: with its platform package missing, the launcher looked up every parent
+/// node_modules and ran whatever binary it found; and it ran any version.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+#[ignore = "needs npm (installs the packages offline): run scripts/test"]
+fn the_launcher_runs_only_its_own_dependency_of_its_own_version() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let tarballs = packed(&d.path().join("out"));
+    let app = d.path().join("work/app");
+    std::fs::create_dir_all(&app).unwrap();
+    install(&tarballs, &app, d.path());
+    let launcher = app.join("node_modules/postman-cognito/bin/postman-cognito.js");
+    let own = app.join("node_modules/@postman-cognito/linux-x64");
+    // Issue 23.22: every package carries the licenses its manifest names.
+    for package in ["postman-cognito", "@postman-cognito/linux-x64"] {
+        for license in ["LICENSE-MIT", "LICENSE-APACHE"] {
+            let p = app.join("node_modules").join(package).join(license);
+            assert!(p.exists(), "{} is missing", p.display());
+        }
+    }
+    let aside = d.path().join("aside");
+    std::fs::rename(&own, &aside).unwrap();
+    // An impostor in a node_modules further up.
+    let impostor = d
+        .path()
+        .join("work/node_modules/@postman-cognito/linux-x64");
+    let marker = d.path().join("impostor-ran");
+    std::fs::create_dir_all(impostor.join("bin")).unwrap();
+    std::fs::write(
+        impostor.join("package.json"),
+        format!(r#"{{"name": "@postman-cognito/linux-x64", "version": "{VERSION}"}}"#),
+    )
+    .unwrap();
+    let fake = impostor.join("bin/postman-cognito");
+    std::fs::write(&fake, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = || {
+        Command::new("node")
+            .arg(&launcher)
+            .arg("--version")
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not installed beside postman-cognito"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !marker.exists(),
+        "the launcher ran a binary from a parent node_modules"
+    );
+    // Its own dependency, but of another version: refused too.
+    std::fs::rename(&aside, &own).unwrap();
+    let manifest = own.join("package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        &format!("\"version\": \"{VERSION}\""),
+        "\"version\": \"0.0.0-other\"",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("must be the same version"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
