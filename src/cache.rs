@@ -17,6 +17,15 @@ use crate::error::Failure;
 
 const VERSION: u32 = 1;
 
+/// A device Cognito remembers for this user: its key, its group, and the random password
+/// whose verifier was confirmed with `ConfirmDevice`. Kept with the cached refresh token.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub key: String,
+    pub group_key: String,
+    pub password: SecretString,
+}
+
 /// What identifies a cache entry.
 #[derive(Debug, Clone)]
 pub struct Key {
@@ -59,7 +68,7 @@ pub struct Entry {
     /// The `cognito:username` claim, for SECRET_HASH when refreshing.
     pub cognito_username: Option<String>,
     /// The device Cognito remembers for this user on this machine (key, group, password).
-    pub device: Option<crate::cognito::signin::Device>,
+    pub device: Option<Device>,
     /// The endpoint refreshes with REFRESH_TOKEN_AUTH only (it does not know
     /// GetTokensFromRefreshToken).
     pub legacy_refresh: bool,
@@ -99,7 +108,7 @@ pub struct Cache {
 
 /// The folder used: `$XDG_CACHE_HOME/postman-cognito` (when absolute, as the XDG spec says),
 /// else the platform's cache folder.
-pub fn default_dir(env: &crate::settings::Env) -> Option<PathBuf> {
+pub fn default_dir(env: &crate::env::Env) -> Option<PathBuf> {
     env.absolute_dir("XDG_CACHE_HOME")
         .or_else(dirs::cache_dir)
         .map(|d| d.join("postman-cognito"))
@@ -212,7 +221,7 @@ impl Cache {
                     id_expires_at: d.id_expires_at,
                     access_expires_at: d.access_expires_at,
                     cognito_username: d.cognito_username,
-                    device: d.device.map(|v| crate::cognito::signin::Device {
+                    device: d.device.map(|v| Device {
                         key: v.key,
                         group_key: v.group_key,
                         password: SecretString::from(v.password),
@@ -337,7 +346,7 @@ mod tests {
             id_expires_at: Some(100),
             access_expires_at: Some(100),
             cognito_username: Some("u".into()),
-            device: Some(crate::cognito::signin::Device {
+            device: Some(Device {
                 key: "us-east-1_d1".into(),
                 group_key: "-group".into(),
                 password: "device-password".to_string().into(),

@@ -488,7 +488,7 @@ pub fn help_tail(roff: bool) -> String {
         }
     };
     let mut env = Vec::new();
-    for key in crate::settings::keys::ALL {
+    for key in crate::keys::ALL {
         for var in key.env {
             let what = if key.secret {
                 format!(

@@ -13,7 +13,7 @@ use crate::error::Failure;
 /// The file name looked for.
 pub const FILE_NAME: &str = "postman-cognito.toml";
 /// The profile used when none is chosen.
-pub const DEFAULT_PROFILE: &str = "default";
+pub use crate::keys::DEFAULT_PROFILE;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -156,7 +156,7 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, Failure> {
 
 /// The user's own config file, below the project's: `$XDG_CONFIG_HOME/postman-cognito/config.toml`
 /// (else `~/.config/...`), when it exists and is the user's own.
-pub fn user_file(env: &crate::settings::Env) -> Option<PathBuf> {
+pub fn user_file(env: &crate::env::Env) -> Option<PathBuf> {
     let base = env
         .absolute_dir("XDG_CONFIG_HOME")
         .or_else(|| env.absolute_dir("HOME").map(|h| h.join(".config")))?;

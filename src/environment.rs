@@ -1,7 +1,7 @@
 //! Postman environment and globals files: set one variable (type `secret`, enabled) with the same
 //! byte-exact edits as collections, or create the file in the app's export shape.
 
-use crate::collection::NotACollection;
+use crate::error::Malformed as NotACollection;
 use crate::json::edit::{
     self, Edits, NewValue, Style, append_elements, delete_entries, insert_members, json_string,
 };

@@ -79,6 +79,14 @@ pub const EXIT_CODES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Why bytes are not a file the tool can work on: where (a byte offset, when there is one)
+/// and what is wrong. The caller adds the file name (and turns the offset into line:column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub offset: Option<usize>,
+    pub message: String,
+}
+
 /// A failure to show the user: what went wrong (naming the file or endpoint) and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {

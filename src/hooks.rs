@@ -237,7 +237,7 @@ pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> 
             }
         };
         checked += 1;
-        let (tokens, _) = crate::commands::scrub::tokens_in(&c.bytes, &c.path, kind, "")?;
+        let (tokens, _) = crate::collection::file::tokens_in(&c.bytes, &c.path, kind, "")?;
         for t in &tokens {
             let (line, col) = crate::json::scan::line_col(&c.bytes, t.offset);
             ui.problem(&format!(

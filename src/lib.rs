@@ -8,7 +8,10 @@
 // Arguments and settings: what to do.
 pub mod cli; //           clap definitions only
 pub mod config; //        postman-cognito.toml and its profiles
-pub mod settings; //      flags + environment + profile → one checked Plan per command
+pub mod env; //           the environment snapshot, taken once
+pub mod keys; //          the table of settings: names, flags, variables, defaults
+pub mod settings;
+pub mod urls; //          the rule for every URL that gets a secret //      flags + environment + profile → one checked Plan per command
 
 // The commands: each acts on its plan.
 pub mod commands; //      refresh, check, scrub, token, config show, cache clear, hooks
@@ -28,6 +31,7 @@ pub mod cache; //         the token cache
 pub mod cognito; //       the Cognito client, SRP, challenges, the OAuth 2.0 flows
 pub mod jwt; //           claims and checks
 pub mod secrets_input; // secrets from standard input and the terminal
+pub mod token; //         a token and where it came from
 pub mod token_source; //  a token handed in, or Cognito
 
 // Writing and reporting.

@@ -1,6 +1,5 @@
 //! What a run did, for people (stderr) and for programs (`--json` on stdout), and the diff.
 
-use crate::redact::Shown as _;
 use serde::Serialize;
 
 use crate::collection::inherit::Kept;
@@ -98,7 +97,7 @@ pub struct RunReport {
 
 impl RunReport {
     pub fn new(
-        token: Option<&crate::token_source::Token>,
+        token: Option<&crate::token::Token>,
         files: Vec<FileReport>,
         variables: Vec<VariableReport>,
     ) -> Self {
@@ -247,7 +246,7 @@ pub fn diff(name: &str, old: &[u8], new: &[u8], secret: Option<&str>) -> String 
 }
 
 /// `token --json`: the id and access tokens and their expiry (never the refresh token).
-pub fn token_json(token: &crate::token_source::Token) -> String {
+pub fn token_json(token: &crate::token::Token) -> String {
     use secrecy::ExposeSecret;
     let mut v = serde_json::json!({
         "token": token.value.expose_secret(),
@@ -327,61 +326,4 @@ pub fn expiry_line(exp: i64) -> String {
         format!("{} min ago", -left / 60)
     };
     format!("token expires at {} ({when})", crate::jwt::rfc3339(exp))
-}
-
-/// `config show`: each setting, its value (secrets redacted) and where it came from.
-pub fn config_show(
-    plan: &crate::settings::ConfigShowPlan,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    let file = plan
-        .file
-        .as_ref()
-        .map(|(path, profile)| format!("{} (profile {profile})", path.shown()));
-    let profile = plan
-        .file
-        .as_ref()
-        .map(|(path, name)| format!("profile {name} in {}", path.shown()))
-        .unwrap_or_default();
-    if plan.json {
-        let rows: Vec<serde_json::Value> = plan
-            .rows
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "key": s.key,
-                    "value": s.value,
-                    "source": s.origin.describe(&profile),
-                    "origin": s.origin,
-                })
-            })
-            .collect();
-        let config_file = plan
-            .file
-            .as_ref()
-            .map(|(path, profile)| serde_json::json!({"path": path, "profile": profile}));
-        let body = serde_json::json!({"config_file": config_file, "settings": rows});
-        return write_document(
-            out,
-            &document("config-show", "ok", crate::error::Exit::Ok, body),
-        );
-    }
-    let none = "none found (looked for postman-cognito.toml in the working folder and each one \
-                above, up to the repo root or your home folder; --config names one)";
-    writeln!(
-        out,
-        "config file: {}",
-        crate::redact::inline(file.as_deref().unwrap_or(none))
-    )?;
-    let width = plan.rows.iter().map(|s| s.key.len()).max().unwrap_or(0);
-    for s in &plan.rows {
-        writeln!(
-            out,
-            "{:width$}  {}  ({})",
-            s.key,
-            crate::redact::inline(s.value.as_deref().unwrap_or("-")),
-            crate::redact::inline(&s.origin.describe(&profile))
-        )?;
-    }
-    Ok(())
 }

@@ -3,49 +3,46 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
+use std::time::Duration;
+
+use crate::cognito::source::CognitoSettings;
 use crate::error::Failure;
 use crate::secrets_input::StdinSecrets;
 
 /// The environment variable a token may be handed in.
 pub const TOKEN_ENV: &str = "POSTMAN_COGNITO_TOKEN";
 
-/// A token to write, never shown in `Debug` output.
+pub use crate::token::{Token, TokenSet, TokenSource};
+
+/// What a token handed in must pass, as a fetched one does.
 #[derive(Debug, Clone)]
-pub struct Token {
-    pub value: SecretString,
-    /// Where it came from, as a stable value for `--json`: `stdin`, `environment`,
-    /// `cognito-sign-in`, `cognito-cache` or `cognito-refresh`.
-    pub kind: &'static str,
-    /// Where it came from, in words ("standard input", "Cognito srp sign-in ...").
-    pub source: String,
-    /// Seconds since the epoch, when known.
-    pub expires_at: Option<i64>,
-    /// All the tokens of a sign-in, when the token came from one.
-    pub set: Option<TokenSet>,
+pub struct GivenChecks {
+    /// It must stay valid this long.
+    pub min_ttl: Duration,
+    /// When a pool and client are known: its claims are checked against them.
+    pub cognito: Option<Box<CognitoSettings>>,
 }
 
-/// The tokens a sign-in returned.
-#[derive(Debug, Clone)]
-pub struct TokenSet {
-    pub id: Option<SecretString>,
-    pub access: SecretString,
-    pub refresh: Option<SecretString>,
-    /// The `cognito:username` claim (the name SECRET_HASH needs when refreshing).
-    pub username: Option<String>,
-}
-
-/// Anything that can produce a token.
-pub trait TokenSource {
-    fn fetch(&mut self) -> Result<Token, Failure>;
+/// Where `refresh` gets the token it writes.
+#[derive(Debug)]
+pub enum TokenFrom {
+    /// `--token-stdin`.
+    Stdin(GivenChecks),
+    /// `POSTMAN_COGNITO_TOKEN`.
+    Env(SecretString, GivenChecks),
+    /// A Cognito sign-in (or the cache).
+    Cognito(Box<CognitoSettings>),
+    /// Only `{{NAME}}` is written: no token is needed.
+    NotNeeded,
 }
 
 /// Gets the token `from` names (never called for [`TokenFrom::NotNeeded`]).
 pub fn fetch(
-    from: &crate::settings::TokenFrom,
-    env: &crate::settings::Env,
+    from: &TokenFrom,
+    env: &crate::env::Env,
     ui: &crate::ui::Ui,
 ) -> Result<Token, Failure> {
-    use crate::settings::TokenFrom;
+    use TokenFrom;
     match from {
         TokenFrom::Stdin(checks) => given(GivenToken::Stdin(StdinSecrets::default()), checks),
         TokenFrom::Env(t, checks) => given(GivenToken::Env(t.clone()), checks),
@@ -63,7 +60,7 @@ pub fn fetch(
 /// A token handed in, checked as a fetched one is: a JWT that has not expired and stays valid
 /// for `--min-ttl`, whose claims fit the pool and client when they are known. Refused with
 /// exit 5 otherwise, before anything is written.
-fn given(mut g: GivenToken, checks: &crate::settings::GivenChecks) -> Result<Token, Failure> {
+fn given(mut g: GivenToken, checks: &GivenChecks) -> Result<Token, Failure> {
     use crate::error::Exit;
     let token = g.fetch()?;
     let refuse = |why: String| {
@@ -160,7 +157,7 @@ mod tests {
     fn env_token_is_trimmed_and_checked() {
         let mut g = GivenToken::Env(" abc.def.ghi\n".to_string().into());
         assert_eq!(g.fetch().unwrap().value.expose_secret(), "abc.def.ghi");
-        let checks = crate::settings::GivenChecks {
+        let checks = GivenChecks {
             min_ttl: std::time::Duration::from_secs(600),
             cognito: None,
         };

@@ -57,7 +57,7 @@ pub struct HttpsProxy {
 }
 
 impl HttpsProxy {
-    pub fn from_env(env: &crate::settings::Env) -> Self {
+    pub fn from_env(env: &crate::env::Env) -> Self {
         let first = |names: &[&str]| names.iter().find_map(|n| env.get(n).map(str::to_string));
         HttpsProxy {
             url: first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]),

@@ -223,7 +223,7 @@ fn handle_callback(stream: TcpStream, state: &str) -> Option<Result<String, Fail
 }
 
 /// Opens `url` in the system browser when there is one (never fails; the URL is printed too).
-pub fn open_browser(url: &str, env: &crate::settings::Env) {
+pub fn open_browser(url: &str, env: &crate::env::Env) {
     if env.get("BROWSER") == Some("none") {
         return;
     }
@@ -427,7 +427,7 @@ pub async fn discover(
         (Some(authorize), Some(token)) => {
             // The same rule as for every URL that gets a secret, a code or a verifier.
             for (what, u) in [("authorization", &authorize), ("token", &token)] {
-                crate::settings::cognito::check_endpoint(u, allow_http_host).map_err(|e| {
+                crate::urls::check_endpoint(u, allow_http_host).map_err(|e| {
                     Failure::usage(format!(
                         "{url} names the {what} endpoint {}: {}",
                         crate::redact::inline(&crate::redact::without_userinfo(u)),

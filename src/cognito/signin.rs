@@ -15,14 +15,7 @@ use super::srp::{self, Challenge, SrpSession};
 use crate::error::{Exit, Failure};
 use crate::ui::Ui;
 
-/// A device Cognito remembers for this user: its key, its group, and the random password
-/// whose verifier was confirmed with `ConfirmDevice`. Kept with the cached refresh token.
-#[derive(Debug, Clone)]
-pub struct Device {
-    pub key: String,
-    pub group_key: String,
-    pub password: SecretString,
-}
+pub use crate::cache::Device;
 
 /// The tokens a sign-in returns.
 #[derive(Debug, Clone)]

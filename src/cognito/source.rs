@@ -14,11 +14,11 @@ use super::api::{Api, CallPolicy};
 use super::errors::Context;
 use super::signin::{Answers, Device, Options, SignIn, Start, Tokens};
 use crate::cache::{self, Cache};
+use crate::env::Env;
 use crate::error::{Exit, Failure};
 use crate::jwt::{self, Expected, TokenKind};
 use crate::secrets_input::{StdinSecrets, interactive, prompt};
-use crate::settings::Env;
-use crate::token_source::{Token, TokenSet, TokenSource};
+use crate::token::{Token, TokenSet, TokenSource};
 use crate::ui::Ui;
 
 /// How to sign in.
@@ -142,10 +142,7 @@ impl CognitoSettings {
 }
 
 /// Names of the environment variables secrets come from by default.
-pub const PASSWORD_ENV: &str = "COGNITO_PASSWORD";
-pub const CLIENT_SECRET_ENV: &str = "COGNITO_CLIENT_SECRET";
-pub const REFRESH_TOKEN_ENV: &str = "COGNITO_REFRESH_TOKEN";
-pub const TOTP_SECRET_ENV: &str = "COGNITO_TOTP_SECRET";
+pub use crate::keys::{CLIENT_SECRET_ENV, PASSWORD_ENV, REFRESH_TOKEN_ENV, TOTP_SECRET_ENV};
 
 pub struct CognitoSource {
     pub settings: CognitoSettings,

@@ -166,6 +166,32 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Result<Kind, Failure> {
     }
 }
 
+/// The live tokens of a Postman file read as `kind`, and the edits removing them (environment
+/// values are emptied; in collections `replacement` goes in).
+pub fn tokens_in(
+    bytes: &[u8],
+    path: &std::path::Path,
+    kind: Kind,
+    replacement: &str,
+) -> Result<(Vec<crate::scrub::Found>, Vec<crate::json::edit::Edit>), Failure> {
+    Ok(match kind {
+        Kind::Collection(_) => {
+            let scanned = crate::json::scan::scan(bytes, &crate::json::scan::KeepAll)
+                .map_err(|e| not_a_collection(path, bytes, e.into()))?;
+            match scanned.root {
+                crate::json::scan::Node::Object(root) => {
+                    crate::scrub::find(bytes, &root, replacement)
+                }
+                _ => (Vec::new(), Vec::new()),
+            }
+        }
+        Kind::Environment(env) => crate::scrub::find(bytes, &env.root, ""),
+        Kind::Yaml { doc, environment } => {
+            crate::scrub::find_yaml(bytes, &doc.root, if environment { "" } else { replacement })
+        }
+    })
+}
+
 /// File names Postman gives its files (exports, and the files of v3 collection folders).
 const POSTMAN_NAMES: &[&str] = &[
     ".postman_collection.json",

@@ -26,12 +26,7 @@ impl Version {
 }
 
 /// Why a file is not a collection this tool can patch. The caller adds the file name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotACollection {
-    /// Byte offset the problem is at, when it has one.
-    pub offset: Option<usize>,
-    pub message: String,
-}
+pub use crate::error::Malformed as NotACollection;
 
 impl From<ScanError> for NotACollection {
     fn from(e: ScanError) -> Self {

@@ -156,7 +156,7 @@ fn remove_stale_handoffs() {
 
 /// The program to start: `name` itself when it holds a `/`, else the first executable file of
 /// that name in `PATH`. Checked before the sign-in, so that a missing runner costs no sign-in.
-fn find_program(name: &str, env: &crate::settings::Env) -> Result<PathBuf, Failure> {
+fn find_program(name: &str, env: &crate::env::Env) -> Result<PathBuf, Failure> {
     let cannot = |why: &str| {
         Failure::new(
             Exit::CannotRun,

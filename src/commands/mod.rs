@@ -49,7 +49,7 @@ pub fn token(plan: &TokenPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
 
 /// `config show`.
 pub fn config_show(plan: &ConfigShowPlan, stdout: &mut dyn Write) -> Result<Exit, Failure> {
-    printed(report::config_show(plan, stdout))
+    printed(show_config(plan, stdout))
 }
 
 /// `config profiles`: one name a line.
@@ -196,4 +196,58 @@ fn page(cmd: &clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
     }
     out.write_all(crate::cli::help_tail(true).as_bytes())?;
     man.render_version_section(out)
+}
+
+/// `config show`: each setting, its value (secrets redacted) and where it came from.
+fn show_config(plan: &ConfigShowPlan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let file = plan
+        .file
+        .as_ref()
+        .map(|(path, profile)| format!("{} (profile {profile})", path.shown()));
+    let profile = plan
+        .file
+        .as_ref()
+        .map(|(path, name)| format!("profile {name} in {}", path.shown()))
+        .unwrap_or_default();
+    if plan.json {
+        let rows: Vec<serde_json::Value> = plan
+            .rows
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "key": s.key,
+                    "value": s.value,
+                    "source": s.origin.describe(&profile),
+                    "origin": s.origin,
+                })
+            })
+            .collect();
+        let config_file = plan
+            .file
+            .as_ref()
+            .map(|(path, profile)| serde_json::json!({"path": path, "profile": profile}));
+        let body = serde_json::json!({"config_file": config_file, "settings": rows});
+        return report::write_document(
+            out,
+            &report::document("config-show", "ok", crate::error::Exit::Ok, body),
+        );
+    }
+    let none = "none found (looked for postman-cognito.toml in the working folder and each one \
+                above, up to the repo root or your home folder; --config names one)";
+    writeln!(
+        out,
+        "config file: {}",
+        crate::redact::inline(file.as_deref().unwrap_or(none))
+    )?;
+    let width = plan.rows.iter().map(|s| s.key.len()).max().unwrap_or(0);
+    for s in &plan.rows {
+        writeln!(
+            out,
+            "{:width$}  {}  ({})",
+            s.key,
+            crate::redact::inline(s.value.as_deref().unwrap_or("-")),
+            crate::redact::inline(&s.origin.describe(&profile))
+        )?;
+    }
+    Ok(())
 }

@@ -2,37 +2,12 @@
 //! environment files. Every file is read and checked before any is written.
 
 use crate::atomic;
-use crate::collection::file::{self, Kind, not_a_collection};
+use crate::collection::file::{self};
 use crate::error::{Exit, Failure};
 use crate::json::{edit, scan};
 use crate::redact::Shown as _;
-use crate::scrub;
 use crate::settings::ScrubPlan;
 use crate::ui::Ui;
-
-/// The live tokens of a Postman file read as `kind`, and the edits removing them (environment
-/// values are emptied; in collections `replacement` goes in).
-pub fn tokens_in(
-    bytes: &[u8],
-    path: &std::path::Path,
-    kind: Kind,
-    replacement: &str,
-) -> Result<(Vec<scrub::Found>, Vec<edit::Edit>), Failure> {
-    Ok(match kind {
-        Kind::Collection(_) => {
-            let scanned = scan::scan(bytes, &scan::KeepAll)
-                .map_err(|e| not_a_collection(path, bytes, e.into()))?;
-            match scanned.root {
-                scan::Node::Object(root) => scrub::find(bytes, &root, replacement),
-                _ => (Vec::new(), Vec::new()),
-            }
-        }
-        Kind::Environment(env) => scrub::find(bytes, &env.root, ""),
-        Kind::Yaml { doc, environment } => {
-            scrub::find_yaml(bytes, &doc.root, if environment { "" } else { replacement })
-        }
-    })
-}
 
 /// A file read for scrubbing.
 struct Read {
@@ -92,7 +67,7 @@ pub fn run(plan: &ScrubPlan, stdout: &mut dyn std::io::Write, ui: &Ui) -> Result
             }
             Err(e) => return Err(e),
         };
-        let (found, edits) = tokens_in(&raw.bytes, path, kind, &replacement)?;
+        let (found, edits) = file::tokens_in(&raw.bytes, path, kind, &replacement)?;
         plans.push((raw, at, found, edits));
     }
     let mut any = false;

@@ -4,7 +4,7 @@
 //! else the profile's own `endpoint_url`. `AWS_CONFIG_FILE` names the file (else
 //! `~/.aws/config`), `AWS_PROFILE` the profile (else `default`).
 
-use super::Env;
+use crate::env::Env;
 use crate::redact::Shown as _;
 
 /// The service's name in `services` sections.

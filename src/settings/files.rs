@@ -16,8 +16,8 @@ use crate::token_source::TOKEN_ENV;
 use crate::ui::Ui;
 
 use super::cognito::{dur, value};
-use super::keys;
 use super::{CheckPlan, Env, ExecPlan, GivenChecks, RefreshPlan, Resolver, ScrubPlan, TokenFrom};
+use crate::keys;
 
 /// The collections of a run and how their children are treated.
 #[derive(Debug, Clone)]

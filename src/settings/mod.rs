@@ -4,26 +4,24 @@
 
 pub mod aws_config;
 pub mod cognito;
-pub mod env;
 pub mod files;
-pub mod keys;
+pub mod value;
 
 use crate::redact::Shown as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use secrecy::SecretString;
-
 use crate::cache;
 use crate::cli::{CacheCommand, Cli, Command, ConfigCommand, HookArg, HookCommand};
 use crate::cognito::source::CognitoSettings;
 use crate::config::{self, Loaded};
+pub use crate::env::Env;
 use crate::error::Failure;
 use crate::hooks::Hook;
+use crate::keys::{self, Key, Origin, Shown};
 use crate::ui::Ui;
-pub use env::Env;
 pub use files::Collections;
-use keys::{Key, Origin, Setting, Shown};
+use value::Setting;
 
 /// What a command will do, checked before anything is read, signed in or written.
 #[derive(Debug)]
@@ -54,27 +52,7 @@ pub enum Plan {
     },
 }
 
-/// What a token handed in must pass, as a fetched one does.
-#[derive(Debug, Clone)]
-pub struct GivenChecks {
-    /// It must stay valid this long.
-    pub min_ttl: Duration,
-    /// When a pool and client are known: its claims are checked against them.
-    pub cognito: Option<Box<CognitoSettings>>,
-}
-
-/// Where `refresh` gets the token it writes.
-#[derive(Debug)]
-pub enum TokenFrom {
-    /// `--token-stdin`.
-    Stdin(GivenChecks),
-    /// `POSTMAN_COGNITO_TOKEN`.
-    Env(SecretString, GivenChecks),
-    /// A Cognito sign-in (or the cache).
-    Cognito(Box<CognitoSettings>),
-    /// Only `{{NAME}}` is written: no token is needed.
-    NotNeeded,
-}
+pub use crate::token_source::{GivenChecks, TokenFrom};
 
 #[derive(Debug)]
 pub struct RefreshPlan {

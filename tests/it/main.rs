@@ -30,4 +30,5 @@ mod plan;
 mod promises;
 mod secrets;
 mod srp_verifier;
+mod structure;
 mod v3;

@@ -195,8 +195,21 @@ fn a_user_auth_only_client_works_with_the_default_settings() {
         .env("COGNITO_PASSWORD", "Not-The-Password-1")
         .assert()
         .code(5)
-        .stderr(predicate::str::contains("wrong username or password"));
-    assert_eq!(ops(&pool).len() - before, 3);
+        .stderr(predicate::str::contains("wrong username or password"))
+        .stderr(predicate::str::contains(
+            "check that the user pool us-east-1_UserAuth is the app client's pool",
+        ));
+    // Three sign-in calls, then only a look at the pool's public keys (no secret sent): the
+    // pool exists, so the hint names the pool id to check.
+    assert_eq!(
+        ops(&pool)[before..],
+        [
+            "InitiateAuth USER_SRP_AUTH",
+            "InitiateAuth USER_AUTH",
+            "RespondToAuthChallenge PASSWORD_VERIFIER",
+            "GET /us-east-1_UserAuth/.well-known/jwks.json"
+        ]
+    );
     // --flow user-auth goes there directly.
     let before = ops(&pool).len();
     run.cmd(&fake.url(), &s)

@@ -185,6 +185,18 @@ impl ModernCognito {
     fn handle(&self, req: &Received) -> Action {
         let b = &req.body;
         let mut st = self.state.lock().unwrap();
+        if let Some(path) = req.line.strip_prefix("GET ") {
+            // The public keys URL, as Cognito serves it: only for a pool that exists.
+            st.log.push(format!("GET {path}"));
+            return if path == format!("/{}/.well-known/jwks.json", self.setup.pool) {
+                Action::json(200, json!({"keys": []}))
+            } else {
+                Action::json(
+                    404,
+                    json!({"code": "ResourceNotFoundException", "message": "User pool does not exist."}),
+                )
+            };
+        }
         if req.raw.contains(st.password.as_str()) {
             st.password_seen = true;
         }

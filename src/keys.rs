@@ -2,11 +2,7 @@
 //! its environment variables in order, its default, and whether it is a secret. Precedence and
 //! `config show` are driven by this table alone, so each default is written once, here.
 
-use std::time::Duration;
-
 use serde::Serialize;
-
-use crate::cli::{ClientAuthArg, FlowArg, InheritArg, TokenArg};
 
 /// How a key gets a value when nothing sets it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,11 +70,20 @@ const fn secret(
 
 use DefaultValue::{Derived, None as Unset, Value};
 
+/// The profile used when none is chosen.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// Names of the environment variables secrets come from by default.
+pub const PASSWORD_ENV: &str = "COGNITO_PASSWORD";
+pub const CLIENT_SECRET_ENV: &str = "COGNITO_CLIENT_SECRET";
+pub const REFRESH_TOKEN_ENV: &str = "COGNITO_REFRESH_TOKEN";
+pub const TOTP_SECRET_ENV: &str = "COGNITO_TOTP_SECRET";
+
 pub const PROFILE: Key = env_key(
     "profile",
     "--profile",
     &["POSTMAN_COGNITO_PROFILE"],
-    Value(crate::config::DEFAULT_PROFILE),
+    Value(DEFAULT_PROFILE),
 );
 pub const USER_POOL_ID: Key = env_key(
     "user_pool_id",
@@ -147,26 +152,14 @@ pub const HEADER_PREFIX: Key = key(
 );
 pub const COLLECTIONS: Key = key("collections", "COLLECTION arguments", Unset);
 pub const CACHE: Key = key("cache", "--no-cache", Derived("the user's cache folder"));
-pub const PASSWORD: Key = secret(
-    "password",
-    Some("--password-stdin"),
-    &[crate::cognito::source::PASSWORD_ENV],
-);
+pub const PASSWORD: Key = secret("password", Some("--password-stdin"), &[PASSWORD_ENV]);
 pub const REFRESH_TOKEN: Key = secret(
     "refresh_token",
     Some("--refresh-token-stdin"),
-    &[crate::cognito::source::REFRESH_TOKEN_ENV],
+    &[REFRESH_TOKEN_ENV],
 );
-pub const CLIENT_SECRET: Key = secret(
-    "client_secret",
-    None,
-    &[crate::cognito::source::CLIENT_SECRET_ENV],
-);
-pub const TOTP_SECRET: Key = secret(
-    "totp_secret",
-    None,
-    &[crate::cognito::source::TOTP_SECRET_ENV],
-);
+pub const CLIENT_SECRET: Key = secret("client_secret", None, &[CLIENT_SECRET_ENV]);
+pub const TOTP_SECRET: Key = secret("totp_secret", None, &[TOTP_SECRET_ENV]);
 
 /// Every key, in the order `config show` lists them.
 pub const ALL: &[Key] = &[
@@ -244,96 +237,4 @@ pub struct Shown {
     /// The value, or `<redacted>` for secrets; `None` when unset.
     pub value: Option<String>,
     pub origin: Origin,
-}
-
-/// A value type a setting can hold: parsed from a flag-like text (environment variables and
-/// the table's defaults), and shown in `config show`.
-pub trait Setting: Clone {
-    fn parse(text: &str) -> Result<Self, String>;
-    fn show(&self) -> String;
-}
-
-impl Setting for String {
-    fn parse(text: &str) -> Result<Self, String> {
-        Ok(text.to_string())
-    }
-    fn show(&self) -> String {
-        self.clone()
-    }
-}
-
-impl Setting for Duration {
-    fn parse(text: &str) -> Result<Self, String> {
-        humantime::parse_duration(text)
-            .map_err(|e| format!("{e}; write it like \"10m\" or \"45s\""))
-    }
-    fn show(&self) -> String {
-        humantime::format_duration(*self).to_string()
-    }
-}
-
-macro_rules! number_setting {
-    ($($t:ty),*) => {$(
-        impl Setting for $t {
-            fn parse(text: &str) -> Result<Self, String> {
-                text.parse().map_err(|e| format!("{e}; expected a whole number"))
-            }
-            fn show(&self) -> String {
-                self.to_string()
-            }
-        }
-    )*};
-}
-number_setting!(u16, u32);
-
-macro_rules! enum_setting {
-    ($($t:ty),*) => {$(
-        impl Setting for $t {
-            fn parse(text: &str) -> Result<Self, String> {
-                <$t as clap::ValueEnum>::from_str(text, true)
-            }
-            fn show(&self) -> String {
-                clap::ValueEnum::to_possible_value(self)
-                    .map(|v| v.get_name().to_string())
-                    .unwrap_or_default()
-            }
-        }
-    )*};
-}
-enum_setting!(FlowArg, TokenArg, ClientAuthArg, InheritArg);
-
-impl Setting for Vec<String> {
-    fn parse(text: &str) -> Result<Self, String> {
-        Ok(vec![text.to_string()])
-    }
-    fn show(&self) -> String {
-        self.join(", ")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_unique_and_defaults_parse() {
-        let mut names: Vec<&str> = ALL.iter().map(|k| k.name).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), ALL.len());
-        let parses = |k: &Key, ok: bool| assert!(ok, "default of {} does not parse", k.name);
-        for k in ALL {
-            if let DefaultValue::Value(v) = k.default {
-                match k.name {
-                    "flow" => parses(k, FlowArg::parse(v).is_ok()),
-                    "token" => parses(k, TokenArg::parse(v).is_ok()),
-                    "client_auth" => parses(k, ClientAuthArg::parse(v).is_ok()),
-                    "inherit" => parses(k, InheritArg::parse(v).is_ok()),
-                    "retries" => parses(k, u32::parse(v).is_ok()),
-                    "profile" => {}
-                    _ => parses(k, Duration::parse(v).is_ok()),
-                }
-            }
-        }
-    }
 }
