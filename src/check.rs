@@ -7,9 +7,9 @@ use serde::Serialize;
 use crate::collection::Collection;
 use crate::collection::inherit::{self, Policy};
 use crate::collection::keep::KeepSet;
-use crate::json::edit::Edits;
 use crate::json::scan::Node;
 use crate::jwt;
+use crate::splice::Edits;
 
 /// The value of oauth2 param `key` in an auth object, in either shape (the last entry wins, as
 /// in Postman).

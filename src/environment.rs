@@ -284,7 +284,7 @@ mod tests {
 /// `name` and `values: [{key, value, enabled, type}]`, edited line by line.
 pub mod yaml {
     use super::Scope;
-    use crate::json::edit::Edits;
+    use crate::splice::Edits;
     use crate::yaml::edit::{self as yedit, holds, scalar};
     use crate::yaml::{self, Doc, Node, YamlError};
 

@@ -3,7 +3,6 @@
 //! names, which report files it will write; the environment document (the user's variables plus
 //! the token, as an environment variable, never a global); and the scrubbing of reports.
 
-use crate::redact::Shown as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -369,50 +368,51 @@ pub fn environment(user: Option<&Path>, name: &str, token: &str) -> Result<Value
     }))
 }
 
+/// The name and variables of the user's environment file, read with the readers `refresh`
+/// uses (the strict JSON scanner, the YAML reader), so that a bad file gets the same error,
+/// with its place.
 fn read_environment(path: &Path) -> Result<(String, Vec<Value>), Failure> {
+    use crate::collection::file::not_a_collection;
     let raw = crate::collection::file::read(path)?;
-    let bad = |why: &str| {
-        Failure::bad_input(format!("{}: {why}", path.shown()))
-            .with_hint("pass a Postman environment file (JSON, or the Postman CLI's YAML)")
-    };
-    let doc: Value = match serde_json::from_slice::<Value>(&raw.bytes) {
-        Ok(v) => v,
-        Err(_) => yaml_to_json(&raw.bytes).ok_or_else(|| bad("not JSON nor YAML"))?,
-    };
-    let values = doc
-        .get("values")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("not an environment file (it has no \"values\")"))?
-        .clone();
+    let bad = |e: crate::error::Malformed| not_a_collection(path, &raw.bytes, e);
+    if crate::environment::yaml::is_yaml(path) {
+        let doc = crate::environment::yaml::read(&raw.bytes).map_err(|e| {
+            bad(crate::error::Malformed {
+                offset: Some(e.offset),
+                message: e.message,
+            })
+        })?;
+        let title = doc
+            .root
+            .get("name")
+            .and_then(crate::yaml::Node::as_str)
+            .unwrap_or("environment")
+            .to_string();
+        let values = crate::environment::yaml::variables(&doc)
+            .into_iter()
+            .map(|(key, value, enabled)| json!({"key": key, "value": value, "enabled": enabled}))
+            .collect();
+        return Ok((title, values));
+    }
+    crate::environment::read(&raw.bytes).map_err(bad)?;
+    // Checked strict JSON: serde_json reads it as the scanner did.
+    let text = raw
+        .bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&raw.bytes);
+    let doc: Value = serde_json::from_slice(text).map_err(|e| {
+        bad(crate::error::Malformed {
+            offset: None,
+            message: e.to_string(),
+        })
+    })?;
+    let values = doc["values"].as_array().cloned().unwrap_or_default();
     let title = doc
         .get("name")
         .and_then(Value::as_str)
         .unwrap_or("environment")
         .to_string();
     Ok((title, values))
-}
-
-/// A YAML document as JSON (scalars as YAML reads them).
-fn yaml_to_json(bytes: &[u8]) -> Option<Value> {
-    use yaml_rust2::Yaml;
-    fn conv(y: &Yaml) -> Value {
-        match y {
-            Yaml::Real(r) => r.parse::<f64>().map(Value::from).unwrap_or(Value::Null),
-            Yaml::Integer(i) => Value::from(*i),
-            Yaml::String(s) => Value::from(s.as_str()),
-            Yaml::Boolean(b) => Value::from(*b),
-            Yaml::Array(a) => Value::Array(a.iter().map(conv).collect()),
-            Yaml::Hash(h) => Value::Object(
-                h.iter()
-                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), conv(v))))
-                    .collect(),
-            ),
-            _ => Value::Null,
-        }
-    }
-    let text = std::str::from_utf8(bytes).ok()?;
-    let docs = yaml_rust2::YamlLoader::load_from_str(text).ok()?;
-    docs.first().map(conv)
 }
 
 /// Whether the collection at `path` (a JSON file or a v3 folder) sends `{{name}}` as its OAuth

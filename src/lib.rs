@@ -24,6 +24,7 @@ pub mod collection; //    the loader, the root auth, inheritance and --keep
 pub mod environment; //   environment and globals files
 pub mod json; //          the span scanner and the span edits
 pub mod scrub; //         finding live tokens in files meant for git
+pub mod splice; //        byte-range edits that keep every other byte (JSON and YAML alike)
 pub mod yaml; //          the YAML reader with spans and the line edits (v3 collections)
 
 // Tokens: where they come from and what they must be.

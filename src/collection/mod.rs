@@ -241,7 +241,7 @@ pub fn plan(
     keep: &keep::KeepSet,
 ) -> Result<Planned, PatchError> {
     let style = crate::json::edit::Style::detect(src, &coll.root);
-    let mut edits = crate::json::edit::Edits::default();
+    let mut edits = crate::splice::Edits::default();
     let before =
         auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
     let outcome = inherit::make_inherit(src, coll, policy, keep, &mut edits, false);

@@ -19,7 +19,7 @@ use super::keep::{self, KeepSet, Resolved};
 use crate::error::Failure;
 use crate::folder::Folders;
 use crate::fsat::{Dir, Kind, Stat};
-use crate::json::edit::{Edit, Edits};
+use crate::splice::{Edit, Edits};
 use crate::yaml::edit::{self as yedit, holds, scalar_of_json};
 use crate::yaml::{self, Doc, Entry, Node, Value, YamlError};
 
@@ -574,7 +574,7 @@ pub fn plan(
         let edits = edits
             .sorted()
             .map_err(|m| bad(&f.path, m, "please report this"))?;
-        if crate::json::edit::changes(&f.bytes, &edits) {
+        if crate::splice::changes(&f.bytes, &edits) {
             let e = FileEdits { file: i, edits };
             if f.role == Role::Root {
                 root_edits = Some(e);

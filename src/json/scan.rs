@@ -13,12 +13,7 @@ use compact_str::CompactString;
 /// Deepest nesting accepted. Real collections stay under 40; the limit keeps recursion bounded.
 pub const MAX_DEPTH: usize = 512;
 
-/// A half-open byte range `[start, end)` into the scanned bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
+pub use crate::splice::Span;
 
 /// What kind of JSON value a node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,20 +218,7 @@ pub fn scan<P: Plan>(bytes: &[u8], plan: &P) -> Result<Scanned, ScanError> {
     Ok(Scanned { root, bom })
 }
 
-/// 1-based line and column (in characters) of a byte offset, for messages.
-pub fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let offset = offset.min(bytes.len());
-    let before = &bytes[..offset];
-    let line = 1 + before.iter().filter(|&&c| c == b'\n').count();
-    let line_start = before
-        .iter()
-        .rposition(|&c| c == b'\n')
-        .map_or(0, |p| p + 1);
-    let col = 1 + String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count();
-    (line, col)
-}
+pub use crate::splice::line_col;
 
 struct Scanner<'a> {
     b: &'a [u8],

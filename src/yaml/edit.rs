@@ -4,8 +4,8 @@
 //! style, block scalars, an entry that does not start its line) is refused.
 
 use super::{Entry, Node, Style, Value, YamlError};
-use crate::json::edit::Edits;
-use crate::json::scan::Span;
+use crate::splice::Edits;
+use crate::splice::Span;
 
 /// Start of the line holding byte `at`.
 pub fn line_start(src: &[u8], at: usize) -> usize {

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
-pub use crate::json::scan::Span;
+pub use crate::splice::Span;
 
 /// Deepest nesting read: Postman files stay far below it; a deeper file is refused.
 pub const MAX_DEPTH: usize = 64;
@@ -458,7 +458,7 @@ fn explicit_key(bytes: &[u8], at: usize) -> bool {
 
 /// "line:col" (1-based, col in chars) of byte `offset`.
 pub fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
-    crate::json::scan::line_col(bytes, offset)
+    crate::splice::line_col(bytes, offset)
 }
 
 #[cfg(test)]

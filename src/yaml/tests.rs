@@ -1,6 +1,6 @@
 use super::edit::*;
 use super::*;
-use crate::json::edit::{Edits, apply};
+use crate::splice::{Edits, apply};
 
 fn doc(text: &str) -> Doc {
     read(text.as_bytes()).unwrap()

@@ -28,6 +28,7 @@ mod packaging;
 mod patch;
 mod plan;
 mod promises;
+mod seams;
 mod secrets;
 mod srp_verifier;
 mod structure;

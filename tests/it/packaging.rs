@@ -251,15 +251,14 @@ fn the_action_steps_install_sign_in_mask_and_write_their_files() {
 
 #[test]
 fn the_release_workflow_and_the_action_are_well_formed() {
-    use yaml_rust2::YamlLoader;
-    let load = |rel: &str| {
+    let load = |rel: &str| -> serde_yaml::Value {
         let text = std::fs::read_to_string(repo().join(rel)).unwrap();
-        YamlLoader::load_from_str(&text).unwrap().remove(0)
+        serde_yaml::from_str(&text).unwrap()
     };
     let wf = load(".github/workflows/release.yml");
     assert_eq!(wf["on"]["push"]["tags"][0].as_str(), Some("v*"));
     let matrix = wf["jobs"]["build"]["strategy"]["matrix"]["include"]
-        .as_vec()
+        .as_sequence()
         .unwrap();
     let targets: Vec<&str> = matrix
         .iter()
@@ -278,7 +277,7 @@ fn the_release_workflow_and_the_action_are_well_formed() {
     }
     let steps = |job: &str| -> String {
         wf["jobs"][job]["steps"]
-            .as_vec()
+            .as_sequence()
             .unwrap()
             .iter()
             .filter_map(|s| s["run"].as_str())
@@ -298,7 +297,7 @@ fn the_release_workflow_and_the_action_are_well_formed() {
     }
     let action = load("action.yml");
     assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
-    for step in action["runs"]["steps"].as_vec().unwrap() {
+    for step in action["runs"]["steps"].as_sequence().unwrap() {
         let run = step["run"].as_str().unwrap();
         let script = run
             .trim_matches(['\'', '"'])
