@@ -8,7 +8,8 @@ use std::process::Command;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use postman_cognito::cognito::srp::{Challenge, SrpSession};
-use postman_cognito::collection::{self, auth::RootAuth, inherit::Policy, keep::KeepSet};
+use postman_cognito::collection::export as collection;
+use postman_cognito::collection::{Policy, TokenAuth as RootAuth, keep::KeepSet};
 
 /// The generated 10 MB input of bench/run (made here with the same generator when missing).
 fn input_10mb() -> Vec<u8> {

@@ -84,7 +84,7 @@ def main():
             "description": f"The postman-cognito binary for {key} ({target})",
             "os": [os_name],
             "cpu": [cpu],
-            "files": ["bin/"],
+            "files": ["bin/", *LICENSES],
             "preferUnplugged": True,
         })
         copy_licenses(folder)
@@ -99,7 +99,7 @@ def main():
         "version": args.version,
         **COMMON,
         "bin": {"postman-cognito": "bin/postman-cognito.js"},
-        "files": ["bin/"],
+        "files": ["bin/", *LICENSES],
         "engines": {"node": ">=18"},
         # Every platform's package, whether or not this build had its binary: npm installs only
         # the one whose os and cpu match.

@@ -280,6 +280,110 @@ mod tests {
     }
 }
 
+/// A variable file read: JSON (the app's export) or YAML (Postman v12), told apart by the
+/// file's extension here and nowhere else.
+pub enum VarFile {
+    Json(EnvFile),
+    Yaml(crate::yaml::Doc),
+}
+
+fn yaml_error(e: crate::yaml::YamlError) -> NotACollection {
+    NotACollection {
+        offset: Some(e.offset),
+        message: e.message,
+    }
+}
+
+impl VarFile {
+    /// Reads `bytes`, the content of the variable file at `path`.
+    pub fn read(path: &std::path::Path, bytes: &[u8]) -> Result<VarFile, NotACollection> {
+        if yaml::is_yaml(path) {
+            yaml::read(bytes).map(VarFile::Yaml).map_err(yaml_error)
+        } else {
+            read(bytes).map(VarFile::Json)
+        }
+    }
+
+    /// The new content of `bytes` (read as `self`) with each of `vars` set, type secret and
+    /// enabled; a file that cannot take them is refused with its place.
+    pub fn with(
+        &self,
+        bytes: &[u8],
+        scope: Scope,
+        vars: &[(&str, &str)],
+    ) -> Result<Vec<u8>, NotACollection> {
+        let mut out = bytes.to_vec();
+        for (i, (name, value)) in vars.iter().enumerate() {
+            // Each variable is set on what the one before left, read again.
+            let now = if i == 0 {
+                None
+            } else {
+                Some(match self {
+                    VarFile::Json(_) => VarFile::Json(read(&out)?),
+                    VarFile::Yaml(_) => VarFile::Yaml(yaml::read(&out).map_err(yaml_error)?),
+                })
+            };
+            let doc = now.as_ref().unwrap_or(self);
+            out = match doc {
+                VarFile::Json(env) => with_variable(Some((&out, env)), scope, name, value),
+                VarFile::Yaml(d) => {
+                    yaml::with_variable(Some((&out, d)), scope, name, value).map_err(yaml_error)?
+                }
+            };
+        }
+        Ok(out)
+    }
+
+    /// A new variable file at `path` holding only `vars`, in its format's export shape.
+    pub fn create(path: &std::path::Path, scope: Scope, vars: &[(&str, &str)]) -> Vec<u8> {
+        let Some(((first, value), rest)) = vars.split_first() else {
+            return Vec::new();
+        };
+        let new = if yaml::is_yaml(path) {
+            yaml::create(scope, first, value)
+        } else {
+            with_variable(None, scope, first, value)
+        };
+        match VarFile::read(path, &new) {
+            Ok(doc) if !rest.is_empty() => doc.with(&new, scope, rest).unwrap_or(new),
+            _ => new,
+        }
+    }
+
+    /// The file's name and its variables as the runners read them (`key`, `value`, `enabled`
+    /// and the rest of each entry), for an environment handed over whole.
+    pub fn values(&self, bytes: &[u8]) -> (String, Vec<serde_json::Value>) {
+        match self {
+            VarFile::Yaml(doc) => {
+                let title = doc
+                    .root
+                    .get("name")
+                    .and_then(crate::yaml::Node::as_str)
+                    .unwrap_or("environment")
+                    .to_string();
+                let values = yaml::variables(doc)
+                    .into_iter()
+                    .map(|(key, value, enabled)| {
+                        serde_json::json!({"key": key, "value": value, "enabled": enabled})
+                    })
+                    .collect();
+                (title, values)
+            }
+            VarFile::Json(_) => {
+                // Checked strict JSON: serde_json reads it as the scanner did.
+                let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+                let doc: serde_json::Value = serde_json::from_slice(text).unwrap_or_default();
+                let title = doc
+                    .get("name")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("environment")
+                    .to_string();
+                (title, doc["values"].as_array().cloned().unwrap_or_default())
+            }
+        }
+    }
+}
+
 /// Environment and globals files in YAML (Postman v12: `postman/environments/*.yaml`):
 /// `name` and `values: [{key, value, enabled, type}]`, edited line by line.
 pub mod yaml {

@@ -372,61 +372,18 @@ pub fn environment(user: Option<&Path>, name: &str, token: &str) -> Result<Value
 /// uses (the strict JSON scanner, the YAML reader), so that a bad file gets the same error,
 /// with its place.
 fn read_environment(path: &Path) -> Result<(String, Vec<Value>), Failure> {
-    use crate::collection::file::not_a_collection;
     let raw = crate::collection::file::read(path)?;
-    let bad = |e: crate::error::Malformed| not_a_collection(path, &raw.bytes, e);
-    if crate::environment::yaml::is_yaml(path) {
-        let doc = crate::environment::yaml::read(&raw.bytes).map_err(|e| {
-            bad(crate::error::Malformed {
-                offset: Some(e.offset),
-                message: e.message,
-            })
-        })?;
-        let title = doc
-            .root
-            .get("name")
-            .and_then(crate::yaml::Node::as_str)
-            .unwrap_or("environment")
-            .to_string();
-        let values = crate::environment::yaml::variables(&doc)
-            .into_iter()
-            .map(|(key, value, enabled)| json!({"key": key, "value": value, "enabled": enabled}))
-            .collect();
-        return Ok((title, values));
-    }
-    crate::environment::read(&raw.bytes).map_err(bad)?;
-    // Checked strict JSON: serde_json reads it as the scanner did.
-    let text = raw
-        .bytes
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(&raw.bytes);
-    let doc: Value = serde_json::from_slice(text).map_err(|e| {
-        bad(crate::error::Malformed {
-            offset: None,
-            message: e.to_string(),
-        })
-    })?;
-    let values = doc["values"].as_array().cloned().unwrap_or_default();
-    let title = doc
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or("environment")
-        .to_string();
-    Ok((title, values))
+    let doc = crate::environment::VarFile::read(path, &raw.bytes)
+        .map_err(|e| crate::collection::file::not_a_collection(path, &raw.bytes, e))?;
+    Ok(doc.values(&raw.bytes))
 }
 
-/// Whether the collection at `path` (a JSON file or a v3 folder) sends `{{name}}` as its OAuth
-/// 2.0 token; `None` when that cannot be told (not a file the tool reads).
+/// Whether the collection at `path` (a file or a folder, in any format) sends `{{name}}` as its
+/// token; `None` when that cannot be told (not a collection the tool reads).
 pub fn uses_variable(path: &Path, name: &str) -> Option<bool> {
-    let reference = format!("{{{{{name}}}}}");
-    if path.is_dir() {
-        let doc = crate::collection::tree::root_definition(path).ok()??;
-        let token = crate::collection::tree::root_access_token(&doc)?;
-        return Some(token.trim() == reference);
-    }
-    let loaded = crate::collection::file::load(path, &[]).ok()?;
-    let token = crate::check::root_access_token(&loaded.collection)?;
-    Some(token.trim() == reference)
+    let doc = crate::collection::open(path, crate::collection::Options::default()).ok()?;
+    let token = doc.root_token()?;
+    Some(token.trim() == format!("{{{{{name}}}}}"))
 }
 
 /// Replaces every spelling of `token` in the report files `paths` (and in the files directly

@@ -46,6 +46,26 @@ impl Stat {
         }
     }
 
+    /// What `meta` (read by path) says, in the same terms.
+    pub fn of_meta(m: &std::fs::Metadata) -> Stat {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Stat {
+                dev: m.dev(),
+                ino: m.ino(),
+                mode: m.mode(),
+                uid: m.uid(),
+                gid: m.gid(),
+                size: m.size(),
+                nlink: m.nlink(),
+                mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+            }
+        }
+        #[cfg(not(unix))]
+        stat_of_meta(m)
+    }
+
     /// The same file as `other` (device and inode).
     pub fn same(&self, other: &Stat) -> bool {
         (self.dev, self.ino) == (other.dev, other.ino)

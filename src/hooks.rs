@@ -9,7 +9,7 @@ use crate::redact::Shown as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::collection::file::{Kind, kind_of};
+use crate::collection::{self, CheckSettings, Judged};
 use crate::error::{Exit, Failure};
 use crate::ui::Ui;
 
@@ -144,16 +144,13 @@ struct Candidate {
     bytes: Vec<u8>,
 }
 
-/// Whether the file at `path` (relative to `top`) is worth a look: every `.json` and `.yaml`
-/// file (v3 collections are folders of YAML files), every file with a Postman name and every
-/// file the profile's `collections` name. Which of them are Postman files is told by their
+/// Whether the file at `path` (relative to `top`) is worth a look: every file with an extension
+/// of one of the formats, every file with one of their names and every file the profile's
+/// `collections` name. Which of them are Postman files is told by their
 /// content.
 fn is_candidate(top: &Path, path: &str, patterns: &[glob::Pattern]) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.ends_with(".json")
-        || lower.ends_with(".yaml")
-        || lower.ends_with(".yml")
-        || crate::collection::file::looks_postman(Path::new(path), b"")
+    collection::has_extension(Path::new(path))
+        || collection::looks_like_any(Path::new(path), b"")
         || patterns.iter().any(|pat| pat.matches_path(&top.join(path)))
 }
 
@@ -198,20 +195,8 @@ fn repo_top() -> Result<PathBuf, Failure> {
     })
 }
 
-/// What a hook makes of one file: a Postman file read as `kind`, a file that is none of
-/// Postman's, or one that looks like Postman's and cannot be read (the message names the place).
-enum Judged {
-    Postman(Kind),
-    Other,
-    Unreadable(String),
-}
-
 fn judge(c: &Candidate) -> Judged {
-    match kind_of(&c.path, &c.bytes) {
-        Ok(kind) => Judged::Postman(kind),
-        Err(_) if !crate::collection::file::looks_postman(&c.path, &c.bytes) => Judged::Other,
-        Err(e) => Judged::Unreadable(e.message),
-    }
+    collection::judge(&c.path, &c.bytes, false)
 }
 
 /// pre-commit: the staged Postman files must hold no live token, and a file that looks like
@@ -224,20 +209,21 @@ pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> 
     let mut found = 0;
     let mut unreadable = 0;
     for c in &files {
-        let kind = match judge(c) {
-            Judged::Postman(kind) => kind,
+        let one = match judge(c) {
+            Judged::File(one) => one,
             Judged::Other => continue,
             Judged::Unreadable(why) => {
                 ui.problem(&format!(
-                    "{why} (staged): it looks like a Postman file and cannot be read, so it cannot \
-                     be checked for tokens"
+                    "{} (staged): it looks like a Postman file and cannot be read, so it cannot \
+                     be checked for tokens",
+                    why.message
                 ));
                 unreadable += 1;
                 continue;
             }
         };
         checked += 1;
-        let (tokens, _) = crate::collection::file::tokens_in(&c.bytes, &c.path, kind, "")?;
+        let (tokens, _) = one.live_tokens("");
         for t in &tokens {
             let (line, col) = crate::json::scan::line_col(&c.bytes, t.offset);
             ui.problem(&format!(
@@ -251,7 +237,7 @@ pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> 
     if found > 0 {
         ui.problem(&format!(
             "postman-cognito: the commit would hold live tokens: {}",
-            crate::check::KEEP_OUT_HINT
+            collection::KEEP_OUT_HINT
         ));
     }
     if unreadable > 0 {
@@ -271,7 +257,7 @@ pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> 
 }
 
 /// Prints the problems of a pushed file (in commit `local`); whether there were any.
-fn report_pushed(path: &Path, local: &str, problems: &[crate::check::Problem], ui: &Ui) -> bool {
+fn report_pushed(path: &Path, local: &str, problems: &[collection::Problem], ui: &Ui) -> bool {
     for p in problems {
         ui.problem(&format!(
             "{} (in {}): {}: {}",
@@ -286,47 +272,23 @@ fn report_pushed(path: &Path, local: &str, problems: &[crate::check::Problem], u
 
 /// The problems of one pushed file; `None` when it is no collection (an environment, or not a
 /// Postman file).
-fn pushed_problems(c: &Candidate, settings: &RunSettings) -> Option<Vec<crate::check::Problem>> {
-    let min_ttl = i64::try_from(settings.min_ttl.as_secs()).unwrap_or(i64::MAX);
-    let problem = |message: String| crate::check::Problem {
-        place: "file".into(),
-        message,
+fn pushed_problems(c: &Candidate, settings: &RunSettings) -> Option<Vec<collection::Problem>> {
+    let check = CheckSettings {
+        policy: settings.policy,
+        keep: &settings.keep,
+        min_ttl_secs: i64::try_from(settings.min_ttl.as_secs()).unwrap_or(i64::MAX),
+        now: crate::jwt::now(),
     };
     match judge(c) {
-        Judged::Postman(Kind::Collection(coll)) => {
-            let keep = match crate::collection::keep::resolve(&c.bytes, &settings.keep) {
-                Ok(k) => k.set,
-                Err(e) => {
-                    let f = crate::collection::file::keep_failure(&c.path, e);
-                    return Some(vec![problem(f.message)]);
-                }
-            };
-            Some(crate::check::check(
-                &c.bytes,
-                &coll,
-                settings.policy,
-                &keep,
-                min_ttl,
-                crate::jwt::now(),
-            ))
-        }
-        Judged::Postman(Kind::Yaml {
-            doc,
-            environment: false,
-        }) => {
-            let place = crate::redact::path(&c.path);
-            Some(crate::check::check_tree_file(
-                &doc,
-                &place,
-                settings.policy,
-                min_ttl,
-                crate::jwt::now(),
-            ))
-        }
-        Judged::Postman(_) | Judged::Other => None,
-        Judged::Unreadable(why) => Some(vec![problem(format!(
-            "{why}: it looks like a Postman file and cannot be read, so it cannot be checked"
-        ))]),
+        Judged::File(one) => one.problems(&check),
+        Judged::Other => None,
+        Judged::Unreadable(why) => Some(vec![collection::Problem {
+            place: "file".into(),
+            message: format!(
+                "{}: it looks like a Postman file and cannot be read, so it cannot be checked",
+                why.message
+            ),
+        }]),
     }
 }
 

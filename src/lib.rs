@@ -19,7 +19,6 @@ pub mod exec; //          exec's view of a runner's command line, its environmen
 pub mod hooks; //         the git hook scripts
 
 // Reading and editing Postman files, byte-exactly.
-pub mod check; //         the offline verdict on a collection
 pub mod collection; //    the loader, the root auth, inheritance and --keep
 pub mod environment; //   environment and globals files
 pub mod json; //          the span scanner and the span edits

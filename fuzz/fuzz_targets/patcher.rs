@@ -8,7 +8,8 @@
 
 use jsonc_parser::ast::{Object, Value as V};
 use libfuzzer_sys::fuzz_target;
-use postman_cognito::collection::{self, PatchError, auth::RootAuth, inherit::Policy, keep::KeepSet};
+use postman_cognito::collection::export::{self as collection, PatchError};
+use postman_cognito::collection::{Policy, TokenAuth as RootAuth, keep::KeepSet};
 
 /// White space that may stand around a structural character.
 const SPACES: [&[u8]; 6] = [b"", b" ", b"\n", b"\n  ", b"\t", b"\r\n"];

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use postman_cognito::collection;
+use postman_cognito::collection::export as collection;
 use postman_cognito::json::scan::{self, KeepAll};
 
 fuzz_target!(|data: &[u8]| {

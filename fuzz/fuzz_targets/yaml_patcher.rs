@@ -6,8 +6,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use postman_cognito::collection::auth::RootAuth;
-use postman_cognito::collection::tree;
+use postman_cognito::collection::TokenAuth as RootAuth;
+use postman_cognito::collection::v3 as tree;
 use postman_cognito::json::edit::apply;
 use postman_cognito::yaml;
 

@@ -1,16 +1,15 @@
 //! The one loader of every command: a file is looked at before it is read (a folder, a special
-//! file or an oversized file is refused unread), read whole, and understood as a collection,
-//! or as an environment or globals file. Errors name the file, the line and the column, with
-//! the same words and exit codes everywhere.
+//! file or an oversized file is refused unread) and read whole; and the words of every refusal
+//! of a file's content, naming the file, the line and the column, with the same exit codes
+//! everywhere.
 
 use crate::redact::Shown as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::atomic::Stamp;
-use crate::collection::keep::{self, KeepError, Resolved};
-use crate::collection::{self, Collection, NotACollection};
-use crate::environment::{self, EnvFile};
+use crate::collection::NotACollection;
+use crate::collection::keep::KeepError;
 use crate::error::Failure;
 use crate::json::scan::line_col;
 
@@ -63,135 +62,6 @@ pub fn read(path: &Path) -> Result<Raw, Failure> {
     })
 }
 
-/// A collection read from disk and understood.
-pub struct Loaded {
-    pub path: PathBuf,
-    pub bytes: Vec<u8>,
-    pub stamp: Stamp,
-    pub meta: fs::Metadata,
-    pub collection: Collection,
-    pub keep: Resolved,
-}
-
-impl Loaded {
-    /// Frees the file's bytes once its new content is written. Its structure (hundreds of
-    /// thousands of small allocations for a large file) is deliberately not freed: freeing would
-    /// not lower the peak memory, which the re-read of the written file reaches anyway, and takes
-    /// a fifth of a large run's time; the process ends soon after.
-    pub fn release(&mut self) {
-        self.bytes = Vec::new();
-        std::mem::forget(std::mem::take(&mut self.collection.root.members));
-    }
-}
-
-/// Reads `path` and checks it is a collection; `keep_paths` are evaluated on it.
-pub fn load(path: &Path, keep_paths: &[String]) -> Result<Loaded, Failure> {
-    let Raw {
-        path,
-        bytes,
-        stamp,
-        meta,
-    } = read(path)?;
-    let collection = collection::read(&bytes).map_err(|e| not_a_collection(&path, &bytes, e))?;
-    let keep = keep::resolve(&bytes, keep_paths).map_err(|e| keep_failure(&path, e))?;
-    Ok(Loaded {
-        path,
-        stamp,
-        meta,
-        bytes,
-        collection,
-        keep,
-    })
-}
-
-/// What a Postman file turned out to be.
-pub enum Kind {
-    Collection(Collection),
-    Environment(EnvFile),
-    /// A YAML file of a v3 collection (`$kind`), or a YAML environment (`environment: true`).
-    Yaml {
-        doc: crate::yaml::Doc,
-        environment: bool,
-    },
-}
-
-/// Reads `path` as a collection, or else as an environment or globals file.
-pub fn load_any(path: &Path) -> Result<(Raw, Kind), Failure> {
-    let raw = read(path)?;
-    let kind = kind_of(path, &raw.bytes)?;
-    Ok((raw, kind))
-}
-
-/// What `bytes` (the content of `path`, on disk or in git) hold: a collection, else an
-/// environment or globals file.
-pub fn kind_of(path: &Path, bytes: &[u8]) -> Result<Kind, Failure> {
-    if environment::yaml::is_yaml(path) {
-        let bad = |e: crate::yaml::YamlError| {
-            not_a_collection(
-                path,
-                bytes,
-                NotACollection {
-                    offset: Some(e.offset),
-                    message: e.message,
-                },
-            )
-        };
-        let doc = crate::yaml::read(bytes).map_err(bad)?;
-        if doc.root.get("$kind").is_some() {
-            return Ok(Kind::Yaml {
-                doc,
-                environment: false,
-            });
-        }
-        let doc = environment::yaml::read(bytes).map_err(bad)?;
-        if doc.root.get("values").is_none() {
-            return Err(bad(crate::yaml::YamlError {
-                offset: 0,
-                message: "this YAML file is neither a v3 collection file ($kind) nor an \
-                          environment (values)"
-                    .into(),
-            }));
-        }
-        return Ok(Kind::Yaml {
-            doc,
-            environment: true,
-        });
-    }
-    match collection::read(bytes) {
-        Ok(c) => Ok(Kind::Collection(c)),
-        Err(as_collection) => match environment::read(bytes) {
-            Ok(env) => Ok(Kind::Environment(env)),
-            Err(_) => Err(not_a_collection(path, bytes, as_collection)),
-        },
-    }
-}
-
-/// The live tokens of a Postman file read as `kind`, and the edits removing them (environment
-/// values are emptied; in collections `replacement` goes in).
-pub fn tokens_in(
-    bytes: &[u8],
-    path: &std::path::Path,
-    kind: Kind,
-    replacement: &str,
-) -> Result<(Vec<crate::scrub::Found>, Vec<crate::json::edit::Edit>), Failure> {
-    Ok(match kind {
-        Kind::Collection(_) => {
-            let scanned = crate::json::scan::scan(bytes, &crate::json::scan::KeepAll)
-                .map_err(|e| not_a_collection(path, bytes, e.into()))?;
-            match scanned.root {
-                crate::json::scan::Node::Object(root) => {
-                    crate::scrub::find(bytes, &root, replacement)
-                }
-                _ => (Vec::new(), Vec::new()),
-            }
-        }
-        Kind::Environment(env) => crate::scrub::find(bytes, &env.root, ""),
-        Kind::Yaml { doc, environment } => {
-            crate::scrub::find_yaml(bytes, &doc.root, if environment { "" } else { replacement })
-        }
-    })
-}
-
 /// File names Postman gives its files (exports, and the files of v3 collection folders).
 const POSTMAN_NAMES: &[&str] = &[
     ".postman_collection.json",
@@ -231,17 +101,6 @@ pub fn looks_postman(path: &Path, bytes: &[u8]) -> bool {
         || POSTMAN_MARKS
             .iter()
             .any(|m| head.windows(m.len()).any(|w| w == *m))
-}
-
-/// Reads an environment or globals file; `None` when it does not exist yet.
-pub fn load_environment(path: &Path) -> Result<Option<(Raw, EnvFile)>, Failure> {
-    match fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        _ => {}
-    }
-    let raw = read(path)?;
-    let env = environment::read(&raw.bytes).map_err(|e| not_a_collection(path, &raw.bytes, e))?;
-    Ok(Some((raw, env)))
 }
 
 fn io_reason(e: &std::io::Error) -> String {

@@ -1,369 +1,307 @@
-//! A Postman collection file: recognise v2.0/v2.1, and patch it (root auth, inheritance)
-//! with span edits that keep every other byte.
+//! The collection seam. Every collection format is a [`Document`] (a whole collection, read from
+//! disk) and a [`OneFile`] (one of its files alone, as git holds it); `refresh`, `check`,
+//! `scrub`, `exec` and the hooks work only through them. A format is one module and one line in
+//! [`FORMATS`], the one place where formats are told apart.
+//!
+//! ```text
+//! export   a Postman v2.0/v2.1 JSON export (one file)
+//! v3       a Postman v3 collection (a folder of YAML files)
+//! ```
 
-pub mod auth;
+pub mod check;
+pub mod export;
 pub mod file;
 pub mod inherit;
 pub mod keep;
-pub mod tree;
+pub mod v3;
+pub mod writer;
 
-use crate::json::scan::{self, Node, Object, Plan, ScanError};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
-/// The collection format, from `info.schema`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
-    V2_0,
-    V2_1,
-}
+use crate::atomic::Stamp;
+use crate::error::Failure;
+use crate::folder::Folders;
+use crate::fsat::Stat;
+use crate::scrub::Found;
+use crate::splice::Edit;
 
-impl Version {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Version::V2_0 => "v2.0.0",
-            Version::V2_1 => "v2.1.0",
-        }
-    }
-}
+pub use check::{KEEP_OUT_HINT, Problem};
+pub use inherit::{Kept, Outcome, Policy};
 
-/// Why a file is not a collection this tool can patch. The caller adds the file name.
+/// Why bytes are not a collection this tool can work on. The caller adds the file name.
 pub use crate::error::Malformed as NotACollection;
 
-impl From<ScanError> for NotACollection {
-    fn from(e: ScanError) -> Self {
-        NotACollection {
-            offset: Some(e.offset),
-            message: format!("not valid JSON: {}", e.message),
-        }
-    }
+/// What the collection's own auth must end up holding, whatever the format: the format renders
+/// it in its own shape (a Postman export's OAuth 2.0 block, a v3 file's `auth:` mapping).
+#[derive(Debug, Clone)]
+pub enum AuthBlock<'a> {
+    /// A token sent in the `Authorization` header (or a `{{variable}}` that holds one).
+    Token(TokenAuth<'a>),
 }
 
-/// A scanned collection: the bytes' structure where it matters.
-#[derive(Debug)]
-pub struct Collection {
-    pub version: Version,
-    pub root: Object,
+/// A token the collection sends.
+#[derive(Debug, Clone)]
+pub struct TokenAuth<'a> {
+    /// The text written where the token goes: the token itself, or `{{NAME}}`.
+    pub token: &'a str,
+    /// `Some` sets the header prefix (empty: the raw token); `None` leaves it as it is.
+    pub header_prefix: Option<&'a str>,
+    /// Further OAuth 2.0 settings to write, as (key, JSON text of the value): the grant
+    /// settings the Postman app needs to get a token itself.
+    pub extra: &'a [(String, String)],
 }
 
-/// Where the scanner is, in collection terms.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Ctx {
-    Root,
-    Items,
-    Item,
-    Request,
-    /// A folder's or request's auth block: only its `type` matters here.
-    ChildAuth,
-    /// The collection's auth block, `info` and item names: kept whole (they are small).
-    Whole,
-}
-
-struct CollectionPlan;
-
-impl Plan for CollectionPlan {
-    type Ctx = Ctx;
-    fn root(&self) -> Ctx {
-        Ctx::Root
-    }
-    fn member(&self, ctx: Ctx, key: &str) -> Option<Ctx> {
-        match (ctx, key) {
-            (Ctx::Root, "info" | "auth" | "variable") => Some(Ctx::Whole),
-            (Ctx::Root | Ctx::Item, "item") => Some(Ctx::Items),
-            (Ctx::Item, "name") => Some(Ctx::Whole),
-            (Ctx::Item | Ctx::Request, "auth") => Some(Ctx::ChildAuth),
-            (Ctx::Item, "request") => Some(Ctx::Request),
-            (Ctx::ChildAuth, "type") => Some(Ctx::Whole),
-            (Ctx::Whole, _) => Some(Ctx::Whole),
-            _ => None,
-        }
-    }
-    fn sparse(&self, ctx: Ctx) -> bool {
-        // Folders and requests are most of a file: keep only the members read here.
-        matches!(ctx, Ctx::Item | Ctx::Request | Ctx::ChildAuth)
-    }
-    fn element(&self, ctx: Ctx) -> Option<Ctx> {
-        match ctx {
-            Ctx::Items => Some(Ctx::Item),
-            Ctx::Whole => Some(Ctx::Whole),
-            _ => None,
-        }
-    }
-}
-
-const SCHEMA_V2_0: &str = "https://schema.getpostman.com/json/collection/v2.0.0/collection.json";
-const SCHEMA_V2_1: &str = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json";
-
-impl Collection {
-    /// Whether the collection defines variable `name` (not disabled): newman and the Postman
-    /// CLI rank it above a globals file's.
-    pub fn defines_variable(&self, name: &str) -> bool {
-        let Some(vars) = self.root.get("variable").and_then(Node::as_array) else {
-            return false;
-        };
-        // `"disabled": true` (four bytes) turns a variable off.
-        let disabled = |v: &Object| {
-            v.get("disabled")
-                .is_some_and(|d| d.kind() == scan::Kind::Bool && d.span().end - d.span().start == 4)
-        };
-        vars.elements
-            .iter()
-            .filter_map(Node::as_object)
-            .any(|v| v.get("key").and_then(Node::as_str) == Some(name) && !disabled(v))
-    }
-}
-
-/// Scans `bytes` and checks it is a v2.0 or v2.1 collection.
-pub fn read(bytes: &[u8]) -> Result<Collection, NotACollection> {
-    let scanned = scan::scan(bytes, &CollectionPlan)?;
-    let root = match scanned.root {
-        Node::Object(o) => o,
-        other => {
-            return Err(NotACollection {
-                offset: Some(other.span().start),
-                message: format!(
-                    "found {} at the top level, but a Postman collection is an object with \
-                     \"info\" and \"item\"",
-                    other.kind().described()
-                ),
-            });
-        }
-    };
-    let version = detect_version(&root)?;
-    if let Some(item) = root.get("item")
-        && item.as_array().is_none()
-    {
-        return Err(NotACollection {
-            offset: Some(item.span().start),
-            message: format!(
-                "\"item\" is {}, but it must be an array of folders and requests",
-                item.kind().described()
-            ),
-        });
-    }
-    Ok(Collection {
-        version,
-        root: *root,
-    })
-}
-
-fn detect_version(root: &Object) -> Result<Version, NotACollection> {
-    let at = |n: &Node| Some(n.span().start);
-    let Some(info) = root.get("info") else {
-        let found = if root.get("_postman_variable_scope").is_some() || root.get("values").is_some()
-        {
-            "a Postman environment or globals file (it has \"values\"), not a collection; \
-             pass the collection file instead"
-        } else if root.get("requests").is_some() || root.get("order").is_some() {
-            "a Postman v1 collection (it has \"requests\" and no \"info\"); open it in the \
-             Postman app and export it again as Collection v2.1"
-        } else {
-            "a JSON object without \"info\", so not a Postman collection; pass a collection \
-             exported from Postman (Export > Collection v2.1)"
-        };
-        return Err(NotACollection {
-            offset: Some(root.span.start),
-            message: format!("this is {found}"),
-        });
-    };
-    let Some(info) = info.as_object() else {
-        return Err(NotACollection {
-            offset: at(info),
-            message: format!(
-                "\"info\" is {}, expected an object",
-                info.kind().described()
-            ),
-        });
-    };
-    let Some(schema) = info.get("schema") else {
-        return Err(NotACollection {
-            offset: Some(info.span.start),
-            message: format!(
-                "\"info\" has no \"schema\", so the collection format is unknown; add \
-                 \"schema\": \"{SCHEMA_V2_1}\" (or export the collection again from Postman)"
-            ),
-        });
-    };
-    let Some(url) = schema.as_str() else {
-        return Err(NotACollection {
-            offset: at(schema),
-            message: format!(
-                "\"info.schema\" is {}, expected the schema URL as a string",
-                schema.kind().described()
-            ),
-        });
-    };
-    let trimmed = url.trim().trim_end_matches('#');
-    let normalized = trimmed.replacen("http://", "https://", 1);
-    if normalized == SCHEMA_V2_1 || normalized.contains("/collection/v2.1") {
-        Ok(Version::V2_1)
-    } else if normalized == SCHEMA_V2_0 || normalized.contains("/collection/v2.0") {
-        Ok(Version::V2_0)
-    } else {
-        Err(NotACollection {
-            offset: at(schema),
-            message: format!(
-                "\"info.schema\" is {url:?}; only collection formats v2.0.0 and v2.1.0 are \
-                 supported (export the collection again as Collection v2.1)"
-            ),
+impl<'a> AuthBlock<'a> {
+    /// The token block of a refresh: `token` sent, with the run's prefix and grant settings.
+    pub fn token(
+        token: &'a str,
+        header_prefix: Option<&'a str>,
+        extra: &'a [(String, String)],
+    ) -> Self {
+        AuthBlock::Token(TokenAuth {
+            token,
+            header_prefix,
+            extra,
         })
     }
-}
 
-/// Why a patch could not be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PatchError {
-    /// The collection has a shape that cannot hold the token.
-    Input(NotACollection),
-    /// A bug: overlapping edits, or a result that does not read back.
-    Internal(String),
-}
-
-/// A patched collection and what the patch did.
-pub struct Patched {
-    pub bytes: Vec<u8>,
-    pub root_auth_before: String,
-    pub outcome: inherit::Outcome,
-}
-
-/// The edits a patch makes, not yet applied.
-pub struct Planned {
-    /// Sorted and non-overlapping.
-    pub edits: Vec<crate::json::edit::Edit>,
-    pub root_auth_before: String,
-    pub outcome: inherit::Outcome,
-}
-
-/// The root auth and inheritance edits for `src` (already read as `coll`).
-pub fn plan(
-    src: &[u8],
-    coll: &Collection,
-    want: &auth::RootAuth,
-    policy: inherit::Policy,
-    keep: &keep::KeepSet,
-) -> Result<Planned, PatchError> {
-    let style = crate::json::edit::Style::detect(src, &coll.root);
-    let mut edits = crate::splice::Edits::default();
-    let before =
-        auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
-    let outcome = inherit::make_inherit(src, coll, policy, keep, &mut edits, false);
-    Ok(Planned {
-        edits: edits.sorted().map_err(PatchError::Internal)?,
-        root_auth_before: before,
-        outcome,
-    })
-}
-
-/// The root auth and inheritance edits applied to `src` (already read as `coll`). The result
-/// always reads back as a collection of the same version, or this is an error.
-pub fn patch(
-    src: &[u8],
-    coll: &Collection,
-    want: &auth::RootAuth,
-    policy: inherit::Policy,
-    keep: &keep::KeepSet,
-) -> Result<Patched, PatchError> {
-    let planned = plan(src, coll, want, policy, keep)?;
-    let bytes = crate::json::edit::apply(src, &planned.edits);
-    verify(&bytes, coll.version)?;
-    Ok(Patched {
-        bytes,
-        root_auth_before: planned.root_auth_before,
-        outcome: planned.outcome,
-    })
-}
-
-/// Keeps only what [`verify`] looks at: `info` and the collection's auth.
-struct VerifyPlan;
-
-impl Plan for VerifyPlan {
-    type Ctx = bool;
-    fn root(&self) -> bool {
-        false
-    }
-    fn member(&self, inside: bool, key: &str) -> Option<bool> {
-        (inside || key == "info" || key == "auth").then_some(true)
-    }
-    fn element(&self, inside: bool) -> Option<bool> {
-        inside.then_some(true)
-    }
-}
-
-/// Checks that patched bytes are strict JSON and a collection of `version` with an oauth2 root
-/// auth and an `item` array (a safety net against bugs: a patch only writes what passes).
-pub fn verify(bytes: &[u8], version: Version) -> Result<(), PatchError> {
-    let bad = |why: String| {
-        PatchError::Internal(format!(
-            "the result does not read back as a collection ({why})"
-        ))
-    };
-    let root = match scan::scan(bytes, &VerifyPlan) {
-        Ok(s) => s.root,
-        Err(e) => return Err(bad(e.message)),
-    };
-    let Node::Object(root) = root else {
-        return Err(bad("not an object".into()));
-    };
-    match detect_version(&root) {
-        Ok(v) if v == version => {}
-        _ => return Err(bad("its format changed".into())),
-    }
-    let auth_type = root
-        .get("auth")
-        .and_then(Node::as_object)
-        .and_then(|a| a.get("type"))
-        .and_then(Node::as_str);
-    if auth_type != Some("oauth2") {
-        return Err(bad("its auth is not oauth2".into()));
-    }
-    match root.get("item").map(Node::kind) {
-        None | Some(scan::Kind::Array) => Ok(()),
-        Some(_) => Err(bad("\"item\" is not an array".into())),
-    }
-}
-
-/// The display name of an item (`name`, or `(unnamed)`).
-pub fn item_name(item: &Object) -> &str {
-    item.get("name")
-        .and_then(Node::as_str)
-        .unwrap_or("(unnamed)")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recognises_versions_and_refuses_the_rest() {
-        let v21 = format!(r#"{{"info": {{"schema": "{SCHEMA_V2_1}"}}, "item": []}}"#);
-        assert_eq!(read(v21.as_bytes()).unwrap().version, Version::V2_1);
-        let v20 = format!(r#"{{"info": {{"schema": "{SCHEMA_V2_0}"}}, "item": []}}"#);
-        assert_eq!(read(v20.as_bytes()).unwrap().version, Version::V2_0);
-        for (text, needle) in [
-            (
-                r#"{"values": [], "_postman_variable_scope": "environment"}"#,
-                "environment",
-            ),
-            (
-                r#"{"id": "x", "requests": [], "order": []}"#,
-                "v1 collection",
-            ),
-            (r#"{"a": 1}"#, "without \"info\""),
-            (r#"[1]"#, "found an array"),
-            (r#"{"info": {"name": "x"}, "item": []}"#, "no \"schema\""),
-            (
-                r#"{"info": {"schema": "https://x/collection/v1.0.0/c.json"}}"#,
-                "only collection formats",
-            ),
-            (r#"{"info": {"schema": 3}}"#, "a number"),
-        ] {
-            let e = read(text.as_bytes()).unwrap_err();
-            assert!(e.message.contains(needle), "{text}: {e:?}");
+    /// What the root must hold where the token goes (checked on what was written).
+    pub fn token_text(&self) -> &str {
+        match self {
+            AuthBlock::Token(t) => t.token,
         }
-        let bad_item = format!(r#"{{"info": {{"schema": "{SCHEMA_V2_1}"}}, "item": {{}}}}"#);
-        assert!(
-            read(bad_item.as_bytes())
-                .unwrap_err()
-                .message
-                .contains("must be an array")
-        );
     }
+}
+
+/// One file of a document, as read.
+pub struct DocFile {
+    /// The folder it is in (a number in [`Document::folders`]) and its name there.
+    pub folder: usize,
+    pub name: OsString,
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub stamp: Stamp,
+    /// What it was when read; `None` for bytes that are not on disk.
+    pub stat: Option<Stat>,
+}
+
+/// The edits one file of a document gets.
+#[derive(Debug)]
+pub struct FileEdits {
+    /// Its number in [`Document::files`].
+    pub file: usize,
+    pub edits: Vec<Edit>,
+}
+
+/// What a plan does to a document.
+pub struct Planned {
+    /// The files that change, in the order they are to be renamed into place (a folder's
+    /// children first, the root last).
+    pub files: Vec<FileEdits>,
+    /// What the collection's auth was, in words ("oauth2", "none (no auth key)", ...).
+    pub root_auth_before: String,
+    pub outcome: Outcome,
+}
+
+/// The live tokens of one file of a document, and the edits that replace them.
+pub struct FileTokens {
+    pub file: usize,
+    pub found: Vec<Found>,
+    pub edits: Vec<Edit>,
+}
+
+/// How to read a document.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// `--keep` expressions, evaluated on the document.
+    pub keep: &'a [String],
+    /// Also read the files that only `scrub` and the hooks look at (a v3 folder's examples).
+    pub every_file: bool,
+}
+
+/// A collection read from disk and checked: every file, every edit planned through it.
+pub trait Document {
+    /// The file or folder named.
+    fn path(&self) -> &Path;
+    /// The format, as reports name it ("v2.1.0", "v3.0.0").
+    fn format(&self) -> &'static str;
+    /// The folders its files are in, to write them again (never through a link).
+    fn folders(&self) -> &Folders;
+    /// How many files it has, and file `i` of them.
+    fn file_count(&self) -> usize;
+    fn file(&self, i: usize) -> &DocFile;
+    /// Whether it is one file, which `-o` may write elsewhere.
+    fn single_file(&self) -> bool {
+        self.file_count() == 1
+    }
+    /// The file whose auth is the collection's (it holds the token itself).
+    fn root_file(&self) -> usize {
+        0
+    }
+    /// For each `--keep` expression, how many folders or requests it matched.
+    fn keep_matched(&self) -> &[usize];
+    /// What the collection's auth sends as its token, as written (a token or `{{NAME}}`); `None`
+    /// when its auth sends none.
+    fn root_token(&self) -> Option<String>;
+    /// Whether the collection defines variable `name` (which the runners rank above globals).
+    fn defines_variable(&self, name: &str) -> bool;
+    /// The edits making the collection's auth `auth` and its children inherit it as `policy`
+    /// says; with `list_changed`, the outcome lists each child made to inherit.
+    fn plan(
+        &self,
+        auth: &AuthBlock,
+        policy: Policy,
+        list_changed: bool,
+    ) -> Result<Planned, Failure>;
+    /// The edits of file `file` alone, from `bytes` (what it holds now: another run changed it
+    /// since it was read).
+    fn replan(
+        &self,
+        file: usize,
+        bytes: &[u8],
+        auth: &AuthBlock,
+        policy: Policy,
+    ) -> Result<Vec<Edit>, Failure>;
+    /// Checks what was written for file `file`: it reads back as the same kind of file, and
+    /// (with `auth`) the root holds it (a safety net against bugs: only what passes is renamed
+    /// into place).
+    fn verify(&self, file: usize, bytes: &[u8], auth: Option<&AuthBlock>) -> Result<(), String>;
+    /// What `check` finds wrong, offline.
+    fn problems(&self, policy: Policy, min_ttl_secs: i64, now: i64) -> Vec<Problem>;
+    /// The live tokens in every file, and the edits replacing them with `replacement`.
+    fn live_tokens(&self, replacement: &str) -> Result<Vec<FileTokens>, Failure>;
+    /// Frees file `file`'s bytes once its new content is staged (a large export is held once).
+    fn release(&mut self, _file: usize) {}
+}
+
+/// What `check` and the pre-push hook judge a file against.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckSettings<'a> {
+    pub policy: Policy,
+    pub keep: &'a [String],
+    pub min_ttl_secs: i64,
+    pub now: i64,
+}
+
+/// One file alone, as git holds it (or as named on the command line): its live tokens, and
+/// what `check` finds wrong in it.
+pub trait OneFile {
+    fn live_tokens(&self, replacement: &str) -> (Vec<Found>, Vec<Edit>);
+    /// `None` when it is no collection file (an environment): `check` says nothing of it.
+    fn problems(&self, settings: &CheckSettings) -> Option<Vec<Problem>>;
+}
+
+/// Reads a document of a format.
+pub type Open = fn(&Path, Options) -> Result<Box<dyn Document>, Failure>;
+
+/// Reads one file alone, if it is one of a format's.
+pub type ReadOne = fn(&Path, &[u8]) -> Result<Option<Box<dyn OneFile>>, Failure>;
+
+/// A collection format.
+pub struct Format {
+    pub name: &'static str,
+    /// Whether the file or folder at `path` is a document of this format.
+    pub is_document: fn(&Path) -> bool,
+    pub open: Open,
+    /// One file alone: `Ok(None)` when it is none of this format's files; an error (with its
+    /// place) when it is one, and cannot be read.
+    pub file: ReadOne,
+    /// Whether a file looks like one of this format's, by its name or its first bytes, even when
+    /// it cannot be read as one: a guard refuses such a file rather than passing it over.
+    pub looks_like: fn(&Path, &[u8]) -> bool,
+    /// The documents of this format that git tracks under `dir` (for commands given no files).
+    pub tracked: fn(&Path) -> Vec<PathBuf>,
+    /// Git pathspecs of every file of this format (for `scrub` given no files).
+    pub tracked_files: &'static [&'static str],
+    /// The extensions of this format's files (lower case, no dot): the hooks look at every
+    /// staged or pushed file that has one.
+    pub extensions: &'static [&'static str],
+}
+
+/// Every format, in the order they are tried: a JSON export last, since it takes any file.
+pub const FORMATS: &[&Format] = &[&v3::FORMAT, &export::FORMAT];
+
+/// The format of the document at `path`.
+fn format_of(path: &Path) -> &'static Format {
+    FORMATS
+        .iter()
+        .find(|f| (f.is_document)(path))
+        .copied()
+        .unwrap_or(FORMATS[FORMATS.len() - 1])
+}
+
+/// Reads the document (a file or a folder) at `path`, in whichever format it is.
+pub fn open(path: &Path, options: Options) -> Result<Box<dyn Document>, Failure> {
+    (format_of(path).open)(path, options)
+}
+
+/// Whether `path` is a folder that holds a document (a v3 collection), rather than a file.
+pub fn is_folder_document(path: &Path) -> bool {
+    path.is_dir() && FORMATS.iter().any(|f| (f.is_document)(path))
+}
+
+/// One file alone, judged.
+pub enum Judged {
+    /// A file of one of the formats.
+    File(Box<dyn OneFile>),
+    /// None of the formats' files.
+    Other,
+    /// It looks like one of theirs (or `strict` said it must be one), and cannot be read.
+    Unreadable(Failure),
+}
+
+/// Judges one file by its name and bytes. With `strict`, a file that no format reads is
+/// refused with the reason the last format gave (a file named on the command line); without,
+/// only one that looks like a format's is (a guard that is handed every file).
+pub fn judge(path: &Path, bytes: &[u8], strict: bool) -> Judged {
+    let mut refusal = None;
+    for f in FORMATS {
+        match (f.file)(path, bytes) {
+            Ok(Some(one)) => return Judged::File(one),
+            Ok(None) => {}
+            Err(e) => {
+                refusal.get_or_insert(e);
+            }
+        }
+    }
+    match refusal {
+        Some(e) if strict || FORMATS.iter().any(|f| (f.looks_like)(path, bytes)) => {
+            Judged::Unreadable(e)
+        }
+        _ if FORMATS.iter().any(|f| (f.looks_like)(path, bytes)) => {
+            Judged::Unreadable(Failure::bad_input(format!(
+                "{} is not a file postman-cognito can read",
+                crate::redact::path(path)
+            )))
+        }
+        _ => Judged::Other,
+    }
+}
+
+/// Whether a file name has one of the formats' extensions.
+pub fn has_extension(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    FORMATS.iter().any(|f| f.extensions.contains(&ext.as_str()))
+}
+
+/// Whether a file looks like one of any format's, by its name or its first bytes.
+pub fn looks_like_any(path: &Path, bytes: &[u8]) -> bool {
+    FORMATS.iter().any(|f| (f.looks_like)(path, bytes))
+}
+
+/// The documents git tracks under `dir`, of every format.
+pub fn tracked_documents(dir: &Path) -> Vec<PathBuf> {
+    FORMATS.iter().flat_map(|f| (f.tracked)(dir)).collect()
+}
+
+/// Git pathspecs of every file of every format.
+pub fn tracked_files() -> Vec<&'static str> {
+    FORMATS
+        .iter()
+        .flat_map(|f| f.tracked_files.iter().copied())
+        .collect()
 }

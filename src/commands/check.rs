@@ -1,103 +1,75 @@
 //! `check`: an offline verdict on each collection, printed per problem. Exit 1 when any.
+//! A collection folder is checked whole; a file alone, as the hooks see files.
 
-use crate::redact::Shown as _;
 use std::io::Write;
+use std::path::Path;
 
-use crate::check::check;
-use crate::collection::file;
+use crate::collection::{self, CheckSettings, Judged, Options, Problem, file};
 use crate::error::{Exit, Failure};
 use crate::jwt;
+use crate::redact::Shown as _;
 use crate::settings::CheckPlan;
 use crate::ui::Ui;
 
+/// The problems of the collection at `f`; `None` when it is passed over (not a collection,
+/// with `--skip-other-files`).
+fn problems_of(
+    f: &Path,
+    plan: &CheckPlan,
+    settings: &CheckSettings,
+    ui: &Ui,
+) -> Result<Option<Vec<Problem>>, Failure> {
+    let c = &plan.collections;
+    if collection::is_folder_document(f) {
+        let doc = collection::open(
+            f,
+            Options {
+                keep: &c.keep,
+                every_file: false,
+            },
+        )?;
+        return Ok(Some(doc.problems(
+            c.policy,
+            settings.min_ttl_secs,
+            settings.now,
+        )));
+    }
+    let raw = file::read(f)?;
+    let passed_over = |why: &str| {
+        ui.note(&format!("passing over {}: {why}", f.shown()));
+        Ok(None)
+    };
+    match collection::judge(f, &raw.bytes, !plan.skip_other_files) {
+        Judged::File(one) => match one.problems(settings) {
+            Some(p) => Ok(Some(p)),
+            None if plan.skip_other_files => passed_over("not a collection"),
+            None => Err(Failure::bad_input(format!(
+                "{} is an environment or globals file, not a collection",
+                f.shown()
+            ))
+            .with_hint("pass the collection file (or its folder)")),
+        },
+        Judged::Other => passed_over("not a Postman file"),
+        Judged::Unreadable(e) => Err(e),
+    }
+}
+
 pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
     let c = &plan.collections;
-    let mut loaded = Vec::new();
-    let mut trees = Vec::new();
-    let mut yaml_files = Vec::new();
+    let settings = CheckSettings {
+        policy: c.policy,
+        keep: &c.keep,
+        min_ttl_secs: i64::try_from(plan.min_ttl.as_secs()).unwrap_or(i64::MAX),
+        now: jwt::now(),
+    };
+    // Every file is read and judged before anything is printed.
+    let mut checked = Vec::new();
     for f in &c.files {
-        if crate::collection::tree::is_tree(f) {
-            trees.push(crate::collection::tree::load(f, &c.keep, false)?);
-            continue;
-        }
-        if crate::environment::yaml::is_yaml(f) {
-            // One file of a v3 collection (the pre-commit framework hands over files): checked
-            // on its own, as the pre-push hook does.
-            match file::load_any(f) {
-                Ok((
-                    raw,
-                    file::Kind::Yaml {
-                        doc,
-                        environment: false,
-                    },
-                )) => {
-                    yaml_files.push((raw.path, doc));
-                }
-                Ok(_) if plan.skip_other_files => {
-                    ui.note(&format!("passing over {}: not a collection", f.shown()));
-                }
-                Err(e)
-                    if plan.skip_other_files
-                        && !std::fs::read(f).is_ok_and(|b| file::looks_postman(f, &b)) =>
-                {
-                    ui.note(&format!(
-                        "passing over {}: not a collection ({})",
-                        f.shown(),
-                        e.message
-                    ));
-                }
-                Ok(_) => {
-                    return Err(Failure::bad_input(format!(
-                        "{} is not a file of a v3 collection",
-                        f.shown()
-                    )));
-                }
-                Err(e) => return Err(e),
-            }
-            continue;
-        }
-        match file::load(f, &c.keep) {
-            Ok(l) => loaded.push(l),
-            // An environment file, or a file that is none of Postman's: passed over. One that
-            // looks like a collection and cannot be read is refused, never passed over.
-            Err(e)
-                if plan.skip_other_files
-                    && e.exit == Exit::BadInput
-                    && std::fs::read(f).is_ok_and(|b| {
-                        !file::looks_postman(f, &b)
-                            || matches!(file::kind_of(f, &b), Ok(file::Kind::Environment(_)))
-                    }) =>
-            {
-                ui.note(&format!("passing over {}: not a collection", f.shown()));
-            }
-            Err(e) => return Err(e),
+        if let Some(problems) = problems_of(f, plan, &settings, ui)? {
+            checked.push((f, problems));
         }
     }
-    let min_ttl = i64::try_from(plan.min_ttl.as_secs()).unwrap_or(i64::MAX);
     let mut all = Vec::new();
-    let checked = loaded
-        .iter()
-        .map(|l| {
-            let problems = check(
-                &l.bytes,
-                &l.collection,
-                c.policy,
-                &l.keep.set,
-                min_ttl,
-                jwt::now(),
-            );
-            (l.path.as_path(), problems)
-        })
-        .chain(trees.iter().map(|t| {
-            let problems = crate::check::check_tree(t, c.policy, min_ttl, jwt::now());
-            (t.dir.as_path(), problems)
-        }))
-        .chain(yaml_files.iter().map(|(path, doc)| {
-            let place = path.shown().to_string();
-            let problems =
-                crate::check::check_tree_file(doc, &place, c.policy, min_ttl, jwt::now());
-            (path.as_path(), problems)
-        }));
     for (path, problems) in checked {
         for p in &problems {
             ui.problem(&format!(

@@ -1,19 +1,34 @@
 //! `scrub`: removes (or with `--check`, only reports) the live tokens in collections and
-//! environment files. Every file is read and checked before any is written.
+//! environment files. Every file is read and judged before any is written. A collection folder's
+//! files are found and written through the collection seam (through its folders, never through
+//! a link); a file alone is judged as the hooks judge it.
+
+use std::path::PathBuf;
 
 use crate::atomic;
-use crate::collection::file::{self};
+use crate::collection::writer;
+use crate::collection::{self, Document, FileEdits, Judged, Options, Planned, file};
 use crate::error::{Exit, Failure};
-use crate::json::{edit, scan};
+use crate::json::scan;
 use crate::redact::Shown as _;
+use crate::scrub::Found;
 use crate::settings::ScrubPlan;
+use crate::splice::{self, Edit};
 use crate::ui::Ui;
 
-/// A file read for scrubbing.
-struct Read {
-    path: std::path::PathBuf,
+/// The live tokens of one file, and where it is written.
+struct Scrubbed {
+    path: PathBuf,
     bytes: Vec<u8>,
-    stamp: atomic::Stamp,
+    found: Vec<Found>,
+    edits: Vec<Edit>,
+    /// A file of a collection folder (the document's number), else a file alone (its stamp).
+    at: Where,
+}
+
+enum Where {
+    Folder(usize, usize),
+    Alone(atomic::Stamp),
 }
 
 pub fn run(plan: &ScrubPlan, stdout: &mut dyn std::io::Write, ui: &Ui) -> Result<Exit, Failure> {
@@ -22,117 +37,116 @@ pub fn run(plan: &ScrubPlan, stdout: &mut dyn std::io::Write, ui: &Ui) -> Result
         .as_ref()
         .map(|n| format!("{{{{{n}}}}}"))
         .unwrap_or_default();
-    // Every file is read and judged before any is written. A tree's files are read (and later
-    // written) through its folders, never through a link.
-    let mut trees = Vec::new();
-    let mut read: Vec<(Read, Option<(usize, usize)>)> = Vec::new();
+    let mut docs: Vec<Box<dyn Document>> = Vec::new();
+    let mut files = Vec::new();
     for path in &plan.files {
-        if crate::collection::tree::is_tree(path) {
-            let tree = crate::collection::tree::load(path, &[], true)?;
-            let t = trees.len();
-            for (i, f) in tree.files.iter().enumerate() {
-                let read_file = Read {
+        if collection::is_folder_document(path) {
+            let doc = collection::open(
+                path,
+                Options {
+                    keep: &[],
+                    every_file: true,
+                },
+            )?;
+            for t in doc.live_tokens(&replacement)? {
+                let f = doc.file(t.file);
+                files.push(Scrubbed {
                     path: f.path.clone(),
                     bytes: f.bytes.clone(),
-                    stamp: f.stamp.clone(),
-                };
-                read.push((read_file, Some((t, i))));
+                    found: t.found,
+                    edits: t.edits,
+                    at: Where::Folder(docs.len(), t.file),
+                });
             }
-            trees.push(tree);
-        } else {
-            let raw = file::read(path)?;
-            read.push((
-                Read {
-                    path: raw.path,
-                    bytes: raw.bytes,
-                    stamp: raw.stamp,
-                },
-                None,
-            ));
+            docs.push(doc);
+            continue;
         }
-    }
-    let mut plans = Vec::new();
-    for (raw, at) in read {
-        let path = &raw.path;
-        let kind = match file::kind_of(path, &raw.bytes) {
-            Ok(kind) => kind,
+        let raw = file::read(path)?;
+        let (found, edits) = match collection::judge(path, &raw.bytes, !plan.skip_other_files) {
+            Judged::File(one) => one.live_tokens(&replacement),
             // A file that looks like Postman's and cannot be read is refused, never passed over:
             // it could hold a token that nothing checked.
-            Err(_) if plan.skip_other_files && !file::looks_postman(path, &raw.bytes) => {
+            Judged::Unreadable(e) => return Err(e),
+            Judged::Other => {
                 ui.note(&format!(
                     "passing over {}: not a Postman file",
-                    crate::redact::path(path)
+                    path.shown()
                 ));
                 continue;
             }
-            Err(e) => return Err(e),
         };
-        let (found, edits) = file::tokens_in(&raw.bytes, path, kind, &replacement)?;
-        plans.push((raw, at, found, edits));
+        files.push(Scrubbed {
+            path: raw.path,
+            bytes: raw.bytes,
+            found,
+            edits,
+            at: Where::Alone(raw.stamp),
+        });
     }
     let mut any = false;
     let mut report = Vec::new();
-    let mut reopened: Vec<Option<crate::folder::Reopen>> = trees
-        .iter()
-        .map(|t| Some(crate::folder::Reopen::new(&t.folders)))
-        .collect();
-    for (raw, at, found, edits) in plans {
-        for f in &found {
-            let (line, col) = scan::line_col(&raw.bytes, f.offset);
+    // The changed files of each folder, written together once every file is judged.
+    let mut folder_edits: Vec<Vec<FileEdits>> = docs.iter().map(|_| Vec::new()).collect();
+    for s in files {
+        for f in &s.found {
+            let (line, col) = scan::line_col(&s.bytes, f.offset);
             ui.problem(&format!(
                 "{}:{line}:{col}: a live token at {}",
-                crate::redact::path(&raw.path),
+                s.path.shown(),
                 crate::redact::inline(&f.place)
             ));
         }
-        any |= !found.is_empty();
-        let tokens: Vec<serde_json::Value> = found
+        any |= !s.found.is_empty();
+        let tokens: Vec<serde_json::Value> = s
+            .found
             .iter()
             .map(|f| {
-                let (line, column) = scan::line_col(&raw.bytes, f.offset);
+                let (line, column) = scan::line_col(&s.bytes, f.offset);
                 serde_json::json!({"place": f.place, "line": line, "column": column})
             })
             .collect();
-        let scrubbed = !plan.check && !edits.is_empty();
+        let scrubbed = !plan.check && !s.edits.is_empty();
         report.push(serde_json::json!({
-            "file": raw.path.display().to_string(),
+            "file": s.path.display().to_string(),
             "tokens": tokens,
             "scrubbed": scrubbed,
         }));
         if !scrubbed {
             continue;
         }
-        let new = edit::apply(&raw.bytes, &edits);
-        match at {
-            None => atomic::write(&raw.path, &new, Some(&raw.stamp), None)?,
-            Some((t, i)) => {
-                let f = &trees[t].files[i];
-                let folders = reopened[t].as_mut().expect("one per tree");
-                let dir = folders.get(f.folder)?;
-                let like = f.stat.expect("a file read from disk");
-                let staged =
-                    atomic::stage_at(dir, f.folder, &f.name, &like, false, |w| w.write_all(&new))?;
-                dir.sync_all_files()
-                    .map_err(|e| Failure::io(format!("could not flush to disk: {e}")))?;
-                if let Some(w) = staged
-                    .commit(dir, &raw.stamp)
-                    .map_err(atomic::WriteError::failure)?
-                {
-                    ui.warn(&w);
-                }
+        match s.at {
+            Where::Alone(stamp) => {
+                let new = splice::apply(&s.bytes, &s.edits);
+                atomic::write(&s.path, &new, Some(&stamp), None)?;
             }
+            Where::Folder(d, file) => folder_edits[d].push(FileEdits {
+                file,
+                edits: s.edits,
+            }),
         }
         ui.line(&format!(
             "scrubbed {}: {} token{} removed",
-            raw.path.shown(),
-            found.len(),
-            if found.len() == 1 { "" } else { "s" }
+            s.path.shown(),
+            s.found.len(),
+            if s.found.len() == 1 { "" } else { "s" }
         ));
+    }
+    for (doc, edits) in docs.iter_mut().zip(folder_edits) {
+        if edits.is_empty() {
+            continue;
+        }
+        let planned = Planned {
+            files: edits,
+            root_auth_before: String::new(),
+            outcome: Default::default(),
+        };
+        let staged = writer::stage(doc.as_mut(), &planned, None, false)?;
+        staged.commit(doc.as_ref(), None, ui)?;
     }
     let exit = if plan.check && any {
         ui.problem(&format!(
             "postman-cognito: live tokens found: {}",
-            crate::check::KEEP_OUT_HINT
+            collection::KEEP_OUT_HINT
         ));
         Exit::Changes
     } else {

@@ -220,6 +220,15 @@ pub fn scan<P: Plan>(bytes: &[u8], plan: &P) -> Result<Scanned, ScanError> {
 
 pub use crate::splice::line_col;
 
+impl From<ScanError> for crate::error::Malformed {
+    fn from(e: ScanError) -> Self {
+        crate::error::Malformed {
+            offset: Some(e.offset),
+            message: format!("not valid JSON: {}", e.message),
+        }
+    }
+}
+
 struct Scanner<'a> {
     b: &'a [u8],
     pos: usize,

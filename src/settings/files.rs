@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{CheckArgs, ExecArgs, GlobalArgs, InheritArg, RefreshArgs, ScrubArgs};
 use crate::cognito::oauth::ClientAuth;
 use crate::cognito::source::{CognitoSettings, Flow};
-use crate::collection::inherit::Policy;
+use crate::collection::Policy;
 use crate::config;
 use crate::environment::Scope;
 use crate::error::Failure;
@@ -30,23 +30,6 @@ pub struct Collections {
     pub header_prefix: Option<String>,
 }
 
-/// The Postman files `scrub` and `check` look at by default in a git repo.
-pub const TRACKED_COLLECTIONS: &[&str] = &["*.postman_collection.json"];
-pub const TRACKED_POSTMAN_FILES: &[&str] = &[
-    "*.postman_collection.json",
-    "*.postman_environment.json",
-    "*.postman_globals.json",
-    "*.request.yaml",
-    "*/.resources/definition.yaml",
-    "*.example.yaml",
-    "*.environment.yaml",
-    "*.globals.yaml",
-];
-
-/// Tracked v3 collection definitions: their collection folders (the topmost ones) are found
-/// beside the tracked JSON exports.
-const TRACKED_TREES: &[&str] = &["*/.resources/definition.yaml"];
-
 pub fn refresh(
     a: RefreshArgs,
     g: &GlobalArgs,
@@ -59,7 +42,7 @@ pub fn refresh(
         a.inherit,
         &a.keep,
         a.header_prefix.clone(),
-        &[],
+        Tracked::Nothing,
         &mut r,
     )?;
     if a.output.is_some() && collections.files.len() != 1 {
@@ -154,7 +137,7 @@ pub fn check(a: CheckArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<Che
         a.inherit,
         &a.keep,
         None,
-        TRACKED_COLLECTIONS,
+        Tracked::Documents,
         &mut r,
     )?;
     let p = r.profile();
@@ -170,7 +153,7 @@ pub fn check(a: CheckArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<Che
 pub fn scrub(a: ScrubArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ScrubPlan, Failure> {
     let token_var = a.token_var.as_deref().map(token_var).transpose()?;
     let r = Resolver::new(env, g, ui)?;
-    let files = files(&a.files, TRACKED_POSTMAN_FILES, &r)?;
+    let files = files(&a.files, Tracked::Files, &r)?;
     Ok(ScrubPlan {
         files,
         json: a.json,
@@ -288,7 +271,7 @@ fn collections(
     inherit: Option<InheritArg>,
     keep: &[String],
     header_prefix: Option<String>,
-    tracked: &[&str],
+    tracked: Tracked,
     r: &mut Resolver,
 ) -> Result<Collections, Failure> {
     let p = r.profile();
@@ -338,9 +321,20 @@ fn record_collections(r: &mut Resolver, files: &[PathBuf], named: bool) {
     r.record(&keys::COLLECTIONS, Some(shown), origin);
 }
 
-/// The files named, else the profile's `collections`, else (when `tracked` is not empty) the
-/// git-tracked files matching it.
-fn files(named: &[PathBuf], tracked: &[&str], r: &Resolver) -> Result<Vec<PathBuf>, Failure> {
+/// What a command given no files looks for in git, when the profile names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tracked {
+    /// Nothing: the profile's `collections` or nothing (`refresh`).
+    Nothing,
+    /// The collections (`check`): of every format.
+    Documents,
+    /// Every Postman file (`scrub`): collections, environments, globals, a folder's files.
+    Files,
+}
+
+/// The files named, else the profile's `collections`, else the git-tracked files `tracked`
+/// says.
+fn files(named: &[PathBuf], tracked: Tracked, r: &Resolver) -> Result<Vec<PathBuf>, Failure> {
     if !named.is_empty() {
         return Ok(named.to_vec());
     }
@@ -348,29 +342,22 @@ fn files(named: &[PathBuf], tracked: &[&str], r: &Resolver) -> Result<Vec<PathBu
         .config
         .as_ref()
         .is_some_and(|c| c.profile.collections.is_some());
-    if tracked.is_empty() || in_profile {
+    if tracked == Tracked::Nothing || in_profile {
         return profile_collections(r);
     }
     let cwd = r.env.cwd();
-    let mut found = crate::git::tracked(&cwd, tracked);
-    if tracked == TRACKED_COLLECTIONS {
-        let mut trees: Vec<PathBuf> = crate::git::tracked(&cwd, TRACKED_TREES)
-            .into_iter()
-            .filter_map(|def| Some(def.parent()?.parent()?.to_path_buf()))
-            .filter(|dir| {
-                let parent = dir.parent().map_or_else(|| cwd.clone(), |p| cwd.join(p));
-                !crate::collection::tree::is_tree(&parent)
-            })
-            .collect();
-        trees.sort();
-        trees.dedup();
-        found.extend(trees);
-    }
+    let found = match tracked {
+        Tracked::Files => crate::git::tracked(&cwd, &crate::collection::tracked_files()),
+        _ => crate::collection::tracked_documents(&cwd),
+    };
     if found.is_empty() {
         return Err(Failure::usage(format!(
             "no files: name them, list collections in {}, or run inside a git repo tracking {}",
             config::FILE_NAME,
-            tracked.join(" or ")
+            match tracked {
+                Tracked::Files => "Postman files",
+                _ => "collections (*.postman_collection.json, v3 folders)",
+            }
         )));
     }
     Ok(found)

@@ -8,12 +8,12 @@ use postman_cognito::json::scan::{KeepAll, scan};
 /// The v3 edits of `src` (a root definition when `root`, else a request) applied, with
 /// [`TOKEN`]; the planning error when refused.
 fn v3_patched(src: &[u8], root: bool) -> Result<Vec<u8>, postman_cognito::error::Failure> {
-    let want = postman_cognito::collection::auth::RootAuth {
+    let want = postman_cognito::collection::TokenAuth {
         token: TOKEN,
         header_prefix: None,
         extra: &[],
     };
-    let edits = postman_cognito::collection::tree::plan_bytes(src, root, &want)?;
+    let edits = postman_cognito::collection::v3::plan_bytes(src, root, &want)?;
     Ok(postman_cognito::json::edit::apply(src, &edits))
 }
 
@@ -57,7 +57,7 @@ fn an_empty_yaml_type_before_a_comment_becomes_oauth2() {
     let out = v3_patched(&src, true).unwrap();
     let doc = postman_cognito::yaml::read(&out).unwrap();
     assert_eq!(
-        postman_cognito::collection::tree::root_access_token(&doc).as_deref(),
+        postman_cognito::collection::v3::root_access_token(&doc).as_deref(),
         Some(TOKEN)
     );
     let text = String::from_utf8(out).unwrap();
@@ -89,7 +89,7 @@ fn entries_after_an_empty_block_scalar_stay_in_their_mapping() {
     let out = v3_patched(src, true).unwrap();
     let doc = postman_cognito::yaml::read(&out).unwrap();
     assert_eq!(
-        postman_cognito::collection::tree::root_access_token(&doc).as_deref(),
+        postman_cognito::collection::v3::root_access_token(&doc).as_deref(),
         Some(TOKEN)
     );
     let before: serde_yaml::Value = serde_yaml::from_slice(src).unwrap();
@@ -151,7 +151,7 @@ fn entries_end_where_their_block_of_lines_ends() {
     let out = v3_patched(src, true).unwrap();
     let doc = postman_cognito::yaml::read(&out).unwrap();
     assert_eq!(
-        postman_cognito::collection::tree::root_access_token(&doc).as_deref(),
+        postman_cognito::collection::v3::root_access_token(&doc).as_deref(),
         Some(TOKEN)
     );
     let text = |b: &[u8]| String::from_utf8(b[3..].to_vec()).unwrap(); // after the BOM
@@ -175,7 +175,7 @@ fn a_tagged_block_sequence_is_not_flow() {
     let out = v3_patched(src, true).unwrap();
     let back = postman_cognito::yaml::read(&out).unwrap();
     assert_eq!(
-        postman_cognito::collection::tree::root_access_token(&back).as_deref(),
+        postman_cognito::collection::v3::root_access_token(&back).as_deref(),
         Some(TOKEN)
     );
 }

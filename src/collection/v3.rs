@@ -9,22 +9,28 @@
 //! <Collection>/**/.resources/<Request>.resources/examples/*.example.yaml   saved responses
 //! ```
 
-use crate::redact::Shown as _;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use super::auth::{RootAuth, wanted_params};
+use super::check as problems;
+use super::export::auth::{RootAuth, wanted_params};
 use super::inherit::{Kept, Outcome, Policy};
 use super::keep::{self, KeepSet, Resolved};
+use super::{
+    AuthBlock, CheckSettings, DocFile, Document, FileEdits, FileTokens, Format, OneFile, Options,
+    Planned, Problem,
+};
 use crate::error::Failure;
 use crate::folder::Folders;
-use crate::fsat::{Dir, Kind, Stat};
+use crate::fsat::{Dir, Kind};
+use crate::redact::Shown as _;
+use crate::scrub::Found;
 use crate::splice::{Edit, Edits};
 use crate::yaml::edit::{self as yedit, holds, scalar_of_json};
 use crate::yaml::{self, Doc, Entry, Node, Value, YamlError};
 
 /// The format name in reports.
-pub const FORMAT: &str = "v3.0.0";
+pub const VERSION: &str = "v3.0.0";
 
 /// Largest number of files read in one tree.
 pub const MAX_FILES: usize = 200_000;
@@ -56,14 +62,8 @@ pub enum Role {
 
 /// One file of a tree, read.
 pub struct TreeFile {
-    pub path: PathBuf,
-    pub bytes: Vec<u8>,
-    pub stamp: crate::atomic::Stamp,
-    /// The folder it is in (a number in [`Tree::folders`]) and its name there.
-    pub folder: usize,
-    pub name: OsString,
-    /// What it was when read; `None` for a file that is not on disk (planned from bytes alone).
-    pub stat: Option<Stat>,
+    /// The file as every format's files are (its path, bytes, folder, name).
+    pub file: DocFile,
     /// `None` for [`Role::Other`] files (not parsed by the loader).
     pub doc: Option<Doc>,
     pub role: Role,
@@ -71,6 +71,13 @@ pub struct TreeFile {
     pub index: Vec<usize>,
     /// Names from the top folder down.
     pub names: Vec<String>,
+}
+
+impl std::ops::Deref for TreeFile {
+    type Target = DocFile;
+    fn deref(&self) -> &DocFile {
+        &self.file
+    }
 }
 
 /// A v3 collection folder, read and checked.
@@ -378,12 +385,14 @@ fn io_error(path: &Path, e: &std::io::Error) -> Failure {
 fn other_file(dir: &Dir, folder: usize, name: &OsStr) -> Result<TreeFile, TreeError> {
     let (bytes, stat) = Folders::read(dir, name)?;
     Ok(TreeFile {
-        path: dir.path.join(name),
-        stamp: crate::atomic::Stamp::of_stat(&stat),
-        bytes,
-        folder,
-        name: name.to_os_string(),
-        stat: Some(stat),
+        file: DocFile {
+            path: dir.path.join(name),
+            stamp: crate::atomic::Stamp::of_stat(&stat),
+            bytes,
+            folder,
+            name: name.to_os_string(),
+            stat: Some(stat),
+        },
         doc: None,
         role: Role::Other,
         index: vec![],
@@ -524,13 +533,6 @@ fn to_json(n: &Node) -> serde_json::Value {
     }
 }
 
-/// The edits one file gets.
-pub struct FileEdits {
-    /// Position in [`Tree::files`].
-    pub file: usize,
-    pub edits: Vec<Edit>,
-}
-
 /// What a plan does to a tree.
 pub struct TreePlan {
     /// Only files that change, children first and the root definition last.
@@ -628,12 +630,14 @@ pub fn plan_bytes(bytes: &[u8], root: bool, want: &RootAuth) -> Result<Vec<Edit>
         "x.request.yaml"
     };
     let f = TreeFile {
-        path: PathBuf::from(name),
-        bytes: bytes.to_vec(),
-        stamp: crate::atomic::Stamp::absent(),
-        folder: 0,
-        name: name.into(),
-        stat: None,
+        file: DocFile {
+            path: PathBuf::from(name),
+            bytes: bytes.to_vec(),
+            stamp: crate::atomic::Stamp::absent(),
+            folder: 0,
+            name: name.into(),
+            stat: None,
+        },
         doc: None,
         role: if root { Role::Root } else { Role::Request },
         index: vec![0],
@@ -1002,3 +1006,335 @@ impl Tree {
 pub fn own_auth(f: &TreeFile) -> Option<&Entry> {
     f.doc.as_ref()?.root.entry("auth")
 }
+
+/// Checks a v3 collection folder as `check` checks a JSON export.
+pub fn check_tree(tree: &Tree, policy: Policy, min_ttl_secs: i64, now: i64) -> Vec<Problem> {
+    let root = tree.files[0].doc.as_ref();
+    let auth = root.and_then(|d| d.root.get("auth"));
+    let entry = auth.map(|a| match a.as_seq() {
+        Some([one]) => one,
+        _ => a,
+    });
+    let mut found = match entry {
+        None => problems::root(None, None, None, min_ttl_secs, now),
+        Some(e) if e.is_null() => problems::root(None, None, None, min_ttl_secs, now),
+        Some(e) => {
+            let creds = e.get("credentials");
+            let param = |k: &str| -> Option<String> {
+                let c = creds?;
+                match c.as_seq() {
+                    Some(items) => items
+                        .iter()
+                        .find(|i| i.get("key").and_then(|n| n.as_str()) == Some(k))
+                        .and_then(|i| i.get("value"))
+                        .and_then(|n| n.as_str())
+                        .map(str::to_string),
+                    None => c.get(k).and_then(|n| n.as_str()).map(str::to_string),
+                }
+            };
+            problems::root(
+                Some(e.get("type").and_then(|n| n.as_str()).unwrap_or("(none)")),
+                param("accessToken").as_deref(),
+                param("addTokenTo").as_deref(),
+                min_ttl_secs,
+                now,
+            )
+        }
+    };
+    let want = RootAuth {
+        token: "{{token}}",
+        header_prefix: None,
+        extra: &[],
+    };
+    match plan(tree, &want, policy, true) {
+        Ok(plan) => found.extend(plan.outcome.changed.iter().map(problems::child)),
+        Err(f) => found.push(Problem {
+            place: "collection".into(),
+            message: format!("cannot be refreshed: {}", f.message),
+        }),
+    }
+    found
+}
+
+/// Checks one file of a v3 collection on its own (the pre-push hook sees files, not trees): a
+/// collection definition with a `name` is the root, whose auth is checked; any other file is
+/// a folder or request, which must not hold a token copy or an inherit marker.
+pub fn check_tree_file(
+    doc: &crate::yaml::Doc,
+    place: &str,
+    policy: Policy,
+    min_ttl_secs: i64,
+    now: i64,
+) -> Vec<Problem> {
+    let root = &doc.root;
+    if root.merge_key().is_some() {
+        return vec![Problem {
+            place: place.to_string(),
+            message: "has a YAML merge key (<<) at the top level, which could bring an auth block \
+                      that the Postman CLI sends and no check can see; write the keys out"
+                .into(),
+        }];
+    }
+    let is_root = root.get("$kind").and_then(|k| k.as_str()) == Some("collection")
+        && root.get("name").is_some();
+    if is_root {
+        let tree_like = root_access_token(doc);
+        let entry = root.get("auth").map(|a| match a.as_seq() {
+            Some([one]) => one,
+            _ => a,
+        });
+        let add_to = entry
+            .and_then(|e| e.get("credentials"))
+            .and_then(|c| c.get("addTokenTo"))
+            .and_then(|n| n.as_str());
+        return problems::root(
+            entry.map(|e| e.get("type").and_then(|n| n.as_str()).unwrap_or("(none)")),
+            tree_like.as_deref(),
+            add_to,
+            min_ttl_secs,
+            now,
+        );
+    }
+    let Some(auth) = root.get("auth") else {
+        return Vec::new();
+    };
+    let ty = if auth.is_null() {
+        None
+    } else {
+        auth_type(auth)
+    };
+    let reason = match (policy, ty) {
+        (Policy::None, _) => return Vec::new(),
+        (_, None | Some("inherit" | "")) => "inherit",
+        (_, Some(t @ ("oauth2" | "bearer"))) => t,
+        (Policy::All, Some(t)) => t,
+        (Policy::Tokens, Some(_)) => return Vec::new(),
+    };
+    vec![problems::child(&Kept {
+        path: place.to_string(),
+        folder: root.get("$kind").and_then(|k| k.as_str()) == Some("collection"),
+        reason: reason.to_string(),
+    })]
+}
+
+impl Document for Tree {
+    fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    fn format(&self) -> &'static str {
+        VERSION
+    }
+
+    fn folders(&self) -> &Folders {
+        &self.folders
+    }
+
+    fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    fn file(&self, i: usize) -> &DocFile {
+        &self.files[i].file
+    }
+
+    fn keep_matched(&self) -> &[usize] {
+        &self.keep.matched
+    }
+
+    fn root_token(&self) -> Option<String> {
+        self.files[0].doc.as_ref().and_then(root_access_token)
+    }
+
+    fn defines_variable(&self, name: &str) -> bool {
+        Tree::defines_variable(self, name)
+    }
+
+    fn plan(
+        &self,
+        auth: &AuthBlock,
+        policy: Policy,
+        list_changed: bool,
+    ) -> Result<Planned, Failure> {
+        let AuthBlock::Token(want) = auth;
+        let p = plan(self, want, policy, list_changed)?;
+        Ok(Planned {
+            files: p.files,
+            root_auth_before: p.root_auth_before,
+            outcome: p.outcome,
+        })
+    }
+
+    fn replan(
+        &self,
+        file: usize,
+        bytes: &[u8],
+        auth: &AuthBlock,
+        policy: Policy,
+    ) -> Result<Vec<Edit>, Failure> {
+        let AuthBlock::Token(want) = auth;
+        let old = &self.files[file];
+        let f = TreeFile {
+            file: DocFile {
+                path: old.path.clone(),
+                bytes: bytes.to_vec(),
+                stamp: old.stamp.clone(),
+                folder: old.folder,
+                name: old.name.clone(),
+                stat: old.stat,
+            },
+            doc: None,
+            role: old.role,
+            index: old.index.clone(),
+            names: old.names.clone(),
+        };
+        plan_file(&f, want, policy, &self.keep.set)
+    }
+
+    fn verify(&self, file: usize, bytes: &[u8], auth: Option<&AuthBlock>) -> Result<(), String> {
+        let role = self.files[file].role;
+        match auth {
+            Some(a) => verify(bytes, role, a.token_text()),
+            None if role == Role::Other => yaml::read(bytes).map(|_| ()).map_err(|e| e.message),
+            None => verify(bytes, Role::Folder, ""),
+        }
+    }
+
+    fn problems(&self, policy: Policy, min_ttl_secs: i64, now: i64) -> Vec<Problem> {
+        check_tree(self, policy, min_ttl_secs, now)
+    }
+
+    fn live_tokens(&self, replacement: &str) -> Result<Vec<FileTokens>, Failure> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let parsed;
+                let doc = match &f.doc {
+                    Some(d) => d,
+                    None => {
+                        parsed = parse_any(&f.path, &f.bytes)?;
+                        &parsed
+                    }
+                };
+                let (found, edits) = crate::scrub::find_yaml(&f.bytes, &doc.root, replacement);
+                Ok(FileTokens {
+                    file: i,
+                    found,
+                    edits,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Any YAML file of a tree (a saved example), read for the token search.
+fn parse_any(path: &Path, bytes: &[u8]) -> Result<Doc, Failure> {
+    yaml::read(bytes).map_err(|e| at(path, bytes, e))
+}
+
+/// A YAML file alone: a file of a v3 collection, or a YAML environment or globals file.
+enum YamlFile {
+    Tree {
+        path: PathBuf,
+        bytes: Vec<u8>,
+        doc: Doc,
+    },
+    Environment {
+        bytes: Vec<u8>,
+        doc: Doc,
+    },
+}
+
+fn one_file(path: &Path, bytes: &[u8]) -> Result<Option<Box<dyn OneFile>>, Failure> {
+    if !crate::environment::yaml::is_yaml(path) {
+        return Ok(None);
+    }
+    let doc = parse_any(path, bytes)?;
+    if doc.root.get("$kind").is_some() {
+        return Ok(Some(Box::new(YamlFile::Tree {
+            path: path.to_path_buf(),
+            bytes: bytes.to_vec(),
+            doc,
+        })));
+    }
+    let bad = |e: YamlError| at(path, bytes, e);
+    let doc = crate::environment::yaml::read(bytes).map_err(bad)?;
+    if doc.root.get("values").is_none() {
+        return Err(bad(YamlError {
+            offset: 0,
+            message: "this YAML file is neither a v3 collection file ($kind) nor an environment \
+                      (values)"
+                .into(),
+        }));
+    }
+    Ok(Some(Box::new(YamlFile::Environment {
+        bytes: bytes.to_vec(),
+        doc,
+    })))
+}
+
+impl OneFile for YamlFile {
+    fn live_tokens(&self, replacement: &str) -> (Vec<Found>, Vec<Edit>) {
+        match self {
+            YamlFile::Tree { bytes, doc, .. } => {
+                crate::scrub::find_yaml(bytes, &doc.root, replacement)
+            }
+            YamlFile::Environment { bytes, doc } => crate::scrub::find_yaml(bytes, &doc.root, ""),
+        }
+    }
+
+    fn problems(&self, c: &CheckSettings) -> Option<Vec<Problem>> {
+        let YamlFile::Tree { path, doc, .. } = self else {
+            return None;
+        };
+        let place = path.shown();
+        Some(check_tree_file(
+            doc,
+            &place,
+            c.policy,
+            c.min_ttl_secs,
+            c.now,
+        ))
+    }
+}
+
+/// The v3 collections git tracks under `dir`: the topmost folders whose
+/// `.resources/definition.yaml` it tracks.
+fn tracked(dir: &Path) -> Vec<PathBuf> {
+    let mut trees: Vec<PathBuf> = crate::git::tracked(dir, &["*/.resources/definition.yaml"])
+        .into_iter()
+        .filter_map(|def| Some(def.parent()?.parent()?.to_path_buf()))
+        .filter(|t| {
+            let parent = t
+                .parent()
+                .map_or_else(|| dir.to_path_buf(), |p| dir.join(p));
+            !is_tree(&parent)
+        })
+        .collect();
+    trees.sort();
+    trees.dedup();
+    trees
+}
+
+fn open(path: &Path, options: Options) -> Result<Box<dyn Document>, Failure> {
+    Ok(Box::new(load(path, options.keep, options.every_file)?))
+}
+
+/// A Postman v3 collection (a folder of YAML files), and its YAML environment and globals files.
+pub const FORMAT: Format = Format {
+    name: "v3",
+    is_document: is_tree,
+    open,
+    file: one_file,
+    looks_like: super::file::looks_postman,
+    tracked,
+    tracked_files: &[
+        "*.request.yaml",
+        "*/.resources/definition.yaml",
+        "*.example.yaml",
+        "*.environment.yaml",
+        "*.globals.yaml",
+    ],
+    extensions: &["yaml", "yml"],
+};

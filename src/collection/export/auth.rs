@@ -1,4 +1,4 @@
-//! The collection-level auth block: make it OAuth 2.0 holding the token, in the params shape
+//! A JSON export's collection-level auth block: make it OAuth 2.0 holding the token, in the params shape
 //! of the file (v2.1 `[{key, value, type}]`, v2.0 `{key: value}`), touching only what must change.
 
 use super::{Collection, NotACollection, Version};
@@ -7,16 +7,7 @@ use crate::json::edit::{
 };
 use crate::json::scan::{Array, Node, Object};
 
-/// What the root auth must end up holding.
-#[derive(Debug, Clone)]
-pub struct RootAuth<'a> {
-    /// The text written as `accessToken`.
-    pub token: &'a str,
-    /// `Some` sets `headerPrefix` (empty: the raw token); `None` leaves it as it is.
-    pub header_prefix: Option<&'a str>,
-    /// Further params to set, as (key, JSON text of the value): the grant settings.
-    pub extra: &'a [(String, String)],
-}
+pub use crate::collection::TokenAuth as RootAuth;
 
 /// What the root auth was before, for the report: "oauth2", "bearer", "none" (no auth key)...
 pub type PreviousType = String;

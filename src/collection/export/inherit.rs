@@ -1,0 +1,156 @@
+//! Make a JSON export's folders and requests inherit the collection's auth by deleting their
+//! `auth` key, as the inherit policy and the `--keep` paths say.
+
+use super::{Collection, item_name};
+use crate::collection::inherit::{Kept, Outcome, Policy};
+use crate::collection::keep::KeepSet;
+use crate::json::edit::{Edits, delete_member};
+use crate::json::scan::{Array, Kind, Node, Object};
+
+/// How a child's own auth reads.
+enum Own<'a> {
+    /// Meant as inherit but not written the way the app does (`null`, `{}`, `type` null or
+    /// `"inherit"`, which the runtime treats as "send nothing").
+    InheritMarker,
+    /// A copy of a token: `oauth2` or `bearer`.
+    Token,
+    /// Any other type, kept under `tokens`.
+    Other(&'a str),
+}
+
+fn classify(auth: &Node) -> Own<'_> {
+    match auth {
+        Node::Object(o) => match o.get("type") {
+            None => Own::InheritMarker,
+            Some(t) if t.kind() == Kind::Null => Own::InheritMarker,
+            Some(t) => match t.as_str() {
+                Some("inherit") => Own::InheritMarker,
+                Some("oauth2" | "bearer") => Own::Token,
+                Some(other) => Own::Other(other),
+                None => Own::Other("(non-string type)"),
+            },
+        },
+        Node::Other {
+            kind: Kind::Null, ..
+        } => Own::InheritMarker,
+        _ => Own::Other("(not an object)"),
+    }
+}
+
+/// Adds to `edits` the deletions the policy asks for (`src` is the file `coll` was read from);
+/// with `list_changed`, the outcome lists each item made to inherit.
+pub fn make_inherit(
+    src: &[u8],
+    coll: &Collection,
+    policy: Policy,
+    keep: &KeepSet,
+    edits: &mut Edits,
+    list_changed: bool,
+) -> Outcome {
+    let mut out = Outcome::default();
+    if policy == Policy::None {
+        return out;
+    }
+    if let Some(items) = coll.root.get("item").and_then(Node::as_array) {
+        let mut walk = Walk {
+            src,
+            policy,
+            keep,
+            edits,
+            out: &mut out,
+            index: Vec::new(),
+            names: Vec::new(),
+            list_changed,
+        };
+        walk.items(items);
+    }
+    out
+}
+
+struct Walk<'a> {
+    src: &'a [u8],
+    policy: Policy,
+    keep: &'a KeepSet,
+    edits: &'a mut Edits,
+    out: &'a mut Outcome,
+    index: Vec<usize>,
+    names: Vec<&'a str>,
+    /// Whether to list every item made to inherit in `out.changed` (only `check` reads it).
+    list_changed: bool,
+}
+
+impl<'a> Walk<'a> {
+    fn items(&mut self, items: &'a Array) {
+        for (i, node) in items.elements.iter().enumerate() {
+            let Some(item) = node.as_object() else {
+                continue;
+            };
+            self.index.push(i);
+            self.names.push(item_name(item));
+            self.item(item);
+            self.names.pop();
+            self.index.pop();
+        }
+    }
+
+    fn item(&mut self, item: &'a Object) {
+        let children = item.get("item").and_then(Node::as_array);
+        let folder = children.is_some();
+        if self.keep.contains(&self.index) {
+            self.kept(
+                folder,
+                "matched by --keep (left as it is, with everything under it)".into(),
+            );
+            return;
+        }
+        let holder = if folder {
+            Some(item)
+        } else {
+            item.get("request").and_then(Node::as_object)
+        };
+        if let Some(holder) = holder
+            && let Some(at) = holder.index_of("auth")
+        {
+            let remove = match (self.policy, classify(&holder.members[at].value)) {
+                (Policy::All, _) | (_, Own::InheritMarker | Own::Token) => true,
+                (_, Own::Other(kind)) => {
+                    self.kept(folder, format!("has its own {kind} auth"));
+                    false
+                }
+            };
+            if remove {
+                if self.list_changed {
+                    let own = holder.members[at]
+                        .value
+                        .as_object()
+                        .and_then(|o| o.get("type"))
+                        .and_then(Node::as_str)
+                        .unwrap_or("inherit marker")
+                        .to_string();
+                    self.out.changed.push(Kept {
+                        path: self.names.join(" / "),
+                        folder,
+                        reason: own,
+                    });
+                }
+                delete_member(self.edits, self.src, holder.span, &holder.members[at]);
+                if folder {
+                    self.out.folders += 1;
+                } else {
+                    self.out.requests += 1;
+                }
+            }
+        }
+        if let Some(children) = children {
+            self.items(children);
+        }
+    }
+
+    fn kept(&mut self, folder: bool, reason: String) {
+        self.out.kept.push(Kept {
+            path: self.names.join(" / "),
+            folder,
+            reason,
+        });
+    }
+}
