@@ -5,45 +5,52 @@
 //! `environment`) → staged writes renamed into place (`atomic`) → the report (`report`, `ui`).
 //! ARCHITECTURE.md is the map.
 
-// Arguments and settings: what to do.
-pub mod cli; //           clap definitions only
-pub mod config; //        postman-cognito.toml and its profiles
+// The modules, in layers from the bottom up: each imports only modules of the layers below it
+// (tests/it/structure.rs keeps it so; ARCHITECTURE.md draws the map).
+
+// 1. Small shared types.
 pub mod env; //           the environment snapshot, taken once
-pub mod keys; //          the table of settings: names, flags, variables, defaults
-pub mod settings;
-pub mod urls; //          the rule for every URL that gets a secret //      flags + environment + profile → one checked Plan per command
-
-// The commands: each acts on its plan.
-pub mod commands; //      refresh, check, scrub, token, config show, cache clear, hooks
-pub mod exec; //          exec's view of a runner's command line, its environment, reports
-pub mod hooks; //         the git hook scripts
-
-// Reading and editing Postman files, byte-exactly.
-pub mod collection; //    the loader, the root auth, inheritance and --keep
-pub mod environment; //   environment and globals files
-pub mod json; //          the span scanner and the span edits
-pub mod scrub; //         finding live tokens in files meant for git
-pub mod splice; //        byte-range edits that keep every other byte (JSON and YAML alike)
-pub mod yaml; //          the YAML reader with spans and the line edits (v3 collections)
-
-// Tokens: where they come from and what they must be.
-pub mod cache; //         the token cache
-pub mod cognito; //       the Cognito client, SRP, challenges, the OAuth 2.0 flows
+pub mod error; //         the typed failure, malformed input, the exit codes
+pub mod fsat; //          files reached through their folder's descriptor, never through a link
 pub mod jwt; //           claims and checks
+pub mod keys; //          the table of settings: names, flags, variables, defaults
+pub mod redact; //        masking tokens, token shapes, escaping what the tool did not write
+pub mod splice; //        byte-range edits that keep every other byte (JSON and YAML alike)
+pub mod trust; //         files that must be the caller's own: config
+pub mod urls; //          the rule for every URL that gets a secret
+
+// 2. Readers, writers and the terminal.
+pub mod atomic; //        staged temporary files renamed into place
+pub mod cli; //           clap definitions only
+pub mod folder; //        a collection kept as a folder of files, read and written through descriptors
+pub mod json; //          the JSON span scanner and the span edits
 pub mod secrets_input; // secrets from standard input and the terminal
 pub mod token; //         a token and where it came from
+pub mod ui; //            the one way out to stderr
+pub mod yaml; //          the YAML reader with spans and the line edits
+
+// 3. Files and the machine.
+pub mod cache; //         the token cache
+pub mod config; //        postman-cognito.toml and its profiles
+pub mod environment; //   environment and globals files (JSON, YAML): one dispatch point
+pub mod git; //           tracked files, staged and pushed files, the hooks folder
+pub mod scrub; //         finding live tokens in JSON, YAML and .env text
+
+// 4. The seams: collections, and Cognito.
+pub mod cognito; //       the Cognito client, SRP, challenges, the OAuth 2.0 flows
+pub mod collection; //    the collection seam: a Document per format, the writer
+
+// 5. What the commands are made of.
+pub mod hooks; //         the git hook scripts and what they check
+pub mod report; //        human and JSON reports, diffs
+pub mod runner; //        the runner seam: exec's runners, their channels, what they write
 pub mod token_source; //  a token handed in, or Cognito
 
-// Writing and reporting.
-pub mod atomic; //        staged temporary files renamed into place
-pub mod error; //         the typed failure and the exit codes
-pub mod folder; //        a collection kept as a folder of files, read and written through descriptors
-pub mod fsat; //          files reached through their folder's descriptor, never through a link
-pub mod git; //           tracked files and the hooks folder
-pub mod redact; //        masking tokens in what is shown
-pub mod report; //        human and JSON reports, diffs
-pub mod trust; //         files that must be the caller's own: config, cache
-pub mod ui; //            the one way out to stderr
+// 6. Arguments, environment and profile → one checked Plan per command.
+pub mod settings;
+
+// 7. The commands: each acts on its plan.
+pub mod commands;
 
 use std::io::Write;
 

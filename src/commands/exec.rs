@@ -1,7 +1,8 @@
-//! `exec`: check the command and its files, get the token, hand the runner an environment that
-//! holds it (in memory on Linux: a memfd the runner opens as `/proc/<pid>/fd/<n>`; elsewhere a
-//! 0600 file in a 0700 folder removed on exit), run it with the terminal, forward signals, pass
-//! its exit code on, and scrub the token from the reports it wrote.
+//! `exec`: check the command and its files, get the token, hand it to the runner through the
+//! runner's channel ([`crate::runner`]: for newman and the Postman CLI an environment in memory,
+//! a memfd opened as `/proc/<pid>/fd/<n>`), run it with the terminal and without the tool's own
+//! secrets in its environment, tie its life to this process's, forward signals, pass its exit
+//! code on, and scrub the token from the files it wrote.
 
 use crate::redact::Shown as _;
 use std::io::{IsTerminal, Write};
@@ -11,28 +12,16 @@ use std::process::Command;
 use secrecy::ExposeSecret;
 
 use crate::error::{Exit, Failure};
-use crate::exec;
+use crate::runner;
 use crate::settings::ExecPlan;
 use crate::ui::Ui;
 
 pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
-    let line = &plan.command;
-    let name = &plan.token_var;
-    // Every input is checked before the sign-in: the runner can be started, and the user's
-    // environment file is read.
-    let user_env = line.environment.as_ref().map(|(p, _)| p.clone());
-    exec::environment(user_env.as_deref(), name, "")?;
-    if let Some(c) = &line.collection
-        && exec::uses_variable(c, name) == Some(false)
-    {
-        ui.warn(&format!(
-            "{}'s OAuth 2.0 auth does not use {{{{{name}}}}}, so {} will not send the token; \
-             convert it once, offline (no sign-in): postman-cognito refresh --token-var {name} {}",
-            c.shown(),
-            line.runner.name(),
-            c.shown()
-        ));
-    }
+    let (runner, line) = (plan.runner, &plan.command);
+    let name = plan.token_var.as_str();
+    // Every input is checked before the sign-in: the user's files the runner reads, and that
+    // the runner can be started.
+    runner.prepare(line, &[name], ui)?;
     let program = find_program(&line.argv[0], &plan.env)?;
     let token = crate::token_source::fetch(&plan.token, &plan.env, ui)?;
     let secret = token.value.expose_secret();
@@ -42,21 +31,13 @@ pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fai
             .and_then(|()| stdout.flush())
             .map_err(|e| Failure::io(format!("cannot write to standard output: {e}")))?;
     }
-    let doc = exec::environment(user_env.as_deref(), name, secret)?;
-    let handoff = Handoff::new(&serde_json::to_vec(&doc).unwrap_or_default())?;
-    let argv = line.with_environment(&handoff.path);
-    ui.note(&format!(
-        "running {} with {{{{{name}}}}} in an environment at {}",
-        line.runner.name(),
-        handoff.path
-    ));
+    let handed = runner.hand_over(line, &[(name, secret)])?;
+    ui.note(&format!("running {} with {}", runner.name(), handed.said));
     let started = std::time::SystemTime::now();
-    let code = spawn_and_wait(&program, &argv, &plan.withheld)?;
-    drop(handoff);
-    let cwd = plan.env.cwd();
-    let mut reports = line.reports.clone();
-    reports.extend(["newman", "postman-cli-reports"].map(|d| cwd.join(d)));
-    let scrubbed = exec::scrub_reports(&reports, secret, started)?;
+    let code = spawn_and_wait(&program, &handed.argv, &handed.env, &plan.withheld)?;
+    drop(handed);
+    let outputs = runner.outputs(line, &plan.env.cwd());
+    let scrubbed = runner::scrub_outputs(&outputs, &[secret], started)?;
     if !scrubbed.is_empty() {
         ui.line(&format!(
             "removed the token from {} report file{}: {}",
@@ -74,84 +55,6 @@ pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fai
     } else {
         Exit::Child(code)
     })
-}
-
-/// The environment document, where only this user's processes can read it, for as long as
-/// this value lives.
-struct Handoff {
-    path: String,
-    #[cfg(target_os = "linux")]
-    _file: std::fs::File,
-    #[cfg(not(target_os = "linux"))]
-    _dir: tempfile::TempDir,
-}
-
-impl Handoff {
-    /// On Linux a memfd: the bytes live in memory only and vanish with this process, even
-    /// after a SIGKILL; the runner opens it through `/proc/<our pid>/fd/<n>` (readable by the
-    /// same user only).
-    #[cfg(target_os = "linux")]
-    fn new(bytes: &[u8]) -> Result<Handoff, Failure> {
-        use std::os::fd::AsRawFd;
-        let fd = rustix::fs::memfd_create(
-            "postman-cognito-environment",
-            rustix::fs::MemfdFlags::CLOEXEC,
-        )
-        .map_err(|e| Failure::io(format!("cannot make the in-memory environment: {e}")))?;
-        let mut file = std::fs::File::from(fd);
-        file.write_all(bytes)
-            .map_err(|e| Failure::io(format!("cannot fill the in-memory environment: {e}")))?;
-        let path = format!("/proc/{}/fd/{}", std::process::id(), file.as_raw_fd());
-        Ok(Handoff { path, _file: file })
-    }
-
-    /// Elsewhere: a 0600 file in a private folder, removed when this value is dropped; the
-    /// folder is named with the PID, and a later run removes those of dead processes.
-    #[cfg(not(target_os = "linux"))]
-    fn new(bytes: &[u8]) -> Result<Handoff, Failure> {
-        remove_stale_handoffs();
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("postman-cognito-exec-{}-", std::process::id()))
-            .tempdir()
-            .map_err(|e| Failure::io(format!("cannot make a private folder: {e}")))?;
-        let path = dir.path().join("environment.json");
-        std::fs::write(&path, bytes)
-            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.shown())))?;
-        Ok(Handoff {
-            path: path.display().to_string(),
-            _dir: dir,
-        })
-    }
-}
-
-/// Removes the private folders of earlier runs whose process is gone (killed before they could
-/// remove their own).
-#[cfg(not(target_os = "linux"))]
-fn remove_stale_handoffs() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix("postman-cognito-exec-")
-            .and_then(|r| r.split('-').next())
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        #[cfg(unix)]
-        let gone = rustix::process::Pid::from_raw(pid)
-            .is_some_and(|p| rustix::process::test_kill_process(p) == Err(rustix::io::Errno::SRCH));
-        #[cfg(not(unix))]
-        let gone = {
-            let _ = pid;
-            false
-        };
-        if gone {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
 }
 
 /// The program to start: `name` itself when it holds a `/`, else the first executable file of
@@ -259,7 +162,12 @@ pub fn child_main(args: &[std::ffi::OsString]) -> std::process::ExitCode {
 /// SIGTERM, SIGHUP and SIGQUIT; returns its exit code, or 128 + n when signal n ended it. On
 /// Linux the runner is started through this binary ([`child_main`]), so that it dies with
 /// `exec`, even when `exec` is killed with SIGKILL.
-fn spawn_and_wait(program: &Path, argv: &[String], withheld: &[String]) -> Result<u8, Failure> {
+fn spawn_and_wait(
+    program: &Path,
+    argv: &[String],
+    env: &[(String, String)],
+    withheld: &[String],
+) -> Result<u8, Failure> {
     let args = argv.get(1..).unwrap_or_default();
     let helper = std::env::current_exe()
         .ok()
@@ -285,6 +193,8 @@ fn spawn_and_wait(program: &Path, argv: &[String], withheld: &[String]) -> Resul
             cmd.env_remove(&name);
         }
     }
+    // The channel's variables, for this child alone (never one of `withheld`).
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let tty = std::io::stdin().is_terminal();
     #[cfg(unix)]
     let forward = signals::Forward::start(tty)?;

@@ -92,7 +92,7 @@ pub fn refresh(
 
 pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecPlan, Failure> {
     let token_var = token_var(a.token_var.as_deref().unwrap_or("token"))?;
-    let command = crate::exec::parse(&a.command)?;
+    let (runner, command) = crate::runner::parse(&a.command)?;
     let mut r = Resolver::new(env, g, ui)?;
     let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
     let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
@@ -124,6 +124,7 @@ pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecP
     Ok(ExecPlan {
         token,
         token_var,
+        runner,
         command,
         withheld,
         env: env.clone(),

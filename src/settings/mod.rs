@@ -79,16 +79,28 @@ pub struct TokenPlan {
     pub env: Env,
 }
 
-#[derive(Debug)]
+/// What `exec` will run, and with which token.
 pub struct ExecPlan {
     pub token: TokenFrom,
     /// The environment variable that gets the token.
     pub token_var: String,
-    pub command: crate::exec::CommandLine,
+    /// The runner, and its command line read.
+    pub runner: &'static dyn crate::runner::Runner,
+    pub command: crate::runner::Invocation,
     /// Variables the runner must not get: every secret the settings table names, the ones the
     /// profile names (`password_env`, ...), and the tool's own (`POSTMAN_COGNITO_*`).
     pub withheld: Vec<String>,
     pub env: Env,
+}
+
+impl std::fmt::Debug for ExecPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecPlan")
+            .field("runner", &self.runner.name())
+            .field("command", &self.command)
+            .field("token_var", &self.token_var)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
