@@ -18,24 +18,31 @@ pub struct Cli {
     pub global: GlobalArgs,
 }
 
+/// The heading of the options every command takes.
+const GLOBAL: &str = "Options every command takes";
+/// The heading of the sign-in options.
+const SIGN_IN: &str = "Signing in";
+/// The heading of the options that choose what is printed.
+const OUTPUT: &str = "Output";
+
 /// Options every command takes, before or after its name (`postman-cognito --profile ci refresh`).
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Config file (default: postman-cognito.toml in this folder or one above, up to the repo
     /// root or the home folder).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
 
-    /// Profile of the config file to use (else POSTMAN_COGNITO_PROFILE, else "default").
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Profile of the config file to use (else POSTMAN_COGNITO_PROFILE).
+    #[arg(long, global = true, value_name = "NAME", help_heading = GLOBAL)]
     pub profile: Option<String>,
 
     /// Say what is being done on stderr (never secrets).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub verbose: bool,
 
     /// Print only warnings and errors on stderr (for CI logs): nothing on success.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
     pub quiet: bool,
 }
 
@@ -98,7 +105,7 @@ pub struct ScrubArgs {
     pub skip_other_files: bool,
 
     /// Print what was found (and removed) as JSON on standard output.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub json: bool,
 }
 
@@ -108,7 +115,7 @@ pub struct CheckArgs {
     #[arg(value_name = "COLLECTION")]
     pub collections: Vec<PathBuf>,
 
-    /// The inherit policy children are checked against [default: tokens].
+    /// The inherit policy children are checked against.
     #[arg(long, value_enum)]
     pub inherit: Option<InheritArg>,
 
@@ -116,12 +123,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "JSONPATH")]
     pub keep: Vec<String>,
 
-    /// A literal token must stay valid this long [default: 10m].
+    /// A literal token must stay valid this long.
     #[arg(long, value_name = "DURATION")]
     pub min_ttl: Option<humantime::Duration>,
 
     /// Also print the problems as JSON on standard output.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub json: bool,
 
     /// Pass over named files that are not Postman collections (for hook managers that hand
@@ -189,45 +196,82 @@ pub enum CacheCommand {
     Clear(CacheClearArgs),
 }
 
+/// Which cache entry: what names it (the pool, the client, the user, the flow, the endpoint).
 #[derive(Debug, Args)]
 pub struct CacheClearArgs {
-    #[command(flatten)]
-    pub cognito: CognitoArgs,
+    /// The user pool whose entry to delete (else COGNITO_USER_POOL_ID).
+    #[arg(long, value_name = "ID")]
+    pub user_pool_id: Option<String>,
+
+    /// The app client id (else COGNITO_CLIENT_ID).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// The user (else COGNITO_USERNAME).
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+
+    /// The flow the entry was signed in with.
+    #[arg(long, value_enum)]
+    pub flow: Option<FlowArg>,
+
+    /// AWS region (else AWS_REGION, AWS_DEFAULT_REGION, or the pool id's prefix).
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// The cognito-idp endpoint the entry was signed in at.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+impl CacheClearArgs {
+    /// These settings as sign-in settings (the rest unset).
+    pub fn cognito(&self) -> CognitoArgs {
+        CognitoArgs {
+            user_pool_id: self.user_pool_id.clone(),
+            client_id: self.client_id.clone(),
+            username: self.username.clone(),
+            flow: self.flow,
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            ..CognitoArgs::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    #[command(flatten)]
-    pub cognito: CognitoArgs,
-
-    /// The environment variable that holds the token (the collection's auth uses {{NAME}})
-    /// [default: token].
+    /// The environment variable that holds the token (the collection's auth uses {{NAME}}).
     #[arg(long, value_name = "NAME")]
     pub token_var: Option<String>,
 
     /// The command, after `--`: `newman run ...` or `postman collection run ...`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+
+    #[command(flatten)]
+    pub cognito: CognitoArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
+    /// Print the id and access tokens and their expiry as one JSON object.
+    #[arg(long, help_heading = OUTPUT)]
+    pub json: bool,
+
     #[command(flatten)]
     pub cognito: CognitoArgs,
-
-    /// Print the id and access tokens and their expiry as one JSON object.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Where to sign in, and how. Secrets come from the environment or standard input only.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = SIGN_IN)]
 pub struct CognitoArgs {
     /// Neither read nor write the token cache.
     #[arg(long)]
     pub no_cache: bool,
 
-    /// Use a cached token only if it stays valid this long [default: 10m].
+    /// Use a cached token only if it stays valid this long.
     #[arg(long, value_name = "DURATION")]
     pub min_ttl: Option<humantime::Duration>,
 
@@ -258,12 +302,12 @@ pub struct CognitoArgs {
     #[arg(long, value_name = "HOST")]
     pub allow_http_host: Option<String>,
 
-    /// How to sign in [default: srp].
+    /// How to sign in.
     #[arg(long, value_enum)]
     pub flow: Option<FlowArg>,
 
     /// Which token to use: id (what an API Gateway Cognito authorizer without scopes wants) or
-    /// access [default: id].
+    /// access.
     #[arg(long, value_enum)]
     pub token: Option<TokenArg>,
 
@@ -279,16 +323,15 @@ pub struct CognitoArgs {
     #[arg(long)]
     pub new_password_stdin: bool,
 
-    /// Time allowed to connect to Cognito [default: 5s].
+    /// Time allowed to connect to Cognito.
     #[arg(long, value_name = "DURATION")]
     pub connect_timeout: Option<humantime::Duration>,
 
-    /// Time allowed for one call to Cognito, from connect to the last byte [default: 20s].
+    /// Time allowed for one call to Cognito, from connect to the last byte.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<humantime::Duration>,
 
-    /// Further tries on throttling, server and network errors (never on a refused sign-in)
-    /// [default: 3].
+    /// Further tries on throttling, server and network errors (never on a refused sign-in).
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
 
@@ -297,20 +340,19 @@ pub struct CognitoArgs {
     #[arg(long, value_name = "URL")]
     pub domain: Option<String>,
 
-    /// OAuth scopes [default: openid email phone profile aws.cognito.signin.user.admin; none for
-    /// client credentials].
+    /// OAuth scopes.
     #[arg(long, value_name = "SCOPES")]
     pub scope: Option<String>,
 
-    /// How the client authenticates at the token endpoint [default: basic].
+    /// How the client authenticates at the token endpoint.
     #[arg(long, value_enum, value_name = "HOW")]
     pub client_auth: Option<ClientAuthArg>,
 
-    /// Port for the browser's callback (http://localhost:PORT/callback) [default: a free one].
+    /// Port for the browser's callback (http://localhost:PORT/callback).
     #[arg(long, value_name = "PORT")]
     pub callback_port: Option<u16>,
 
-    /// How long to wait for the browser sign-in [default: 5m].
+    /// How long to wait for the browser sign-in.
     #[arg(long, value_name = "DURATION")]
     pub browser_timeout: Option<humantime::Duration>,
 
@@ -378,21 +420,16 @@ pub struct RefreshArgs {
     #[arg(value_name = "COLLECTION")]
     pub collections: Vec<PathBuf>,
 
-    #[command(flatten)]
-    pub cognito: CognitoArgs,
-
     /// Read a token you already have from standard input, instead of signing in.
     /// (Without Cognito settings, POSTMAN_COGNITO_TOKEN is used.)
     #[arg(long)]
     pub token_stdin: bool,
 
     /// Text sent before the token in the Authorization header; '' sends the raw token.
-    /// Without it, an existing headerPrefix is left alone (the default sends "Bearer").
     #[arg(long, value_name = "PREFIX")]
     pub header_prefix: Option<String>,
 
-    /// Which folders and requests lose their own auth to inherit the collection's
-    /// [default: tokens].
+    /// Which folders and requests lose their own auth to inherit the collection's.
     #[arg(long, value_enum)]
     pub inherit: Option<InheritArg>,
 
@@ -400,24 +437,6 @@ pub struct RefreshArgs {
     /// as they are. Repeatable.
     #[arg(long, value_name = "JSONPATH")]
     pub keep: Vec<String>,
-
-    /// Write nothing; exit 1 if any collection would change.
-    #[arg(long)]
-    pub check: bool,
-
-    /// Print a unified diff of each change on stdout, <new token> where the token goes.
-    /// Without --check the files are written too (unlike black --diff): add --check for a dry
-    /// run.
-    #[arg(long)]
-    pub diff: bool,
-
-    /// Print the report as JSON on standard output.
-    #[arg(long)]
-    pub json: bool,
-
-    /// Write the result to this file instead of in place (one collection only).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
 
     /// Write {{NAME}} into the collection instead of the token (keep the token out of git).
     #[arg(long, value_name = "NAME")]
@@ -440,6 +459,27 @@ pub struct RefreshArgs {
     /// and token URLs, client id, scope, PKCE) [default: true when the domain is known].
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub write_grant_settings: Option<bool>,
+
+    /// Write nothing; exit 1 if any collection would change.
+    #[arg(long, help_heading = OUTPUT)]
+    pub check: bool,
+
+    /// Print a unified diff of each change on stdout, <new token> where the token goes.
+    /// Without --check the files are written too (unlike black --diff): add --check for a dry
+    /// run.
+    #[arg(long, help_heading = OUTPUT)]
+    pub diff: bool,
+
+    /// Print the report as JSON on standard output.
+    #[arg(long, help_heading = OUTPUT)]
+    pub json: bool,
+
+    /// Write the result to this file instead of in place (one collection file only).
+    #[arg(short, long, value_name = "FILE", help_heading = OUTPUT)]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub cognito: CognitoArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -453,20 +493,254 @@ pub enum InheritArg {
     None,
 }
 
-/// The command line with the text that `--help` and the man pages add after the options: the
-/// environment variables (from the settings table), the exit codes and the files.
-pub fn command() -> clap::Command {
-    let tail = help_tail(false);
-    let mut cmd = <Cli as clap::CommandFactory>::command().after_long_help(tail.clone());
+/// Two or three examples of every command, shown after its options (`-h` and `--help`).
+pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "refresh",
+        &[
+            (
+                "refresh --token-var token api.postman_collection.json",
+                "offline, once: the collection sends {{token}}; commit it",
+            ),
+            (
+                "refresh api.postman_collection.json",
+                "sign in and write the token itself (for the Postman app)",
+            ),
+            (
+                "refresh --check --diff",
+                "what would change in the profile's collections; nothing written",
+            ),
+        ],
+    ),
+    (
+        "exec",
+        &[
+            (
+                "exec -- newman run api.postman_collection.json -e staging.json",
+                "sign in, run newman with {{token}} in memory",
+            ),
+            (
+                "exec -- postman collection run postman/collections/API",
+                "the same with the Postman CLI and a v3 folder",
+            ),
+            (
+                "--profile admin exec --token-var token_admin -- npx newman run api.json",
+                "another profile, another variable",
+            ),
+        ],
+    ),
+    (
+        "token",
+        &[
+            ("token", "sign in (or use the cache) and print the id token"),
+            (
+                "token --token access --json",
+                "the access token, with its expiry, as JSON",
+            ),
+        ],
+    ),
+    (
+        "check",
+        &[
+            ("check", "the collections git tracks here: ready for a run?"),
+            (
+                "check --inherit all --min-ttl 1h api.postman_collection.json",
+                "stricter",
+            ),
+        ],
+    ),
+    (
+        "scrub",
+        &[
+            (
+                "scrub --check",
+                "exit 1 if a file git tracks holds a live token",
+            ),
+            (
+                "scrub --token-var token api.postman_collection.json",
+                "replace each token with {{token}}",
+            ),
+        ],
+    ),
+    (
+        "config",
+        &[
+            (
+                "config show",
+                "every setting in force, and where it came from",
+            ),
+            (
+                "--profile ci config show --json",
+                "the same for another profile, as JSON",
+            ),
+        ],
+    ),
+    (
+        "config show",
+        &[
+            (
+                "config show",
+                "every setting in force, and where it came from",
+            ),
+            (
+                "--profile ci config show --json",
+                "the same for another profile, as JSON",
+            ),
+        ],
+    ),
+    (
+        "config profiles",
+        &[("config profiles", "the profiles of the config files found")],
+    ),
+    (
+        "cache",
+        &[
+            ("cache clear", "delete every cached token"),
+            (
+                "--profile ci cache clear",
+                "delete the profile's entry only",
+            ),
+        ],
+    ),
+    (
+        "cache clear",
+        &[
+            ("cache clear", "delete every cached token"),
+            (
+                "--profile ci cache clear",
+                "delete the profile's entry only",
+            ),
+        ],
+    ),
+    (
+        "hook",
+        &[
+            (
+                "hook install pre-commit",
+                "stop commits of files that hold a live token",
+            ),
+            (
+                "hook install pre-push",
+                "stop pushes of collections that are not ready",
+            ),
+            ("hook uninstall", "remove both (never another tool's hook)"),
+        ],
+    ),
+    (
+        "hook install",
+        &[
+            (
+                "hook install pre-commit",
+                "stop commits of files that hold a live token",
+            ),
+            (
+                "hook install pre-push --force",
+                "replace a hook of another tool (kept as a backup)",
+            ),
+        ],
+    ),
+    (
+        "hook uninstall",
+        &[
+            ("hook uninstall", "remove both hooks"),
+            ("hook uninstall pre-push", "remove one"),
+        ],
+    ),
+    (
+        "hook run",
+        &[("hook run pre-commit", "what the installed hook runs")],
+    ),
+    (
+        "completions",
+        &[
+            (
+                "completions bash > ~/.local/share/bash-completion/completions/postman-cognito",
+                "bash",
+            ),
+            ("completions zsh > ~/.zfunc/_postman-cognito", "zsh"),
+        ],
+    ),
+    (
+        "man",
+        &[
+            ("man | man -l -", "read the page"),
+            ("man --dir ./man", "a page per command"),
+        ],
+    ),
+];
+
+/// The examples of the command at `path` ("config show"), as help text.
+fn examples(path: &str) -> Option<String> {
+    let (_, list) = EXAMPLES.iter().find(|(p, _)| *p == path)?;
+    let width = list.iter().map(|(c, _)| c.len()).max().unwrap_or(0) + 16;
+    let mut out = String::from("Examples:\n");
+    for (cmd, what) in *list {
+        out.push_str(&format!(
+            "  postman-cognito {cmd:<w$}  # {what}\n",
+            w = width - 16
+        ));
+    }
+    Some(out)
+}
+
+/// `arg` with its default from the settings table appended to its help (`[default: 10m]`), so
+/// that each default is written once, in the table.
+fn with_default(arg: clap::Arg) -> clap::Arg {
+    use crate::keys::DefaultValue;
+    let Some(long) = arg.get_long().map(|l| format!("--{l}")) else {
+        return arg;
+    };
+    if !arg.get_action().takes_values() {
+        return arg;
+    }
+    let Some(key) = crate::keys::ALL
+        .iter()
+        .find(|k| k.flag == Some(long.as_str()))
+    else {
+        return arg;
+    };
+    let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+    let default = match key.default {
+        DefaultValue::Value(v) => v,
+        // A derived default the help does not already explain.
+        DefaultValue::Derived(how) if !help.contains("(else") => how,
+        _ => return arg,
+    };
+    arg.help(format!("{help} [default: {default}]"))
+}
+
+/// `cmd` and every command under it, at `path`, with table defaults, examples and the tail.
+fn finish_help(cmd: clap::Command, path: &str, tail: &str) -> clap::Command {
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|s| s.get_name().to_string())
         .collect();
+    let mut cmd = cmd.mut_args(with_default);
+    let examples = examples(path);
+    if let Some(e) = &examples {
+        cmd = cmd.after_help(e.clone());
+    }
+    cmd = cmd.after_long_help(format!(
+        "{}{tail}",
+        examples.map(|e| e + "\n").unwrap_or_default()
+    ));
     for name in names {
-        let tail = tail.clone();
-        cmd = cmd.mut_subcommand(name, |s| s.after_long_help(tail));
+        let sub = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path} {name}")
+        };
+        cmd = cmd.mut_subcommand(&name, |s| finish_help(s, &sub, tail));
     }
     cmd
+}
+
+/// The command line with what `--help` and the man pages add: each default from the settings
+/// table, two or three examples of every command, and after the options the environment
+/// variables (from the settings table), the exit codes and the files.
+pub fn command() -> clap::Command {
+    let tail = help_tail(false);
+    finish_help(<Cli as clap::CommandFactory>::command(), "", &tail)
 }
 
 /// ENVIRONMENT, EXIT STATUS and FILES, as text (or as roff with `roff`).

@@ -38,6 +38,8 @@ pub struct Profile {
     pub flow: Option<crate::cli::FlowArg>,
     pub token: Option<crate::cli::TokenArg>,
     pub header_prefix: Option<String>,
+    /// The variable collections send instead of a literal token (`{{token}}`).
+    pub token_var: Option<String>,
     pub inherit: Option<crate::cli::InheritArg>,
     pub keep: Option<Vec<String>>,
     /// Files or glob patterns, relative to the config file's folder (one string or a list).

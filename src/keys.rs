@@ -151,6 +151,16 @@ pub const HEADER_PREFIX: Key = key(
     Derived("the collection's own, else Bearer"),
 );
 pub const COLLECTIONS: Key = key("collections", "COLLECTION arguments", Unset);
+/// The variable a collection sends instead of a literal token, and that `exec` and `--env-file`
+/// fill.
+pub const DEFAULT_TOKEN_VAR: &str = "token";
+pub const TOKEN_VAR: Key = key(
+    "token_var",
+    "--token-var",
+    Derived(
+        "token for exec, --env-file and --globals-file; none for refresh (the token itself) and scrub (emptied)",
+    ),
+);
 pub const CACHE: Key = key("cache", "--no-cache", Derived("the user's cache folder"));
 pub const PASSWORD: Key = secret("password", Some("--password-stdin"), &[PASSWORD_ENV]);
 pub const REFRESH_TOKEN: Key = secret(
@@ -188,6 +198,7 @@ pub const ALL: &[Key] = &[
     KEEP,
     HEADER_PREFIX,
     COLLECTIONS,
+    TOKEN_VAR,
     CACHE,
     PASSWORD,
     REFRESH_TOKEN,

@@ -17,6 +17,7 @@ use crate::collection::{self, AuthBlock, Document, Options, Planned};
 use crate::environment::{Scope, VarFile};
 use crate::error::{Exit, Failure};
 use crate::folder::Reopen;
+use crate::keys;
 use crate::redact::Shown as _;
 use crate::report::{self, FileReport, KeptItem, RunReport, Status, VariableReport};
 use crate::settings::{RefreshPlan, TokenFrom};
@@ -204,11 +205,11 @@ impl Inputs {
             if let Some((raw, doc)) = &v.existing {
                 writable(&v.path, &raw.meta, ui)?;
                 // Planned now, so that a file that cannot take the variable fails here.
-                doc.with(&raw.bytes, v.scope, &[("token", "x")])
+                doc.with(&raw.bytes, v.scope, &[(keys::DEFAULT_TOKEN_VAR, "x")])
                     .map_err(|e| not_a_collection(&v.path, &raw.bytes, e))?;
             }
             if v.scope == Scope::Globals {
-                not_shadowed(&collections, plan.token_var.as_deref().unwrap_or("token"))?;
+                not_shadowed(&collections, plan.variable())?;
             }
         }
         Ok(Inputs {
@@ -487,7 +488,7 @@ fn stage_variable(
     value: &str,
     plan: &RefreshPlan,
 ) -> Result<(Status, VariableOutput), Failure> {
-    let name = plan.token_var.clone().unwrap_or_else(|| "token".into());
+    let name = plan.variable().to_string();
     let vars = [(name.as_str(), value)];
     let new = match &v.existing {
         None => VarFile::create(&v.path, v.scope, &vars),

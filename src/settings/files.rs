@@ -52,10 +52,12 @@ pub fn refresh(
     let mut variable_files = Vec::new();
     variable_files.extend(a.env_file.clone().map(|f| (f, Scope::Environment)));
     variable_files.extend(a.globals_file.clone().map(|f| (f, Scope::Globals)));
-    let token_var = match &a.token_var {
-        Some(n) => Some(token_var(n)?),
-        None => (!variable_files.is_empty()).then(|| "token".to_string()),
-    };
+    let p = r.profile();
+    let implied = (!variable_files.is_empty()).then(|| keys::DEFAULT_TOKEN_VAR.to_string());
+    let token_var = r
+        .pick_derived(&keys::TOKEN_VAR, a.token_var.clone(), p.token_var, implied)?
+        .map(|n| token_var(&n))
+        .transpose()?;
     if a.output.as_deref() == Some(Path::new("-")) && (a.json || a.diff) {
         return Err(Failure::usage(
             "-o - writes the collection to standard output, so --json and --diff cannot go there too",
@@ -63,7 +65,7 @@ pub fn refresh(
     }
     let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
     let grant_settings = grant_settings(cognito.as_ref(), a.write_grant_settings)?;
-    let needs_token = a.token_var.is_none() || !variable_files.is_empty();
+    let needs_token = token_var.is_none() || !variable_files.is_empty();
     let pool_named =
         a.cognito.user_pool_id.is_some() || env.get(keys::USER_POOL_ID.env[0]).is_some();
     let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
@@ -91,9 +93,16 @@ pub fn refresh(
 }
 
 pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecPlan, Failure> {
-    let token_var = token_var(a.token_var.as_deref().unwrap_or("token"))?;
     let (runner, command) = crate::runner::parse(&a.command)?;
     let mut r = Resolver::new(env, g, ui)?;
+    let p = r.profile();
+    let name = r.pick_derived(
+        &keys::TOKEN_VAR,
+        a.token_var.clone(),
+        p.token_var,
+        Some(keys::DEFAULT_TOKEN_VAR.to_string()),
+    )?;
+    let token_var = token_var(name.as_deref().unwrap_or(keys::DEFAULT_TOKEN_VAR))?;
     let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
     let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
     let mut withheld: Vec<String> = keys::ALL
@@ -152,8 +161,13 @@ pub fn check(a: CheckArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<Che
 }
 
 pub fn scrub(a: ScrubArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ScrubPlan, Failure> {
-    let token_var = a.token_var.as_deref().map(token_var).transpose()?;
-    let r = Resolver::new(env, g, ui)?;
+    let mut r = Resolver::new(env, g, ui)?;
+    let p = r.profile();
+    let token_var = r
+        .pick(&keys::TOKEN_VAR, a.token_var.clone(), p.token_var)?
+        .as_deref()
+        .map(token_var)
+        .transpose()?;
     let files = files(&a.files, Tracked::Files, &r)?;
     Ok(ScrubPlan {
         files,
@@ -305,6 +319,7 @@ pub fn collection_keys(r: &mut Resolver) -> Result<(), Failure> {
     r.pick(&keys::KEEP, None, p.keep.clone())?;
     r.pick(&keys::HEADER_PREFIX, None, p.header_prefix.clone())?;
     r.pick(&keys::COLLECTIONS, None, p.collections.clone())?;
+    r.pick(&keys::TOKEN_VAR, None, p.token_var.clone())?;
     Ok(())
 }
 

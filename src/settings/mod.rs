@@ -72,6 +72,15 @@ pub struct RefreshPlan {
     pub env: Env,
 }
 
+impl RefreshPlan {
+    /// The variable that environment and globals files get (`token_var`, else the default).
+    pub fn variable(&self) -> &str {
+        self.token_var
+            .as_deref()
+            .unwrap_or(crate::keys::DEFAULT_TOKEN_VAR)
+    }
+}
+
 #[derive(Debug)]
 pub struct TokenPlan {
     pub cognito: CognitoSettings,
@@ -189,10 +198,11 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
         }
         Command::Cache(CacheCommand::Clear(a)) => {
             let mut r = Resolver::new(env, g, ui)?;
+            let args = a.cognito();
             let named = r.profile_asked
-                || a.cognito.user_pool_id.is_some()
+                || args.user_pool_id.is_some()
                 || env.get(keys::USER_POOL_ID.env[0]).is_some();
-            let settings = cognito::resolve(&a.cognito, &mut r, named)?;
+            let settings = cognito::resolve(&args, &mut r, named)?;
             let key = match (named, settings) {
                 (false, _) => None,
                 (true, Some(s)) => Some(s.cache_key()),

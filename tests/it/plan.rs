@@ -186,7 +186,7 @@ fn config_show_lists_every_key_including_the_collection_ones() {
         d.path().join("postman-cognito.toml"),
         "[profile.default]\ninherit = \"all\"\nkeep = [\"$.item[0]\"]\nheader_prefix = \"\"\n\
          collections = \"*.json\"\nbrowser_timeout = \"2m\"\nidp_identifier = \"example.com\"\n\
-         attributes = [\"given_name=Dana\", \"family_name=Lee\"]\n",
+         attributes = [\"given_name=Dana\", \"family_name=Lee\"]\ntoken_var = \"tok\"\n",
     )
     .unwrap();
     let out = bin()
@@ -214,6 +214,7 @@ fn config_show_lists_every_key_including_the_collection_ones() {
         "browser_timeout",
         "idp_identifier",
         "attributes",
+        "token_var",
     ] {
         assert_eq!(get(key)["origin"]["kind"], "profile", "{key}: {}", get(key));
     }
@@ -225,7 +226,11 @@ fn config_show_lists_every_key_including_the_collection_ones() {
     );
     assert_eq!(get("identity_provider")["origin"]["kind"], "unset");
     assert_eq!(get("retries")["origin"]["kind"], "default");
-    assert_eq!(rows.len(), 30);
+    assert_eq!(get("token_var")["value"], "tok");
+    // Every key of the settings table, once.
+    let keys: Vec<&str> = rows.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    let table: Vec<&str> = postman_cognito::keys::ALL.iter().map(|k| k.name).collect();
+    assert_eq!(keys, table);
 }
 
 /// Exit 70: a bug. The only way to provoke one on purpose is a debug-build switch (release
