@@ -1,6 +1,7 @@
 //! Getting tokens from Amazon Cognito user pools.
 
 pub mod api;
+pub mod challenge;
 pub mod errors;
 pub mod oauth;
 pub mod signin;

@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::signin::RefreshError;
 use super::signin::Tokens;
 use crate::error::{Exit, Failure};
 
@@ -258,7 +259,7 @@ pub async fn token_request(
     client_id: &str,
     secret: Option<&SecretString>,
     auth: ClientAuth,
-) -> Result<Tokens, Failure> {
+) -> Result<Tokens, RefreshError> {
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in form {
         ser.append_pair(k, v);
@@ -279,7 +280,7 @@ pub async fn token_request(
         }
     }
     let resp = req.body(ser.finish()).send().await.map_err(|e| {
-        Failure::new(
+        RefreshError::Failed(Failure::new(
             Exit::Network,
             format!(
                 "cannot reach the token endpoint {}: {}",
@@ -290,11 +291,11 @@ pub async fn token_request(
                     e.without_url().to_string()
                 }
             ),
-        )
+        ))
     })?;
     let status = resp.status().as_u16();
     let bytes = super::api::read_capped(resp).await.map_err(|e| {
-        Failure::new(
+        RefreshError::Failed(Failure::new(
             Exit::Network,
             match e {
                 super::api::BodyError::TooBig => {
@@ -304,7 +305,7 @@ pub async fn token_request(
                     format!("the token endpoint {} broke off: {e}", ep.token)
                 }
             },
-        )
+        ))
     })?;
     let json: Option<Value> = serde_json::from_slice(&bytes).ok();
     if (200..300).contains(&status)
@@ -335,7 +336,14 @@ pub async fn token_request(
         .and_then(|v| v.get("error_description"))
         .and_then(Value::as_str)
         .unwrap_or("");
-    Err(oauth_error(status, error, desc, &ep.token))
+    let f = oauth_error(status, error, desc, &ep.token);
+    // An error the endpoint gave (a grant or client it refuses) is a refusal; a server failing
+    // or a body that is no OAuth answer is not.
+    Err(if (400..500).contains(&status) && !error.is_empty() {
+        RefreshError::Refused(f)
+    } else {
+        RefreshError::Failed(f)
+    })
 }
 
 /// An OAuth error body as a sentence with the fix.

@@ -4,14 +4,13 @@
 //! DEVICE_SRP_AUTH), and the challenges that follow (MFA, MFA enrolment, new password),
 //! answered by an [`Answers`].
 
-use std::cell::Cell;
-
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use super::api::{Api, ApiError};
+use super::challenge::{Asked, Challenge, Given, Need, Round};
 use super::errors::{Context, explain};
-use super::srp::{self, Challenge, SrpSession};
+use super::srp::{self, SrpSession};
 use crate::error::{Exit, Failure};
 use crate::ui::Ui;
 
@@ -85,18 +84,43 @@ pub struct SignIn<'a> {
 /// Challenge rounds before giving up (a loop would be a server bug).
 const MAX_ROUNDS: usize = 10;
 
-/// What one sign-in carries from round to round.
-struct Round<'p> {
-    /// The USERNAME answers carry (the challenge's, once one named it).
-    user: String,
-    password: Option<&'p SecretString>,
-    /// The password may go to Cognito (USER_AUTH's PASSWORD); never with `--flow srp`.
-    plain_password: bool,
-    /// The SRP session whose A went out last (user or device).
-    srp: Option<SrpSession>,
-    device: Option<&'p Device>,
-    /// Set when Cognito refused the remembered device (sign in again without it).
-    device_refused: &'p Cell<bool>,
+/// Why a sign-in failed: the remembered device was refused (sign in again without it), or
+/// anything else.
+enum SignInError {
+    DeviceRefused(Failure),
+    Failed(Failure),
+}
+
+impl From<Failure> for SignInError {
+    fn from(f: Failure) -> Self {
+        SignInError::Failed(f)
+    }
+}
+
+/// Why a refresh gave no tokens.
+#[derive(Debug)]
+pub enum RefreshError {
+    /// The refresh token was refused (expired, revoked, another client's): sign in again.
+    Refused(Failure),
+    /// The refresh could not be tried (the network): the run stops.
+    Failed(Failure),
+}
+
+impl RefreshError {
+    pub fn failure(self) -> Failure {
+        match self {
+            RefreshError::Refused(f) | RefreshError::Failed(f) => f,
+        }
+    }
+}
+
+/// A Cognito error answer to a refresh is a refusal; the network failing is not.
+fn refresh_error(e: &ApiError, cx: &Context) -> RefreshError {
+    let f = explain(e, cx);
+    match e {
+        ApiError::Service { .. } => RefreshError::Refused(f),
+        _ => RefreshError::Failed(f),
+    }
 }
 
 impl SignIn<'_> {
@@ -143,28 +167,24 @@ impl SignIn<'_> {
         password: Option<&SecretString>,
         answers: &mut dyn Answers,
     ) -> Result<Tokens, Failure> {
-        let refused = Cell::new(false);
         let first = self
-            .sign_in_with(
-                start,
-                username,
-                password,
-                answers,
-                self.device.as_ref(),
-                &refused,
-            )
+            .sign_in_with(start, username, password, answers, self.device.as_ref())
             .await;
-        if first.is_err() && refused.get() {
-            self.ui.warn(
-                "Cognito refused this machine's remembered device (forgotten in the pool?); \
-                 signing in again without it",
-            );
-            let again = Cell::new(false);
-            return self
-                .sign_in_with(start, username, password, answers, None, &again)
-                .await;
-        }
-        first
+        let again = match first {
+            Ok(t) => return Ok(t),
+            Err(SignInError::Failed(f)) => return Err(f),
+            Err(SignInError::DeviceRefused(_)) => {
+                self.ui.warn(
+                    "Cognito refused this machine's remembered device (forgotten in the pool?); \
+                     signing in again without it",
+                );
+                self.sign_in_with(start, username, password, answers, None)
+                    .await
+            }
+        };
+        again.map_err(|e| match e {
+            SignInError::DeviceRefused(f) | SignInError::Failed(f) => f,
+        })
     }
 
     async fn sign_in_with(
@@ -174,15 +194,19 @@ impl SignIn<'_> {
         password: Option<&SecretString>,
         answers: &mut dyn Answers,
         device: Option<&Device>,
-        device_refused: &Cell<bool>,
-    ) -> Result<Tokens, Failure> {
+    ) -> Result<Tokens, SignInError> {
         let mut round = Round {
+            pool_id: self.pool_id,
             user: username.to_string(),
             password,
             plain_password: start != Start::Srp,
             srp: None,
             device,
-            device_refused,
+            attributes: &self.options.attributes,
+            setup_mfa: self.options.setup_mfa,
+            has_totp_secret: answers.has_totp_secret(),
+            can_type: answers.can_type(),
+            now: time::OffsetDateTime::now_utc(),
         };
         let classic = match start {
             Start::Srp => Some("USER_SRP_AUTH"),
@@ -215,7 +239,7 @@ impl SignIn<'_> {
                     ));
                     refusal = Some((flow, e));
                 }
-                Err(e) => return Err(explain(&e, &self.cx)),
+                Err(e) => return Err(explain(&e, &self.cx).into()),
             }
         }
         // USER_AUTH: the preferred challenge goes with the first call.
@@ -235,8 +259,8 @@ impl SignIn<'_> {
         }
         match self.initiate("USER_AUTH", p, Some(username), device).await {
             Ok(resp) => self.challenges(resp, &mut round, answers).await,
-            Err(e) if flow_refused(&e) => Err(self.no_flow(refusal, &e)),
-            Err(e) => Err(explain(&e, &self.cx)),
+            Err(e) if flow_refused(&e) => Err(self.no_flow(refusal, &e).into()),
+            Err(e) => Err(explain(&e, &self.cx).into()),
         }
     }
 
@@ -289,7 +313,7 @@ impl SignIn<'_> {
         refresh_token: &SecretString,
         hash_user: Option<&str>,
         legacy: bool,
-    ) -> Result<Tokens, Failure> {
+    ) -> Result<Tokens, RefreshError> {
         if !legacy {
             let mut body = json!({
                 "RefreshToken": refresh_token.expose_secret(),
@@ -307,7 +331,8 @@ impl SignIn<'_> {
                 .await
             {
                 Ok(resp) => {
-                    let mut t = tokens(&resp).ok_or_else(|| unexpected(&resp))?;
+                    let mut t =
+                        tokens(&resp).ok_or_else(|| RefreshError::Failed(unexpected(&resp)))?;
                     if t.refresh.is_none() {
                         t.refresh = Some(refresh_token.clone());
                     }
@@ -320,23 +345,23 @@ impl SignIn<'_> {
                     self.api.endpoint,
                     super::api::short(&e)
                 )),
-                Err(e) => return Err(explain(&e, &self.cx)),
+                Err(e) => return Err(refresh_error(&e, &self.cx)),
             }
         }
         if self.client_secret.is_some() && hash_user.is_none() {
-            return Err(Failure::usage(
+            return Err(RefreshError::Refused(Failure::usage(
                 "this app client has a secret, and this endpoint refreshes only with \
                  REFRESH_TOKEN_AUTH, which needs the user's cognito:username for SECRET_HASH",
             )
-            .with_hint("give --username (the cognito:username claim: a UUID in pools that sign in with e-mail)"));
+            .with_hint("give --username (the cognito:username claim: a UUID in pools that sign in with e-mail)")));
         }
         let mut p = Map::new();
         p.insert("REFRESH_TOKEN".into(), json!(refresh_token.expose_secret()));
         let resp = self
             .initiate("REFRESH_TOKEN_AUTH", p, hash_user, self.device.as_ref())
             .await
-            .map_err(|e| explain(&e, &self.cx))?;
-        let mut t = tokens(&resp).ok_or_else(|| unexpected(&resp))?;
+            .map_err(|e| refresh_error(&e, &self.cx))?;
+        let mut t = tokens(&resp).ok_or_else(|| RefreshError::Failed(unexpected(&resp)))?;
         if t.refresh.is_none() {
             t.refresh = Some(refresh_token.clone());
         }
@@ -362,13 +387,14 @@ impl SignIn<'_> {
         self.api.call("RespondToAuthChallenge", &body).await
     }
 
-    /// Answers challenges until tokens come back; then confirms a device Cognito offers.
+    /// Answers challenges until tokens come back; then confirms a device Cognito offers. Each
+    /// answer is computed by [`Challenge::answer`] (no I/O) from what this loop gathers.
     async fn challenges(
         &self,
         mut resp: Value,
         r: &mut Round<'_>,
         answers: &mut dyn Answers,
-    ) -> Result<Tokens, Failure> {
+    ) -> Result<Tokens, SignInError> {
         for _ in 0..MAX_ROUNDS {
             if let Some(mut t) = tokens(&resp) {
                 let offered = &resp["AuthenticationResult"]["NewDeviceMetadata"];
@@ -379,172 +405,75 @@ impl SignIn<'_> {
                 };
                 return Ok(t);
             }
-            let Some(name) = challenge_name(&resp) else {
-                return Err(unexpected(&resp));
+            let Some(asked) = Asked::read(&resp) else {
+                return Err(unexpected(&resp).into());
             };
-            let session = resp
-                .get("Session")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let params = resp["ChallengeParameters"].clone();
-            if let Some(u) = params["USERNAME"]
+            if let Some(u) = asked.params["USERNAME"]
                 .as_str()
-                .or(params["USER_ID_FOR_SRP"].as_str())
+                .or(asked.params["USER_ID_FOR_SRP"].as_str())
             {
                 r.user = u.to_string();
             }
-            let mut answer = Map::new();
-            answer.insert("USERNAME".into(), json!(r.user));
-            if let Some(d) = r.device
-                && !matches!(name.as_str(), "SELECT_CHALLENGE" | "MFA_SETUP")
-            {
-                answer.insert("DEVICE_KEY".into(), json!(d.key));
+            let mut given = Given::default();
+            match asked.challenge.needs(r)? {
+                Need::Nothing => {}
+                Need::TotpCode => given.code = answers.totp_code()?,
+                Need::TypedCode(what) => given.code = answers.typed_code(what)?,
+                Need::NewPassword => given.new_password = answers.new_password()?,
+                Need::Enrolment => {
+                    given.session = Some(self.enrol_totp(asked.session.as_deref(), &r.user).await?);
+                }
             }
-            let mut session = session;
-            match name.as_str() {
-                "PASSWORD_VERIFIER" => {
-                    let (Some(srp), Some(pw)) = (&r.srp, r.password) else {
-                        return Err(Failure::new(
-                            Exit::Auth,
-                            "Cognito asks for an SRP password proof that no SRP sign-in started",
-                        ));
-                    };
-                    let pool_name = self
-                        .pool_id
-                        .split_once('_')
-                        .map_or(self.pool_id, |(_, n)| n);
-                    let user_id = params["USER_ID_FOR_SRP"].as_str().unwrap_or(&r.user);
-                    proof(&mut answer, srp, &params, pool_name, user_id, pw)?;
-                }
-                "DEVICE_SRP_AUTH" => {
-                    let Some(d) = r.device else {
-                        return Err(Failure::new(
-                            Exit::Auth,
-                            "Cognito asks for a device proof, and this machine has no remembered device",
-                        ));
-                    };
-                    let s = SrpSession::new().map_err(|e| Failure::internal(e.0))?;
-                    answer.insert("DEVICE_KEY".into(), json!(d.key));
-                    answer.insert("SRP_A".into(), json!(s.srp_a()));
-                    r.srp = Some(s);
-                }
-                "DEVICE_PASSWORD_VERIFIER" => {
-                    let (Some(d), Some(srp)) = (r.device, &r.srp) else {
-                        return Err(Failure::new(
-                            Exit::Auth,
-                            "Cognito asks for a device password proof that no device sign-in started",
-                        ));
-                    };
-                    proof(&mut answer, srp, &params, &d.group_key, &d.key, &d.password)?;
-                }
-                "SELECT_CHALLENGE" => {
-                    let offered = available(&resp);
-                    let choice = self.choose_challenge(&offered, r, answers)?;
-                    answer.insert("ANSWER".into(), json!(choice));
-                    match choice {
-                        "PASSWORD_SRP" => {
-                            let s = SrpSession::new().map_err(|e| Failure::internal(e.0))?;
-                            answer.insert("SRP_A".into(), json!(s.srp_a()));
-                            r.srp = Some(s);
-                        }
-                        "PASSWORD" => {
-                            let pw = r.password.map(|p| p.expose_secret().to_string());
-                            answer.insert("PASSWORD".into(), json!(pw.unwrap_or_default()));
-                        }
-                        _ => {}
-                    }
-                    self.ui.note(&format!(
-                        "USER_AUTH offers {}; answering {choice}",
-                        offered.join(", ")
-                    ));
-                }
-                "SOFTWARE_TOKEN_MFA" => {
-                    let code = answers.totp_code()?.ok_or_else(|| need("an authenticator (TOTP) code", "set COGNITO_TOTP_SECRET to the user's base32 TOTP secret, or run on a terminal to type the code"))?;
-                    answer.insert("SOFTWARE_TOKEN_MFA_CODE".into(), json!(code));
-                }
-                "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" => {
-                    let what = if name.starts_with("SMS") {
-                        "the code sent by SMS"
-                    } else {
-                        "the code sent by e-mail"
-                    };
-                    let code = answers.typed_code(what)?.ok_or_else(|| need(what, "run on a terminal to type it, or give the CI user TOTP MFA (COGNITO_TOTP_SECRET) instead"))?;
-                    answer.insert(format!("{name}_CODE"), json!(code));
-                }
-                "SELECT_MFA_TYPE" => {
-                    let offered = string_list(&params["MFAS_CAN_CHOOSE"]);
-                    let pick = pick_mfa(&offered, answers)?;
-                    self.ui.note(&format!(
-                        "Cognito lets the user choose among {}; answering {pick}",
-                        offered.join(", ")
-                    ));
-                    answer.insert("ANSWER".into(), json!(pick));
-                }
-                "MFA_SETUP" => {
-                    session = Some(
-                        self.enrol_totp(&params, session.as_deref(), &r.user)
-                            .await?,
-                    );
-                }
-                "NEW_PASSWORD_REQUIRED" => {
-                    let Some(pw) = answers.new_password()? else {
-                        return Err(Failure::new(Exit::Auth, format!("Cognito requires user {:?} to set a new password (the current one is temporary)", r.user))
-                            .with_hint("pipe a new password with --new-password-stdin, or set one with `aws cognito-idp admin-set-user-password --permanent`"));
-                    };
-                    answer.insert("NEW_PASSWORD".into(), json!(pw.expose_secret()));
-                    self.required_attributes(&params, &mut answer)?;
-                    resp = match self
-                        .respond(&name, session.as_deref(), answer, &r.user)
-                        .await
-                    {
-                        Ok(v) => v,
-                        Err(ApiError::Service { name, message, .. })
-                            if name == "InvalidPasswordException" =>
-                        {
-                            return Err(Failure::new(
-                                Exit::Auth,
-                                format!("Cognito refused the new password: it does not meet the pool's password policy ({message})"),
-                            )
-                            .with_hint("choose a password that the pool's policy allows (length, digits, symbols, upper and lower case); the temporary password stays valid"));
-                        }
-                        Err(e) => return Err(explain(&e, &self.cx)),
-                    };
-                    continue;
-                }
-                other => {
-                    return Err(Failure::new(Exit::Auth, format!("Cognito asks for the challenge {other}, which postman-cognito cannot answer"))
-                        .with_hint("sign this user in another way, or use a CI user without that challenge"));
-                }
+            let session = given.session.clone().or(asked.session.clone());
+            r.now = time::OffsetDateTime::now_utc();
+            let answer = asked.challenge.answer(&asked.params, r, given)?;
+            if let Some(note) = &answer.note {
+                self.ui.note(note);
             }
             resp = match self
-                .respond(&name, session.as_deref(), answer, &r.user)
+                .respond(&asked.name, session.as_deref(), answer.responses, &r.user)
                 .await
             {
                 Ok(next) => next,
-                Err(e) => {
-                    // The device proof refused, or the device unknown: sign in again without it.
-                    if name.starts_with("DEVICE_")
-                        && matches!(&e, ApiError::Service { name, .. }
-                            if name == "NotAuthorizedException" || name == "ResourceNotFoundException")
-                    {
-                        r.device_refused.set(true);
-                    }
-                    if name == "PASSWORD_VERIFIER"
-                        && matches!(&e, ApiError::Service { name, message, .. }
-                            if name == "NotAuthorizedException"
-                                && !message.to_ascii_lowercase().contains("attempts")
-                                && !message.to_ascii_lowercase().contains("disabled"))
-                    {
-                        return Err(self.password_proof_refused(explain(&e, &self.cx)).await);
-                    }
-                    return Err(explain(&e, &self.cx));
-                }
+                Err(e) => return Err(self.refused(&asked.challenge, &e).await),
             };
         }
-        Err(Failure::new(
-            Exit::Auth,
-            "Cognito kept sending challenges; giving up",
-        ))
+        Err(Failure::new(Exit::Auth, "Cognito kept sending challenges; giving up").into())
+    }
+
+    /// An answer Cognito refused, in words: a refused device proof (the device is dropped and
+    /// the sign-in made again), a new password the policy refuses, a refused password proof.
+    async fn refused(&self, challenge: &Challenge, e: &ApiError) -> SignInError {
+        let service = |names: &[&str]| matches!(e, ApiError::Service { name, .. } if names.contains(&name.as_str()));
+        match challenge {
+            Challenge::DeviceSrpAuth | Challenge::DevicePasswordVerifier
+                if service(&["NotAuthorizedException", "ResourceNotFoundException"]) =>
+            {
+                SignInError::DeviceRefused(explain(e, &self.cx))
+            }
+            Challenge::NewPasswordRequired(_) if service(&["InvalidPasswordException"]) => {
+                let ApiError::Service { message, .. } = e else {
+                    unreachable!("a service error")
+                };
+                Failure::new(
+                    Exit::Auth,
+                    format!("Cognito refused the new password: it does not meet the pool's password policy ({message})"),
+                )
+                .with_hint("choose a password that the pool's policy allows (length, digits, symbols, upper and lower case); the temporary password stays valid")
+                .into()
+            }
+            Challenge::PasswordVerifier
+                if matches!(e, ApiError::Service { name, message, .. }
+                    if name == "NotAuthorizedException"
+                        && !message.to_ascii_lowercase().contains("attempts")
+                        && !message.to_ascii_lowercase().contains("disabled")) =>
+            {
+                self.password_proof_refused(explain(e, &self.cx))
+                    .await
+                    .into()
+            }
+            _ => explain(e, &self.cx).into(),
+        }
     }
 
     /// An SRP password proof that Cognito refused: the proof is made with the pool's name, so a
@@ -580,80 +509,10 @@ impl SignIn<'_> {
         ))
     }
 
-    /// SELECT_CHALLENGE: a password proof when there is a password (SRP before the plain
-    /// password, which `--flow srp` never sends), else a code typed on the terminal.
-    fn choose_challenge(
-        &self,
-        offered: &[String],
-        r: &Round<'_>,
-        answers: &dyn Answers,
-    ) -> Result<&'static str, Failure> {
-        let has = |c: &str| offered.iter().any(|o| o == c);
-        if r.password.is_some() {
-            let proofs: &[&'static str] = if r.plain_password {
-                &["PASSWORD_SRP", "PASSWORD"]
-            } else {
-                &["PASSWORD_SRP"]
-            };
-            if let Some(c) = proofs.iter().find(|c| has(c)) {
-                return Ok(c);
-            }
-        }
-        if answers.can_type() {
-            for c in ["EMAIL_OTP", "SMS_OTP"] {
-                if has(c) {
-                    return Ok(c);
-                }
-            }
-        }
-        Err(Failure::new(
-            Exit::Auth,
-            format!(
-                "USER_AUTH offers {} for user {:?}, and none of them can be answered here",
-                if offered.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    offered.join(", ")
-                },
-                r.user
-            ),
-        )
-        .with_hint(if has("PASSWORD") && !r.plain_password {
-            "--flow srp never sends the password, and this pool takes it only in the clear \
-             (PASSWORD): use --flow password or --flow user-auth to allow that"
-        } else {
-            "give the password (COGNITO_PASSWORD) for PASSWORD_SRP or PASSWORD; EMAIL_OTP and \
-             SMS_OTP need a terminal to type the code; WEB_AUTHN is not supported"
-        }))
-    }
-
     /// MFA_SETUP: a new TOTP authenticator, verified with a code computed from its secret.
     /// The secret is shown once, on the terminal's standard error, and stored nowhere.
     /// Returns the session for the MFA_SETUP answer.
-    async fn enrol_totp(
-        &self,
-        params: &Value,
-        session: Option<&str>,
-        user: &str,
-    ) -> Result<String, Failure> {
-        let can = string_list(&params["MFAS_CAN_SETUP"]);
-        if !can.is_empty() && !can.iter().any(|m| m == "SOFTWARE_TOKEN_MFA") {
-            return Err(Failure::new(
-                Exit::Auth,
-                format!(
-                    "Cognito requires user {user:?} to set up MFA, and offers only {}",
-                    can.join(", ")
-                ),
-            )
-            .with_hint("enable TOTP (software token) MFA in the pool, or set up MFA for this user in another way"));
-        }
-        if !self.options.setup_mfa {
-            return Err(Failure::new(
-                Exit::Auth,
-                format!("Cognito requires user {user:?} to set up MFA before signing in (MFA_SETUP)"),
-            )
-            .with_hint("run once, on your own machine: postman-cognito token --setup-mfa (it shows the new TOTP secret once; store it as COGNITO_TOTP_SECRET)"));
-        }
+    async fn enrol_totp(&self, session: Option<&str>, user: &str) -> Result<String, Failure> {
         let session = session.unwrap_or_default();
         let assoc = self
             .call("AssociateSoftwareToken", json!({"Session": session}))
@@ -687,43 +546,6 @@ impl SignIn<'_> {
             secret.expose_secret()
         ));
         Ok(verified["Session"].as_str().unwrap_or(&session).to_string())
-    }
-
-    /// NEW_PASSWORD_REQUIRED's `requiredAttributes`, from `--attribute`; every given attribute
-    /// is sent as `userAttributes.NAME`.
-    fn required_attributes(
-        &self,
-        params: &Value,
-        answer: &mut Map<String, Value>,
-    ) -> Result<(), Failure> {
-        let required: Vec<String> = parse_list(&params["requiredAttributes"])
-            .into_iter()
-            .map(|a| a.trim_start_matches("userAttributes.").to_string())
-            .collect();
-        let given = &self.options.attributes;
-        let missing: Vec<&String> = required
-            .iter()
-            .filter(|a| !given.iter().any(|(n, _)| n == *a))
-            .collect();
-        if !missing.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-            return Err(Failure::new(
-                Exit::Auth,
-                format!(
-                    "Cognito requires these attributes with the new password: {}",
-                    names.join(", ")
-                ),
-            )
-            .with_hint(format!(
-                "give each with --attribute NAME=VALUE (for example --attribute {}=...), or in \
-                 the profile's attributes",
-                names[0]
-            )));
-        }
-        for (n, v) in given {
-            answer.insert(format!("userAttributes.{n}"), json!(v));
-        }
-        Ok(())
     }
 
     /// ConfirmDevice for a device Cognito offers, with a verifier of a new random device
@@ -777,64 +599,6 @@ impl SignIn<'_> {
     }
 }
 
-/// The PASSWORD_CLAIM_* answer of a user or device SRP proof.
-fn proof(
-    answer: &mut Map<String, Value>,
-    srp: &SrpSession,
-    params: &Value,
-    pool_name: &str,
-    user_id: &str,
-    password: &SecretString,
-) -> Result<(), Failure> {
-    let timestamp = srp::timestamp(time::OffsetDateTime::now_utc());
-    let block = params["SECRET_BLOCK"].as_str().unwrap_or("");
-    let c = Challenge {
-        user_id_for_srp: user_id,
-        salt_hex: params["SALT"].as_str().unwrap_or(""),
-        srp_b_hex: params["SRP_B"].as_str().unwrap_or(""),
-        secret_block: block,
-    };
-    let signature = srp
-        .signature(pool_name, &c, password.expose_secret(), &timestamp)
-        .map_err(|e| {
-            Failure::new(
-                Exit::Auth,
-                format!("cannot answer Cognito's SRP challenge: {}", e.0),
-            )
-        })?;
-    answer.insert("PASSWORD_CLAIM_SECRET_BLOCK".into(), json!(block));
-    answer.insert("PASSWORD_CLAIM_SIGNATURE".into(), json!(signature));
-    answer.insert("TIMESTAMP".into(), json!(timestamp));
-    Ok(())
-}
-
-fn need(what: &str, hint: &str) -> Failure {
-    Failure::new(
-        Exit::Auth,
-        format!("Cognito asks for {what}, and none was given"),
-    )
-    .with_hint(hint.to_string())
-}
-
-/// SELECT_MFA_TYPE: TOTP when a secret is set; else what a person can type.
-fn pick_mfa(offered: &[String], answers: &dyn Answers) -> Result<&'static str, Failure> {
-    let has = |c: &str| offered.is_empty() || offered.iter().any(|o| o == c);
-    if answers.has_totp_secret() && has("SOFTWARE_TOKEN_MFA") {
-        return Ok("SOFTWARE_TOKEN_MFA");
-    }
-    if answers.can_type() {
-        for c in ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_MFA"] {
-            if has(c) {
-                return Ok(c);
-            }
-        }
-    }
-    Err(need(
-        &format!("one of the MFA methods {}", offered.join(", ")),
-        "set COGNITO_TOTP_SECRET when the user has TOTP MFA, or run on a terminal to type a code",
-    ))
-}
-
 /// The flow is not enabled for the app client, or the server does not know it.
 fn flow_refused(e: &ApiError) -> bool {
     match e {
@@ -863,48 +627,6 @@ fn message_of(e: &ApiError) -> String {
         ApiError::Service { message, .. } => message.trim_end_matches('.').to_string(),
         other => super::api::short(other),
     }
-}
-
-/// `AvailableChallenges` of a SELECT_CHALLENGE answer.
-fn available(resp: &Value) -> Vec<String> {
-    let top = string_list(&resp["AvailableChallenges"]);
-    if top.is_empty() {
-        string_list(&resp["ChallengeParameters"]["AvailableChallenges"])
-    } else {
-        top
-    }
-}
-
-/// A list sent as a JSON array, or as a string holding one (challenge parameters are strings).
-fn string_list(v: &Value) -> Vec<String> {
-    parse_list(v)
-}
-
-fn parse_list(v: &Value) -> Vec<String> {
-    let parsed;
-    let arr = match v {
-        Value::Array(a) => a,
-        Value::String(s) => {
-            parsed = serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
-            match &parsed {
-                Value::Array(a) => a,
-                _ => return Vec::new(),
-            }
-        }
-        _ => return Vec::new(),
-    };
-    // Names from the server are shown in messages: control characters escaped (a real name
-    // has none, so an answer that names one is unchanged).
-    arr.iter()
-        .filter_map(Value::as_str)
-        .map(|n| crate::redact::inline(n).into_owned())
-        .collect()
-}
-
-fn challenge_name(resp: &Value) -> Option<String> {
-    resp.get("ChallengeName")
-        .and_then(Value::as_str)
-        .map(|n| crate::redact::inline(n).into_owned())
 }
 
 fn tokens(resp: &Value) -> Option<Tokens> {
@@ -943,20 +665,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lists_come_as_arrays_or_as_json_in_strings() {
-        assert_eq!(
-            parse_list(&json!("[\"SMS_MFA\",\"SOFTWARE_TOKEN_MFA\"]")),
-            ["SMS_MFA", "SOFTWARE_TOKEN_MFA"]
-        );
-        assert_eq!(
-            parse_list(&json!(["PASSWORD", "EMAIL_OTP"])),
-            ["PASSWORD", "EMAIL_OTP"]
-        );
-        assert!(parse_list(&json!("not json")).is_empty());
-        assert!(parse_list(&Value::Null).is_empty());
-    }
-
-    #[test]
     fn refused_flows_are_told_from_other_errors() {
         let svc = |name: &str, message: &str| ApiError::Service {
             name: name.into(),
@@ -983,52 +691,5 @@ mod tests {
             "InvalidParameterException",
             "Missing required parameter SRP_A"
         )));
-    }
-
-    struct Fixed {
-        totp: bool,
-        tty: bool,
-    }
-    impl Answers for Fixed {
-        fn totp_code(&mut self) -> Result<Option<String>, Failure> {
-            Ok(None)
-        }
-        fn typed_code(&mut self, _: &str) -> Result<Option<String>, Failure> {
-            Ok(None)
-        }
-        fn new_password(&mut self) -> Result<Option<SecretString>, Failure> {
-            Ok(None)
-        }
-        fn has_totp_secret(&self) -> bool {
-            self.totp
-        }
-        fn can_type(&self) -> bool {
-            self.tty
-        }
-    }
-
-    #[test]
-    fn select_mfa_type_picks_what_can_be_answered() {
-        let offered = vec!["SMS_MFA".to_string(), "SOFTWARE_TOKEN_MFA".to_string()];
-        let a = Fixed {
-            totp: true,
-            tty: false,
-        };
-        assert_eq!(pick_mfa(&offered, &a).unwrap(), "SOFTWARE_TOKEN_MFA");
-        let sms = vec!["SMS_MFA".to_string(), "EMAIL_OTP".to_string()];
-        assert!(
-            pick_mfa(&sms, &a).is_err(),
-            "TOTP is not offered, no terminal"
-        );
-        let tty = Fixed {
-            totp: false,
-            tty: true,
-        };
-        assert_eq!(pick_mfa(&sms, &tty).unwrap(), "EMAIL_OTP");
-        let none = Fixed {
-            totp: false,
-            tty: false,
-        };
-        assert!(pick_mfa(&offered, &none).is_err());
     }
 }

@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::api::{Api, CallPolicy};
 use super::errors::Context;
-use super::signin::{Answers, Device, Options, SignIn, Start, Tokens};
+use super::signin::{Answers, Device, Options, RefreshError, SignIn, Start, Tokens};
 use crate::cache::{self, Cache};
 use crate::env::Env;
 use crate::error::{Exit, Failure};
@@ -265,19 +265,19 @@ impl TokenSource for CognitoSource {
     }
 }
 
-/// The outcome of trying a cached refresh token: the tokens, `None` when Cognito refused it
-/// (sign in again), or a failure that stops the run (the network).
-fn after_refresh(result: Result<Tokens, Failure>, ui: &Ui) -> Result<Option<Tokens>, Failure> {
+/// The outcome of trying a cached refresh token: the tokens, `None` when it was refused (sign
+/// in again), or a failure that stops the run (the network).
+fn after_refresh(result: Result<Tokens, RefreshError>, ui: &Ui) -> Result<Option<Tokens>, Failure> {
     match result {
         Ok(t) => Ok(Some(t)),
-        Err(e) if e.exit == Exit::Auth || e.exit == Exit::Usage => {
+        Err(RefreshError::Refused(e)) => {
             ui.note(&format!(
                 "the cached refresh token was refused ({}); signing in again",
                 e.message
             ));
             Ok(None)
         }
-        Err(e) => Err(e),
+        Err(RefreshError::Failed(e)) => Err(e),
     }
 }
 
@@ -407,9 +407,10 @@ impl CognitoSource {
         runtime
             .block_on(async {
                 match (s.flow, &first) {
-                    (Flow::Refresh, Some(token)) => {
-                        signin.refresh(token, s.username.as_deref(), false).await
-                    }
+                    (Flow::Refresh, Some(token)) => signin
+                        .refresh(token, s.username.as_deref(), false)
+                        .await
+                        .map_err(RefreshError::failure),
                     _ => {
                         signin
                             .sign_in(start, username, first.as_ref(), &mut answers)
@@ -465,7 +466,7 @@ impl CognitoSource {
                 if !s.oauth.scope.is_empty() {
                     form.push(("scope", s.oauth.scope.as_str()));
                 }
-                exchange(&form)?
+                exchange(&form).map_err(RefreshError::failure)?
             }
             _ => {
                 let listener =
@@ -503,7 +504,7 @@ impl CognitoSource {
                     ("redirect_uri", redirect.as_str()),
                     ("code_verifier", pkce.verifier.expose_secret()),
                 ];
-                exchange(&form)?
+                exchange(&form).map_err(RefreshError::failure)?
             }
         };
         Ok((tokens, false))
