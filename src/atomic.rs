@@ -393,6 +393,25 @@ pub struct StagedAt {
     warning: Option<String>,
 }
 
+/// The debug builds' fail points: `POSTMAN_COGNITO_DEBUG_ABORT_AFTER_RENAMES=N` (and
+/// `..._AFTER_STAGED=N`) end the process at once, as a SIGKILL would, after its N-th rename (or
+/// staged file), so that tests prove what a kill at that moment leaves without racing one.
+pub fn fail_point(which: &str, count: usize) {
+    #[cfg(debug_assertions)]
+    if std::env::var(format!("POSTMAN_COGNITO_DEBUG_ABORT_AFTER_{which}"))
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        == Some(count)
+    {
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = (which, count);
+}
+
+/// Renames into place so far (for the fail point).
+static RENAMED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Removes the temporary files left in the open folder `dir` by runs whose process is gone.
 pub fn remove_stale_temps_at(dir: &crate::fsat::Dir) {
     let Ok(entries) = dir.entries() else { return };
@@ -505,6 +524,10 @@ impl StagedAt {
         }
         dir.rename(&self.tmp, &self.name)
             .map_err(|e| write_failure(shown, "replacing the file", e))?;
+        fail_point(
+            "RENAMES",
+            RENAMED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1,
+        );
         if !self.secret {
             return Ok(self.warning);
         }

@@ -92,24 +92,9 @@ pub fn stage(
             stamp,
             secret,
         });
+        atomic::fail_point("STAGED", out.items.len());
     }
     Ok(out)
-}
-
-/// The debug builds' fail point: `POSTMAN_COGNITO_DEBUG_ABORT_AFTER_RENAMES=N` ends the process
-/// at once (as a SIGKILL would) after its N-th rename, so that tests can prove what a kill
-/// between two renames leaves without racing a real one.
-fn fail_point(renamed: usize) {
-    #[cfg(debug_assertions)]
-    if std::env::var("POSTMAN_COGNITO_DEBUG_ABORT_AFTER_RENAMES")
-        .ok()
-        .and_then(|n| n.parse::<usize>().ok())
-        == Some(renamed)
-    {
-        std::process::abort();
-    }
-    #[cfg(not(debug_assertions))]
-    let _ = renamed;
 }
 
 /// Steps aside for a random moment so that racing runs do not collide again.
@@ -146,7 +131,6 @@ impl Staged {
             .with_hint("the collection is unchanged; check the disk")
         })?;
         let mut touched = BTreeSet::new();
-        let mut renamed = 0;
         while let Some(item) = self.items.pop_front() {
             let dir = match reopen.get(item.staged.folder) {
                 Ok(d) => d,
@@ -159,8 +143,6 @@ impl Staged {
             if let Some(w) = commit_item(dir, item, doc, redo)? {
                 ui.warn(&w);
             }
-            renamed += 1;
-            fail_point(renamed);
         }
         for f in touched {
             if let Ok(dir) = reopen.get(f) {

@@ -42,6 +42,65 @@ fn temps_in(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A run on `file` ended at once (as by a SIGKILL) at a debug-build fail point: after the file
+/// was staged (`STAGED`) or renamed (`RENAMES`).
+fn killed_at(file: &Path, point: &str) {
+    let o = std_bin()
+        .arg("refresh")
+        .arg(file)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+        .env(format!("POSTMAN_COGNITO_DEBUG_ABORT_AFTER_{point}"), "1")
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "the run was not stopped at {point}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_kill_after_staging_leaves_the_old_file_and_a_private_staged_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, file) = temp_copy(&fixture("collections/v21-tabs-oauth2.json"));
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let old = std::fs::read(&file).unwrap();
+    killed_at(&file, "STAGED");
+    assert_eq!(std::fs::read(&file).unwrap(), old, "the file changed");
+    let temps = temps_in(dir.path());
+    assert_eq!(temps.len(), 1, "{temps:?}");
+    let mode = std::fs::metadata(dir.path().join(&temps[0]))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o077,
+        0,
+        "the staged file with the token is not private"
+    );
+    // The next run removes it, and completes.
+    bin()
+        .arg("refresh")
+        .arg(&file)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+        .assert()
+        .success();
+    assert_eq!(temps_in(dir.path()), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_kill_right_after_the_rename_leaves_the_new_file_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, file) = temp_copy(&fixture("collections/v21-tabs-oauth2.json"));
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    killed_at(&file, "RENAMES");
+    let now = parse(&std::fs::read(&file).unwrap());
+    assert_eq!(access_token(&now), TOKEN, "the new file is in place, whole");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode, 0o600,
+        "killed before its mode was given back: private"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn sigkill_at_any_moment_leaves_the_whole_old_or_the_whole_new_file() {
@@ -65,7 +124,9 @@ fn sigkill_at_any_moment_leaves_the_whole_old_or_the_whole_new_file() {
     std::fs::create_dir(&work).unwrap();
     let file = work.join("api.postman_collection.json");
     let (mut olds, mut news) = (0, 0);
-    let iterations = 80;
+    // A few real kills at moments spread over a run (the fail points below prove each moment
+    // that matters deterministically).
+    let iterations = 16;
     for i in 0..iterations {
         std::fs::write(&file, &old).unwrap();
         let mut child = std_bin()
@@ -92,8 +153,8 @@ fn sigkill_at_any_moment_leaves_the_whole_old_or_the_whole_new_file() {
         }
     }
     assert!(
-        olds > 0 && news > 0,
-        "the kills covered both sides of the rename: {olds} old, {news} new"
+        olds + news == iterations,
+        "every kill left the old or the new file: {olds} old, {news} new"
     );
     // Killed runs may leave their temporary file; the next run removes them.
     bin()

@@ -54,6 +54,11 @@ impl Recorder {
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
+
+    /// What was seen so far, forgotten: the next run starts from nothing.
+    pub fn take(&self) -> Vec<Seen> {
+        std::mem::take(&mut *self.seen.lock().unwrap())
+    }
 }
 
 impl Drop for Recorder {
