@@ -39,7 +39,7 @@ impl Local {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs cognito-local: run scripts/test"]
 fn password_flow_gets_a_token_whose_expiry_comes_from_the_jwt() {
     let l = local();
     let out = l
@@ -65,7 +65,7 @@ fn password_flow_gets_a_token_whose_expiry_comes_from_the_jwt() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs cognito-local: run scripts/test"]
 fn refresh_a_collection_then_refresh_token_flow() {
     let l = local();
     let (_d, file) = temp_copy(&fixture("collections/v20-tabs-oauth2.json"));
@@ -91,7 +91,7 @@ fn refresh_a_collection_then_refresh_token_flow() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs cognito-local: run scripts/test"]
 fn its_error_names_map_to_the_same_sentences() {
     let l = local();
     l.cmd("lee", "Wrong-Passw0rd!", &["token", "--flow", "password"])

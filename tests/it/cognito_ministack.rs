@@ -81,7 +81,7 @@ impl Setup {
 }
 
 #[test]
-#[ignore = "needs a peer (ministack): run scripts/test"]
+#[ignore = "needs ministack: run scripts/test"]
 fn ministack_checks_the_srp_proof_and_a_cached_refresh_is_one_call() {
     let s = Setup::new(Idp::ministack());
     let (client, _) = s.idp.client(&s.pool, false, SRP_FLOWS);
@@ -111,7 +111,7 @@ fn ministack_checks_the_srp_proof_and_a_cached_refresh_is_one_call() {
 }
 
 #[test]
-#[ignore = "needs a peer (ministack): run scripts/test"]
+#[ignore = "needs ministack: run scripts/test"]
 fn a_client_with_a_secret_refreshes_without_the_username() {
     let s = Setup::new(Idp::ministack());
     let (client, secret) = s.idp.client(&s.pool, true, SRP_FLOWS);
@@ -132,7 +132,7 @@ fn a_client_with_a_secret_refreshes_without_the_username() {
 }
 
 #[test]
-#[ignore = "needs a peer (ministack): run scripts/test"]
+#[ignore = "needs ministack: run scripts/test"]
 fn explicit_auth_flows_are_enforced_and_the_hints_name_what_is_left() {
     let s = Setup::new(Idp::ministack());
     // ALLOW_USER_AUTH only (the CDK's `authFlows: { user: true }`): USER_SRP_AUTH is refused,
@@ -174,10 +174,8 @@ fn explicit_auth_flows_are_enforced_and_the_hints_name_what_is_left() {
 /// to REFRESH_TOKEN_AUTH at once (no retries on moto's HTTP 500), and the cache remembers it,
 /// so the next cached refresh is one call again. (`--min-ttl 25h`: cognito-local's tokens last
 /// a day, so the cached token is never enough.)
-#[test]
-#[ignore = "needs a peer (moto, cognito-local): run scripts/test"]
-fn refresh_falls_back_where_get_tokens_is_unknown_and_remembers_it() {
-    for idp in [Idp::moto(), Idp::cognito_local()] {
+fn refresh_falls_back_and_remembers_it(idp: Idp) {
+    {
         let url = idp.url.clone();
         let s = Setup::new(idp);
         let (client, _) = s.idp.client(
@@ -206,4 +204,16 @@ fn refresh_falls_back_where_get_tokens_is_unknown_and_remembers_it() {
             .success();
         assert_eq!(calls(&out.get_output().stderr), ["InitiateAuth"], "{url}");
     }
+}
+
+#[test]
+#[ignore = "needs moto: run scripts/test"]
+fn on_moto_refresh_falls_back_where_get_tokens_is_unknown_and_remembers_it() {
+    refresh_falls_back_and_remembers_it(Idp::moto());
+}
+
+#[test]
+#[ignore = "needs cognito-local: run scripts/test"]
+fn on_cognito_local_refresh_falls_back_where_get_tokens_is_unknown_and_remembers_it() {
+    refresh_falls_back_and_remembers_it(Idp::cognito_local());
 }

@@ -56,7 +56,7 @@ fn claims(token: &str) -> serde_json::Value {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn password_and_srp_give_checked_tokens() {
     let p = pool(false, ALL_FLOWS);
     p.idp.user(&p.pool, "bob", PASSWORD);
@@ -116,7 +116,7 @@ fn password_and_srp_give_checked_tokens() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn refresh_signs_in_and_writes_the_collection() {
     let p = pool(false, ALL_FLOWS);
     p.idp.user(&p.pool, "ci-bot", PASSWORD);
@@ -143,7 +143,7 @@ fn refresh_signs_in_and_writes_the_collection() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn clients_with_a_secret_send_secret_hash() {
     let p = pool(true, ALL_FLOWS);
     let secret = p.secret.clone().unwrap();
@@ -177,7 +177,7 @@ fn clients_with_a_secret_send_secret_hash() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn refresh_token_flow_with_and_without_secret() {
     let p = pool(false, ALL_FLOWS);
     p.idp.user(&p.pool, "bob", PASSWORD);
@@ -231,7 +231,7 @@ fn refresh_token_flow_with_and_without_secret() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn new_password_required_is_explained_or_answered() {
     let p = pool(false, ALL_FLOWS);
     p.idp.temp_user(&p.pool, "newbie", "Temp-Passw0rd!");
@@ -266,7 +266,7 @@ fn new_password_required_is_explained_or_answered() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn totp_mfa_is_answered_from_the_secret() {
     let idp = Idp::moto();
     let pool = idp.pool("mfa", json!({"MfaConfiguration": "OPTIONAL"}));
@@ -322,7 +322,7 @@ fn totp_mfa_is_answered_from_the_secret() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn cognito_errors_become_sentences_with_exit_5() {
     let p = pool(false, &["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
     p.idp.user(&p.pool, "bob", PASSWORD);

@@ -307,7 +307,7 @@ fn flows(p: &FakeHttp) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn the_second_run_makes_no_request() {
     let moto = Idp::moto().url;
     let p = proxy(&moto);
@@ -346,7 +346,7 @@ fn the_second_run_makes_no_request() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn near_expiry_the_refresh_token_is_used_and_a_refused_one_falls_back() {
     let moto = Idp::moto().url;
     let p = proxy(&moto);
@@ -403,7 +403,7 @@ fn near_expiry_the_refresh_token_is_used_and_a_refused_one_falls_back() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn password_command_supplies_the_password() {
     let idp = Idp::moto();
     let pool = idp.pool("cmd", json!({}));
@@ -430,7 +430,7 @@ fn password_command_supplies_the_password() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn parallel_runs_share_one_sign_in_and_leave_every_file_whole() {
     let moto = Idp::moto().url;
     let p = proxy(&moto);

@@ -10,7 +10,7 @@ use crate::support::*;
 use serde_json::json;
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto and newman: run scripts/test"]
 fn refresh_then_newman_sends_tokens_the_api_accepts() {
     let idp = Idp::moto();
     let pool = idp.pool("e2e", json!({}));

@@ -114,7 +114,7 @@ fn token_of(moto: &(String, String, String)) -> String {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto, newman and the Postman CLI: run scripts/test"]
 fn both_runners_send_the_token_even_over_a_collection_variable() {
     let moto = moto_user();
     for runner in ["newman", "postman"] {
@@ -156,7 +156,7 @@ fn both_runners_send_the_token_even_over_a_collection_variable() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto, newman and the Postman CLI: run scripts/test"]
 fn the_users_environment_is_merged_and_left_as_it_was() {
     let moto = moto_user();
     for (runner, ext) in [("newman", "json"), ("postman", "yaml")] {
@@ -257,7 +257,7 @@ fn token_anywhere(token: &str, dirs: &[&Path]) -> Vec<String> {
 
 #[cfg(target_os = "linux")]
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto, newman and the Postman CLI: run scripts/test"]
 fn the_token_is_in_no_command_line_environment_or_file_even_after_a_kill() {
     let moto = moto_user();
     let token = token_of(&moto);
@@ -318,7 +318,7 @@ fn the_token_is_in_no_command_line_environment_or_file_even_after_a_kill() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto, newman and the Postman CLI: run scripts/test"]
 fn exit_codes_are_the_runners_and_reports_keep_no_token() {
     let moto = moto_user();
     let home = tempfile::tempdir().unwrap();

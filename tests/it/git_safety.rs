@@ -43,7 +43,7 @@ fn newman_headers(collection: &Path, extra: &[&str]) -> Vec<Option<String>> {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs newman: run scripts/test"]
 fn token_var_and_env_file_feed_newman_and_keep_the_collection_clean() {
     let token = jwt_expiring_in(3600);
     let (dir, file) = temp_copy(&fixture("collections/v21-tabs-oauth2.json"));

@@ -167,7 +167,7 @@ fn follow(url: &str) -> String {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs cognito-local: run scripts/test"]
 fn the_browser_flow_signs_in_through_the_hosted_ui() {
     let l = local();
     let cache = tempfile::tempdir().unwrap();
@@ -203,7 +203,7 @@ fn the_browser_flow_signs_in_through_the_hosted_ui() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs cognito-local: run scripts/test"]
 fn a_forged_callback_is_ignored_and_the_real_one_still_signs_in() {
     // Issue 23.17: one request to the callback with another state (or none) used to end the
     // sign-in; it is answered, ignored, and the wait goes on.
@@ -232,7 +232,7 @@ fn a_forged_callback_is_ignored_and_the_real_one_still_signs_in() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs cognito-local: run scripts/test"]
 fn a_wrong_verifier_and_a_timeout_are_refused() {
     let l = local();
     // A code issued for another PKCE challenge, brought back with the tool's own state.
@@ -285,7 +285,7 @@ fn a_wrong_verifier_and_a_timeout_are_refused() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs cognito-local and newman: run scripts/test"]
 fn refresh_writes_grant_settings_that_validate_and_newman_still_sends_the_token() {
     let l = local();
     for fixture_name in [
@@ -519,7 +519,7 @@ fn without_a_domain_the_endpoints_come_from_oidc_discovery() {
 /// sends federated users straight to their provider); cognito-local, which has no federation,
 /// ignores them and the sign-in completes.
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs cognito-local: run scripts/test"]
 fn a_federated_provider_is_named_in_the_authorize_url() {
     let l = local();
     for (flag, value, query) in [

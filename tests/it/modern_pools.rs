@@ -534,7 +534,7 @@ fn without_a_cache_no_device_is_confirmed() {
 /// The device verifier and the device proof, computed here and by pycognito's `AWSSRP`
 /// (`generate_hash_device`, `process_device_challenge`) from the same fixed inputs.
 #[test]
-#[ignore = "needs a peer: pycognito (scripts/test installs it)"]
+#[ignore = "needs pycognito: run scripts/test"]
 fn device_maths_match_pycognito() {
     use base64::Engine;
     use postman_cognito::cognito::srp::{self, Challenge, SrpSession};

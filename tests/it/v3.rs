@@ -171,14 +171,19 @@ fn assert_only_auth_changed(
     }
 }
 
-/// One collection, as JSON twin and v3 tree, refreshed with `args` and run: returns
-/// (requests sent, requests that sent the token).
-fn run_case(src: &Path, args: &[&str], env_file: bool) -> (usize, usize) {
-    let name = format!(
-        "{} {}",
-        src.file_name().unwrap().to_string_lossy(),
-        args.join(" ")
-    );
+/// One collection made runnable (URLs to one recorder, scripts and GraphQL requests dropped) as
+/// a JSON twin, and migrated once by the Postman CLI; each policy then runs on copies.
+struct Source {
+    name: String,
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    recorder: Recorder,
+    twin: PathBuf,
+    tree: PathBuf,
+    dir: PathBuf,
+}
+
+fn source(src: &Path) -> Source {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     let recorder = Recorder::start();
@@ -192,8 +197,39 @@ fn run_case(src: &Path, args: &[&str], env_file: bool) -> (usize, usize) {
     std::fs::write(&twin, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     let tree = dir.path().join("tree");
     migrate(&twin, &tree, &home);
+    Source {
+        name: src.file_name().unwrap().to_string_lossy().into_owned(),
+        home,
+        recorder,
+        twin,
+        tree,
+        dir: dir.path().to_path_buf(),
+        _dir: dir,
+    }
+}
+
+/// One collection, as JSON twin and v3 tree, refreshed with `args` and run: returns
+/// (requests sent, requests that sent the token).
+fn run_case(src: &Path, args: &[&str], env_file: bool) -> (usize, usize) {
+    run_policy(&source(src), args, env_file)
+}
+
+/// [`run_case`] on a source already migrated: on a copy of its tree and of its twin.
+fn run_policy(s: &Source, args: &[&str], env_file: bool) -> (usize, usize) {
+    let name = format!("{} {}", s.name, args.join(" "));
+    let case = s.dir.join(format!(
+        "case-{}",
+        args.join("-").replace(['$', '/', ' '], "_")
+    ));
+    let tree = case.join("tree");
+    copy_tree(&s.tree, &tree);
+    let twin = case.join("twin.json");
+    std::fs::copy(&s.twin, &twin).unwrap();
+    let home = &s.home;
+    let recorder = &s.recorder;
+    recorder.take();
     let before = snapshot(&tree);
-    let env = dir.path().join("env.environment.yaml");
+    let env = case.join("env.environment.yaml");
     let env_s = env.to_str().unwrap();
     let mut all: Vec<&str> = args.to_vec();
     if env_file {
@@ -227,7 +263,7 @@ fn run_case(src: &Path, args: &[&str], env_file: bool) -> (usize, usize) {
         "{name}"
     );
     assert_eq!(times, mtimes(&tree), "{name}: the second run wrote nothing");
-    lint(&tree, &home);
+    lint(&tree, home);
     // The JSON twin, refreshed the same way, says what each request must send.
     let twin_args: Vec<&str> = args.to_vec();
     let o = std_bin()
@@ -256,13 +292,13 @@ fn run_case(src: &Path, args: &[&str], env_file: bool) -> (usize, usize) {
         patched["variable"] = Value::Array(vars);
     }
     let expects = prepare(&mut patched, &recorder.base());
-    let mut run = postman_offline(&home);
+    let mut run = postman_offline(home);
     run.args(["collection", "run"]).arg(&tree);
     if env_file {
         run.arg("-e").arg(&env);
     }
     let o = run.output().unwrap();
-    let seen = recorder.seen();
+    let seen = recorder.take();
     assert_eq!(
         seen.len(),
         expects.len(),
@@ -308,30 +344,72 @@ fn v21_sources() -> Vec<PathBuf> {
         .collect()
 }
 
-#[test]
-#[ignore = "needs a peer (the Postman CLI): run scripts/test"]
-fn v3_trees_send_the_token_where_their_json_twins_do() {
-    let sources = v21_sources();
-    assert!(sources.len() >= 15, "{} collections", sources.len());
-    for src in &sources {
-        let (sent, tokens) = run_case(src, &["--inherit", "tokens"], false);
-        assert!(
-            sent == 0 || tokens > 0,
-            "{}: no request sent the token",
-            src.display()
-        );
-        let (sent, tokens) = run_case(src, &["--inherit", "all"], false);
-        assert_eq!(
-            sent,
-            tokens,
-            "{}: --inherit all sends it everywhere",
-            src.display()
-        );
-    }
+/// A v2.1 source, migrated once, under both policies: the tree sends the token where its JSON
+/// twin does.
+fn twins(src: &Path) {
+    let s = source(src);
+    let (sent, tokens) = run_policy(&s, &["--inherit", "tokens"], false);
+    assert!(
+        sent == 0 || tokens > 0,
+        "{}: no request sent the token",
+        s.name
+    );
+    let (sent, tokens) = run_policy(&s, &["--inherit", "all"], false);
+    assert_eq!(
+        sent, tokens,
+        "{}: --inherit all sends it everywhere",
+        s.name
+    );
+}
+
+/// One test per source, so that they run side by side.
+macro_rules! twin_tests {
+    ($($test:ident: $place:literal $file:literal,)*) => {
+        $(
+            #[test]
+            #[ignore = "needs the Postman CLI: run scripts/test"]
+            fn $test() {
+                let path = match $place {
+                    "fixtures" => fixture(concat!("collections/", $file)),
+                    _ => shared(concat!("real-collections/", $file)),
+                };
+                twins(&path);
+            }
+        )*
+
+        /// Every v2.1 source has its test above: a new fixture is not forgotten.
+        #[test]
+        fn v3_every_v21_source_has_its_twin_test() {
+            let listed: Vec<&str> = vec![$($file),*];
+            for src in v21_sources() {
+                let name = src.file_name().unwrap().to_string_lossy().into_owned();
+                assert!(listed.contains(&name.as_str()), "{name} has no twin test");
+            }
+        }
+    };
+}
+
+twin_tests! {
+    v3_twin_2space_bearer: "fixtures" "v21-2space-bearer.json",
+    v3_twin_2space_noauth_root: "fixtures" "v21-2space-noauth-root.json",
+    v3_twin_4space_no_auth: "fixtures" "v21-4space-no-auth.json",
+    v3_twin_comma_first: "fixtures" "v21-comma-first.json",
+    v3_twin_crlf_bom_duplicates: "fixtures" "v21-crlf-bom-duplicates.json",
+    v3_twin_empty_root_auth_space: "fixtures" "v21-empty-root-auth-space.json",
+    v3_twin_empty_root_auth: "fixtures" "v21-empty-root-auth.json",
+    v3_twin_minified_null: "fixtures" "v21-minified-null.json",
+    v3_twin_space_before_comma: "fixtures" "v21-space-before-comma.json",
+    v3_twin_tabs_oauth2: "fixtures" "v21-tabs-oauth2.json",
+    v3_twin_cori_data_api: "shared" "01_cori-data-api__postman.collection.json",
+    v3_twin_pdoa: "shared" "02_pdoa__Performance_Dashboard_API.postman_collection.json",
+    v3_twin_policy_route_multi: "shared" "03_testhell__policy-route-multi.postman_collection.json",
+    v3_twin_brightspace_token: "shared" "04_brightspace__Get_Initial_Token.postman_collection.json",
+    v3_twin_brightspace_notifications: "shared" "05_brightspace__Notification_Settings.postman_collection.json",
+    v3_twin_msgraph: "shared" "06_msgraph__Microsoft_Graph.postman_collection.json",
 }
 
 #[test]
-#[ignore = "needs a peer (the Postman CLI): run scripts/test"]
+#[ignore = "needs the Postman CLI: run scripts/test"]
 fn v3_header_prefix_keep_and_yaml_environments_reach_the_wire() {
     let f = fixture("collections/v21-tabs-oauth2.json");
     for p in ["", "JWT"] {
@@ -726,7 +804,7 @@ fn assert_each_file_whole(t: &Path, tokens: &[&str]) {
 }
 
 /// How many request files of the tree no longer hold their auth.
-fn renamed(t: &Path) -> usize {
+fn renamed_count(t: &Path) -> usize {
     snapshot(t)
         .iter()
         .filter(|(p, b)| {
@@ -736,56 +814,108 @@ fn renamed(t: &Path) -> usize {
         .count()
 }
 
-#[test]
-fn v3_sigkill_during_the_renames_leaves_every_file_whole() {
-    let mut cut_mid_rename = 0;
-    // Killed before the renames (while staging), and at moments after the first rename (the
-    // first file renamed is watched for), so that the kills land between two renames.
-    for after_first_ms in [None, Some(0u64), Some(2), Some(10), Some(40), Some(150)] {
-        let dir = tempfile::tempdir().unwrap();
-        let t = big_tree(dir.path(), 2000);
-        let first = t.join("F000/R00000.request.yaml");
-        let mut child = std_bin()
-            .arg("refresh")
-            .arg(&t)
-            .env("POSTMAN_COGNITO_TOKEN", TOKEN)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        match after_first_ms {
-            None => std::thread::sleep(std::time::Duration::from_millis(100)),
-            Some(ms) => {
-                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-                while read(&first).contains("auth:") && std::time::Instant::now() < deadline {
-                    std::thread::sleep(std::time::Duration::from_micros(200));
-                }
-                std::thread::sleep(std::time::Duration::from_millis(ms));
-            }
-        }
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-        assert_each_file_whole(&t, &[TOKEN]);
-        let n = renamed(&t);
-        if n > 0 && n < 2000 {
-            cut_mid_rename += 1;
-            // A half-renamed tree: the root still holds the old auth (it is renamed last), and
-            // check says so; a run to the end completes it.
-            let check = std_bin().arg("check").arg(&t).output().unwrap();
-            assert_eq!(check.status.code(), Some(1));
-            assert!(String::from_utf8_lossy(&check.stderr).contains("collection auth"));
-        }
-        let o = refresh(&t, &[]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        assert_eq!(renamed(&t), 2000);
-        let check = std_bin().arg("check").arg(&t).output().unwrap();
-        assert!(
-            check.status.success(),
-            "{}",
-            String::from_utf8_lossy(&check.stderr)
-        );
+/// A run on a 300-request tree ended at once (as by a SIGKILL) at a debug-build fail point
+/// after `staged` files were staged, or after `renamed` renames: every file is whole, exactly
+/// the renamed ones changed, `check` reports a half-renamed tree, and the next run completes it.
+fn killed_at(staged: Option<usize>, renamed: Option<usize>) {
+    let dir = tempfile::tempdir().unwrap();
+    let t = big_tree(dir.path(), 300);
+    let mut run = std_bin();
+    run.arg("refresh")
+        .arg(&t)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN);
+    if let Some(n) = staged {
+        run.env("POSTMAN_COGNITO_DEBUG_ABORT_AFTER_STAGED", n.to_string());
     }
-    assert!(cut_mid_rename > 0, "no kill landed between two renames");
+    if let Some(n) = renamed {
+        run.env("POSTMAN_COGNITO_DEBUG_ABORT_AFTER_RENAMES", n.to_string());
+    }
+    let o = run.output().unwrap();
+    assert!(!o.status.success(), "the run was not stopped");
+    assert_each_file_whole(&t, &[TOKEN]);
+    let n = renamed.unwrap_or(0);
+    assert_eq!(
+        renamed_count(&t),
+        n,
+        "exactly the files renamed before the kill changed"
+    );
+    // What the killed run left staged is readable by its owner only.
+    for (path, _) in snapshot(&t) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".postman-cognito.tmp") {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o077;
+            let root =
+                name.starts_with(".definition.yaml") && path.parent().unwrap().parent() == Some(&t);
+            assert!(
+                !root || mode == 0,
+                "{}: the staged root is not private",
+                path.display()
+            );
+        }
+    }
+    if n > 0 {
+        // A half-renamed tree: the root still holds the old auth (it is renamed last).
+        let check = std_bin().arg("check").arg(&t).output().unwrap();
+        assert_eq!(check.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&check.stderr).contains("collection auth"));
+    }
+    let o = refresh(&t, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(renamed_count(&t), 300);
+    let check = std_bin().arg("check").arg(&t).output().unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let left: Vec<_> = snapshot(&t)
+        .into_keys()
+        .filter(|p| p.to_string_lossy().ends_with(".postman-cognito.tmp"))
+        .collect();
+    assert!(left.is_empty(), "the next run left staged files: {left:?}");
+}
+
+#[test]
+fn v3_a_kill_while_staging_changes_no_file() {
+    killed_at(Some(150), None);
+}
+
+#[test]
+fn v3_a_kill_after_the_first_rename_leaves_every_file_whole() {
+    killed_at(None, Some(1));
+}
+
+#[test]
+fn v3_a_kill_between_two_renames_leaves_every_file_whole() {
+    killed_at(None, Some(157));
+}
+
+#[test]
+fn v3_a_kill_before_the_root_is_renamed_leaves_every_file_whole() {
+    killed_at(None, Some(300));
+}
+
+/// A real SIGKILL, not a fail point, while a run stages a tree: every file is whole.
+#[test]
+fn v3_a_real_sigkill_leaves_every_file_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = big_tree(dir.path(), 300);
+    let mut child = std_bin()
+        .arg("refresh")
+        .arg(&t)
+        .env("POSTMAN_COGNITO_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    assert_each_file_whole(&t, &[TOKEN]);
+    let o = refresh(&t, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(renamed_count(&t), 300);
 }
 
 #[test]
