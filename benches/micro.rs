@@ -21,6 +21,8 @@ fn input_10mb() -> Vec<u8> {
             .arg(root.join("bench/generate.py"))
             .arg(&path)
             .arg((10 * 1048576).to_string())
+            // Standard output is the benchmark list's (cargo-nextest reads it).
+            .stdout(std::io::stderr())
             .status()
             .expect("python3 runs bench/generate.py");
         assert!(status.success(), "bench/generate.py failed");

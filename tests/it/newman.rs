@@ -3,7 +3,7 @@
 //! the Authorization header each request really sent against what its auth chain says.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[allow(unused_imports)]
 use crate::support;
@@ -163,8 +163,18 @@ fn walk(
     }
 }
 
-/// Patches `src` with `args`, runs newman on it, and checks every request's header.
-fn run_case(src: &Path, args: &[&str]) -> (usize, usize) {
+/// A collection patched with some arguments, made runnable against its own recorder.
+struct Case {
+    name: String,
+    _dir: tempfile::TempDir,
+    runnable: PathBuf,
+    report: PathBuf,
+    expects: Vec<Expect>,
+    recorder: Recorder,
+}
+
+/// Patches `src` with `args` and makes the result runnable against a recorder of its own.
+fn case(src: &Path, args: &[&str]) -> Case {
     let name = format!(
         "{} {}",
         src.file_name().unwrap().to_string_lossy(),
@@ -183,12 +193,40 @@ fn run_case(src: &Path, args: &[&str]) -> (usize, usize) {
     let expects = prepare(&mut doc, &recorder.base());
     let runnable = dir.path().join("runnable.json");
     std::fs::write(&runnable, serde_json::to_vec(&doc).unwrap()).unwrap();
-    let out = std::process::Command::new(newman())
-        .args(["run"])
-        .arg(&runnable)
-        .args(["--reporters", "json", "--reporter-json-export"])
-        .arg(dir.path().join("report.json"))
-        .args(["--timeout-request", "10000"])
+    let report = dir.path().join("report.json");
+    Case {
+        name,
+        _dir: dir,
+        runnable,
+        report,
+        expects,
+        recorder,
+    }
+}
+
+/// Runs every case through newman in one Node process (`support/newman_batch.js`: newman as a
+/// library, one start of Node for all), then checks every request's header. Returns, for each
+/// case, how many requests were sent and how many carried the token.
+fn run_cases(cases: Vec<Case>) -> Vec<(usize, usize)> {
+    let jobs: Vec<Value> = cases
+        .iter()
+        .map(|c| json!({"collection": c.runnable, "report": c.report}))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("jobs.json");
+    std::fs::write(&list, serde_json::to_vec(&jobs).unwrap()).unwrap();
+    // .../node_modules/.bin/newman → .../node_modules
+    let modules = newman()
+        .canonicalize()
+        .unwrap()
+        .ancestors()
+        .find(|p| p.ends_with("node_modules"))
+        .expect("newman is inside a node_modules folder")
+        .to_path_buf();
+    let out = std::process::Command::new("node")
+        .arg(repo().join("tests/it/support/newman_batch.js"))
+        .arg(&list)
+        .env("NODE_PATH", &modules)
         .env_remove("HTTP_PROXY")
         .env_remove("HTTPS_PROXY")
         .env_remove("http_proxy")
@@ -197,19 +235,43 @@ fn run_case(src: &Path, args: &[&str]) -> (usize, usize) {
         .unwrap();
     assert!(
         out.status.success(),
-        "{name}: newman failed: {}",
+        "newman_batch.js failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let seen = recorder.seen();
+    let results: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(results.len(), cases.len(), "one result per case");
+    cases
+        .into_iter()
+        .zip(results)
+        .map(|(c, r)| {
+            assert_eq!(
+                r["ok"],
+                json!(true),
+                "{}: newman failed: {}",
+                c.name,
+                r["error"]
+            );
+            verify(c)
+        })
+        .collect()
+}
+
+/// What the case's recorder saw, against what each request must send.
+fn verify(c: Case) -> (usize, usize) {
+    let name = &c.name;
+    let seen = c.recorder.seen();
     assert_eq!(
         seen.len(),
-        expects.len(),
+        c.expects.len(),
         "{name}: every request reached the recorder once"
     );
     let mut with_token = 0;
     for s in &seen {
         let n: usize = s.path.trim_start_matches("/r/").parse().unwrap();
-        match &expects[n] {
+        match &c.expects[n] {
             Expect::Header(h) => {
                 assert_eq!(
                     s.authorization.as_deref(),
@@ -235,15 +297,21 @@ fn run_case(src: &Path, args: &[&str]) -> (usize, usize) {
 #[test]
 #[ignore = "needs newman: run scripts/test"]
 fn fixtures_send_exactly_the_token_where_they_should() {
-    for f in fixtures_in("collections") {
-        let (all_sent, all_token) = run_case(&f, &["--inherit", "all"]);
+    let files = fixtures_in("collections");
+    let mut cases = Vec::new();
+    for f in &files {
+        cases.push(case(f, &["--inherit", "all"]));
+        cases.push(case(f, &["--inherit", "tokens"]));
+    }
+    let results = run_cases(cases);
+    for (f, pair) in files.iter().zip(results.chunks(2)) {
+        let ((all_sent, all_token), (_, tokens)) = (pair[0], pair[1]);
         assert_eq!(
             all_sent,
             all_token,
             "{}: --inherit all sends the token everywhere",
             f.display()
         );
-        let (_, tokens) = run_case(&f, &["--inherit", "tokens"]);
         assert!(
             tokens > 0 && tokens < all_token,
             "{}: {tokens} of {all_token}",
@@ -256,25 +324,33 @@ fn fixtures_send_exactly_the_token_where_they_should() {
 #[ignore = "needs newman: run scripts/test"]
 fn header_prefix_variants_reach_the_wire() {
     let f = fixture("collections/v21-tabs-oauth2.json");
-    for p in ["", "JWT", "Bearer"] {
-        let (_, n) = run_case(&f, &["--inherit", "all", "--header-prefix", p]);
+    let mut cases: Vec<Case> = ["", "JWT", "Bearer"]
+        .iter()
+        .map(|p| case(&f, &["--inherit", "all", "--header-prefix", p]))
+        .collect();
+    let f = fixture("collections/v20-crlf-bearer.json");
+    cases.push(case(&f, &["--inherit", "all", "--header-prefix", ""]));
+    for (_, n) in run_cases(cases) {
         assert!(n > 0);
     }
-    let f = fixture("collections/v20-crlf-bearer.json");
-    let (_, n) = run_case(&f, &["--inherit", "all", "--header-prefix", ""]);
-    assert!(n > 0);
 }
 
 #[test]
 #[ignore = "needs newman: run scripts/test"]
 fn real_collections_send_the_token_and_keep_their_own_auth() {
-    for f in real_collections() {
-        let (sent, with_token) = run_case(&f, &["--inherit", "tokens"]);
+    let files = real_collections();
+    let mut cases = Vec::new();
+    for f in &files {
+        cases.push(case(f, &["--inherit", "tokens"]));
+        cases.push(case(f, &["--inherit", "all"]));
+    }
+    let results = run_cases(cases);
+    for (f, pair) in files.iter().zip(results.chunks(2)) {
+        let (sent, with_token) = pair[0];
         assert!(
             sent == 0 || with_token > 0,
             "{}: no request sent the token",
             f.display()
         );
-        run_case(&f, &["--inherit", "all"]);
     }
 }

@@ -408,32 +408,37 @@ twin_tests! {
     v3_twin_msgraph: "shared" "06_msgraph__Microsoft_Graph.postman_collection.json",
 }
 
-#[test]
-#[ignore = "needs the Postman CLI: run scripts/test"]
-fn v3_header_prefix_keep_and_yaml_environments_reach_the_wire() {
-    let f = fixture("collections/v21-tabs-oauth2.json");
-    for p in ["", "JWT"] {
-        let (_, n) = run_case(&f, &["--inherit", "all", "--header-prefix", p], false);
-        assert!(n > 0);
-    }
-    let (sent, n) = run_case(
-        &f,
-        &[
-            "--inherit",
-            "all",
-            "--keep",
-            "$..item[?(@.name == 'B1 (null)')]",
-        ],
-        false,
-    );
-    assert!(n > 0 && n < sent, "{n} of {sent}");
-    for src in [
-        f,
+/// `--header-prefix`, `--keep` and a YAML `--env-file` on a v3 twin, one case a test.
+macro_rules! wire_tests {
+    ($($name:ident: $src:expr, [$($arg:literal),*], $env:literal, $check:expr;)*) => {$(
+        #[test]
+        #[ignore = "needs the Postman CLI: run scripts/test"]
+        fn $name() {
+            let src: std::path::PathBuf = $src;
+            let (sent, n) = run_case(&src, &[$($arg),*], $env);
+            let check: fn(usize, usize) -> bool = $check;
+            assert!(check(sent, n), "{}: {n} of {sent} sent the token", src.display());
+        }
+    )*};
+}
+
+wire_tests! {
+    v3_header_prefix_empty_reaches_the_wire:
+        fixture("collections/v21-tabs-oauth2.json"),
+        ["--inherit", "all", "--header-prefix", ""], false, |_, n| n > 0;
+    v3_header_prefix_jwt_reaches_the_wire:
+        fixture("collections/v21-tabs-oauth2.json"),
+        ["--inherit", "all", "--header-prefix", "JWT"], false, |_, n| n > 0;
+    v3_keep_leaves_the_matched_request_alone:
+        fixture("collections/v21-tabs-oauth2.json"),
+        ["--inherit", "all", "--keep", "$..item[?(@.name == 'B1 (null)')]"], false,
+        |sent, n| n > 0 && n < sent;
+    v3_a_yaml_environment_reaches_the_wire:
+        fixture("collections/v21-tabs-oauth2.json"),
+        ["--inherit", "tokens"], true, |_, n| n > 0;
+    v3_a_yaml_environment_reaches_the_wire_in_a_real_collection:
         shared("real-collections/02_pdoa__Performance_Dashboard_API.postman_collection.json"),
-    ] {
-        let (_, n) = run_case(&src, &["--inherit", "tokens"], true);
-        assert!(n > 0, "{}", src.display());
-    }
+        ["--inherit", "tokens"], true, |_, n| n > 0;
 }
 
 /// Writes `files` (path relative to `dir`, content) under `dir`.
