@@ -62,45 +62,18 @@ pub fn read(path: &Path) -> Result<Raw, Failure> {
     })
 }
 
-/// File names Postman gives its files (exports, and the files of v3 collection folders).
-const POSTMAN_NAMES: &[&str] = &[
-    ".postman_collection.json",
-    ".postman_environment.json",
-    ".postman_globals.json",
-    ".request.yaml",
-    ".example.yaml",
-    ".environment.yaml",
-    ".globals.yaml",
-];
-
-/// Marks only Postman's files carry near their start.
-const POSTMAN_MARKS: &[&[u8]] = &[
-    b"_postman_id",
-    b"schema.getpostman.com",
-    b"_postman_variable_scope",
-    b"_postman_exported",
-    b"$kind",
-];
-
-/// Whether a file looks like one of Postman's by its name or its first bytes, even when it
-/// cannot be read as one: a guard (a hook, `scrub`, `check`) refuses such a file rather than
-/// passing it over, since it cannot tell what it holds.
-pub fn looks_postman(path: &Path, bytes: &[u8]) -> bool {
+/// Whether a file looks like one of a format's by its name (ending in one of `names`, compared
+/// in lower case) or by one of `marks` near its start, even when it cannot be read as one: a
+/// guard (a hook, `scrub`, `check`) refuses such a file rather than passing it over, since it
+/// cannot tell what it holds.
+pub fn looks_by(path: &Path, bytes: &[u8], names: &[&str], marks: &[&[u8]]) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let definition = name == "definition.yaml"
-        && path
-            .parent()
-            .and_then(Path::file_name)
-            .is_some_and(|d| d == ".resources");
     let head = &bytes[..bytes.len().min(4096)];
-    definition
-        || POSTMAN_NAMES.iter().any(|n| name.ends_with(n))
-        || POSTMAN_MARKS
-            .iter()
-            .any(|m| head.windows(m.len()).any(|w| w == *m))
+    names.iter().any(|n| name.ends_with(n))
+        || marks.iter().any(|m| head.windows(m.len()).any(|w| w == *m))
 }
 
 fn io_reason(e: &std::io::Error) -> String {

@@ -1048,10 +1048,10 @@ pub fn check_tree(tree: &Tree, policy: Policy, min_ttl_secs: i64, now: i64) -> V
     };
     match plan(tree, &want, policy, true) {
         Ok(plan) => found.extend(plan.outcome.changed.iter().map(problems::child)),
-        Err(f) => found.push(Problem {
-            place: "collection".into(),
-            message: format!("cannot be refreshed: {}", f.message),
-        }),
+        Err(f) => found.push(Problem::new(
+            "collection",
+            format!("cannot be refreshed: {}", f.message),
+        )),
     }
     found
 }
@@ -1068,12 +1068,11 @@ pub fn check_tree_file(
 ) -> Vec<Problem> {
     let root = &doc.root;
     if root.merge_key().is_some() {
-        return vec![Problem {
-            place: place.to_string(),
-            message: "has a YAML merge key (<<) at the top level, which could bring an auth block \
-                      that the Postman CLI sends and no check can see; write the keys out"
-                .into(),
-        }];
+        return vec![Problem::new(
+            place,
+            "has a YAML merge key (<<) at the top level, which could bring an auth block that \
+             the Postman CLI sends and no check can see; write the keys out",
+        )];
     }
     let is_root = root.get("$kind").and_then(|k| k.as_str()) == Some("collection")
         && root.get("name").is_some();
@@ -1321,13 +1320,37 @@ fn open(path: &Path, options: Options) -> Result<Box<dyn Document>, Failure> {
     Ok(Box::new(load(path, options.keep, options.every_file)?))
 }
 
+/// File names and marks only the YAML files of Postman v3 carry: a definition in `.resources/`,
+/// and `$kind` near the start.
+fn looks(path: &Path, bytes: &[u8]) -> bool {
+    let definition = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("definition.yaml"))
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|d| d == ".resources");
+    definition
+        || super::file::looks_by(
+            path,
+            bytes,
+            &[
+                ".request.yaml",
+                ".example.yaml",
+                ".environment.yaml",
+                ".globals.yaml",
+            ],
+            &[b"$kind"],
+        )
+}
+
 /// A Postman v3 collection (a folder of YAML files), and its YAML environment and globals files.
 pub const FORMAT: Format = Format {
     name: "v3",
     is_document: is_tree,
     open,
     file: one_file,
-    looks_like: super::file::looks_postman,
+    looks_like: looks,
     tracked,
     tracked_files: &[
         "*.request.yaml",

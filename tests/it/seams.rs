@@ -158,3 +158,66 @@ fn help_defaults_come_from_the_settings_table() {
         }
     }
 }
+
+/// 24.1: outside the format modules (`src/collection/export/`, `src/collection/v3.rs`) no code
+/// names a format: not its module, nor its files' names or marks. The one exception is the
+/// table itself, `collection::FORMATS`.
+#[test]
+fn no_code_outside_the_format_modules_asks_which_format_a_file_is() {
+    let src = repo().join("src");
+    let mut files = Vec::new();
+    let mut todo = vec![src.clone()];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let inside = |p: &std::path::Path| {
+        p.starts_with(src.join("collection").join("export"))
+            || p == src.join("collection").join("v3.rs")
+    };
+    let telltales = [
+        "v3::",
+        "export::",
+        "definition.yaml",
+        ".request.yaml",
+        ".example.yaml",
+        "$kind",
+        "_postman_id",
+        "schema.getpostman.com",
+    ];
+    let mut found = Vec::new();
+    let mut checked = 0;
+    // Unit-test files (`tests.rs`) are tests, not code.
+    for f in files
+        .iter()
+        .filter(|f| !inside(f) && !f.ends_with("tests.rs"))
+    {
+        let text = std::fs::read_to_string(f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (n, line) in code.lines().enumerate() {
+            let line = line.split("//").next().unwrap_or("");
+            if line.contains("pub const FORMATS") {
+                continue;
+            }
+            for t in telltales {
+                if line.contains(t) {
+                    let rel = f.strip_prefix(repo()).unwrap_or(f);
+                    found.push(format!("{}:{}: {t}", rel.display(), n + 1));
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 40, "only {checked} files read");
+    assert!(
+        found.is_empty(),
+        "format knowledge outside the formats:\n{}",
+        found.join("\n")
+    );
+}

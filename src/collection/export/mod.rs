@@ -650,10 +650,7 @@ impl OneFile for JsonFile {
         let keep = match keep::resolve(bytes, c.keep) {
             Ok(k) => k.set,
             Err(e) => {
-                return Some(vec![Problem {
-                    place: "file".into(),
-                    message: keep_failure(path, e).message,
-                }]);
+                return Some(vec![Problem::new("file", keep_failure(path, e).message)]);
             }
         };
         Some(check(bytes, coll, c.policy, &keep, c.min_ttl_secs, c.now))
@@ -662,7 +659,21 @@ impl OneFile for JsonFile {
 
 /// File names and marks only Postman's JSON files carry.
 fn looks(path: &Path, bytes: &[u8]) -> bool {
-    file::looks_postman(path, bytes)
+    file::looks_by(
+        path,
+        bytes,
+        &[
+            ".postman_collection.json",
+            ".postman_environment.json",
+            ".postman_globals.json",
+        ],
+        &[
+            b"_postman_id",
+            b"schema.getpostman.com",
+            b"_postman_variable_scope",
+            b"_postman_exported",
+        ],
+    )
 }
 
 /// The exports git tracks under `dir`.
