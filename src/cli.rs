@@ -21,7 +21,7 @@ pub struct Cli {
 /// The heading of the options every command takes.
 const GLOBAL: &str = "Options every command takes";
 /// The heading of the sign-in options.
-const SIGN_IN: &str = "Signing in";
+pub const SIGN_IN: &str = "Signing in";
 /// The heading of the options that choose what is printed.
 const OUTPUT: &str = "Output";
 
@@ -415,8 +415,8 @@ pub enum TokenArg {
 
 #[derive(Debug, Args)]
 pub struct RefreshArgs {
-    /// Collections to update (Postman format v2.0 or v2.1, as exported); default: the
-    /// profile's `collections`.
+    /// Collections to update: Postman v2.0 or v2.1 exports (.json), or v3 collection folders;
+    /// default: the profile's `collections`.
     #[arg(value_name = "COLLECTION")]
     pub collections: Vec<PathBuf>,
 
@@ -743,24 +743,9 @@ pub fn command() -> clap::Command {
     finish_help(<Cli as clap::CommandFactory>::command(), "", &tail)
 }
 
-/// ENVIRONMENT, EXIT STATUS and FILES, as text (or as roff with `roff`).
-pub fn help_tail(roff: bool) -> String {
-    let mut out = String::new();
-    let mut section = |name: &str, rows: Vec<(String, String)>| {
-        if roff {
-            out.push_str(&format!(".SH \"{name}\"\n"));
-            for (k, v) in rows {
-                let esc = |t: &str| t.replace('\\', "\\\\").replace('-', "\\-");
-                out.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", esc(&k), esc(&v)));
-            }
-        } else {
-            out.push_str(&format!("{name}:\n"));
-            for (k, v) in rows {
-                out.push_str(&format!("  {k:<34} {v}\n"));
-            }
-            out.push('\n');
-        }
-    };
+/// Every environment variable the tool reads, with what it sets: the settings table's, then the
+/// others.
+pub fn environment_rows() -> Vec<(String, String)> {
     let mut env = Vec::new();
     for key in crate::keys::ALL {
         for var in key.env {
@@ -781,8 +766,32 @@ pub fn help_tail(roff: bool) -> String {
             "a token to write instead of signing in (refresh, exec)",
         ),
         (
+            "POSTMAN_COGNITO_CONFIG",
+            "the config file, as --config (the flag wins)",
+        ),
+        (
             "XDG_CACHE_HOME",
             "the token cache's parent folder (absolute paths only)",
+        ),
+        (
+            "XDG_CONFIG_HOME",
+            "your own config file's parent folder (else ~/.config)",
+        ),
+        (
+            "AWS_CONFIG_FILE, AWS_PROFILE",
+            "the AWS shared config file and its profile, read for a cognito-idp endpoint_url",
+        ),
+        (
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+            "true: ignore the AWS endpoint variables and the AWS config file",
+        ),
+        (
+            "AWS_USE_FIPS_ENDPOINT",
+            "true: the FIPS cognito-idp endpoint (the US regions that have one)",
+        ),
+        (
+            "BROWSER, DISPLAY, WAYLAND_DISPLAY",
+            "--flow browser: which browser opens the sign-in page, and whether one can",
         ),
         (
             "HTTPS_PROXY, NO_PROXY",
@@ -795,7 +804,28 @@ pub fn help_tail(roff: bool) -> String {
     ] {
         env.push((var.to_string(), what.to_string()));
     }
-    section("ENVIRONMENT", env);
+    env
+}
+
+/// ENVIRONMENT, EXIT STATUS and FILES, as text (or as roff with `roff`).
+pub fn help_tail(roff: bool) -> String {
+    let mut out = String::new();
+    let mut section = |name: &str, rows: Vec<(String, String)>| {
+        if roff {
+            out.push_str(&format!(".SH \"{name}\"\n"));
+            for (k, v) in rows {
+                let esc = |t: &str| t.replace('\\', "\\\\").replace('-', "\\-");
+                out.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", esc(&k), esc(&v)));
+            }
+        } else {
+            out.push_str(&format!("{name}:\n"));
+            for (k, v) in rows {
+                out.push_str(&format!("  {k:<34} {v}\n"));
+            }
+            out.push('\n');
+        }
+    };
+    section("ENVIRONMENT", environment_rows());
     let codes = crate::error::EXIT_CODES
         .iter()
         .map(|(c, w)| (c.to_string(), w.to_string()))

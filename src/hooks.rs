@@ -258,15 +258,12 @@ pub fn run_pre_commit(settings: &RunSettings, ui: &Ui) -> Result<Exit, Failure> 
 
 /// Prints the problems of a pushed file (in commit `local`); whether there were any.
 fn report_pushed(path: &Path, local: &str, problems: &[collection::Problem], ui: &Ui) -> bool {
-    for p in problems {
-        ui.problem(&format!(
-            "{} (in {}): {}: {}",
-            crate::redact::path(path),
-            &local[..local.len().min(12)],
-            crate::redact::inline(&p.place),
-            p.message
-        ));
-    }
+    let file = format!(
+        "{} (in {})",
+        crate::redact::path(path),
+        &local[..local.len().min(12)]
+    );
+    collection::check::print(ui, &file, problems);
     !problems.is_empty()
 }
 
@@ -282,13 +279,13 @@ fn pushed_problems(c: &Candidate, settings: &RunSettings) -> Option<Vec<collecti
     match judge(c) {
         Judged::File(one) => one.problems(&check),
         Judged::Other => None,
-        Judged::Unreadable(why) => Some(vec![collection::Problem {
-            place: "file".into(),
-            message: format!(
+        Judged::Unreadable(why) => Some(vec![collection::Problem::new(
+            "file",
+            format!(
                 "{}: it looks like a Postman file and cannot be read, so it cannot be checked",
                 why.message
             ),
-        }]),
+        )]),
     }
 }
 

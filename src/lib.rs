@@ -42,6 +42,7 @@ pub mod collection; //    the collection seam: a Document per format, the writer
 
 // 5. What the commands are made of.
 pub mod hooks; //         the git hook scripts and what they check
+pub mod reference; //     docs/reference.md, generated from the command line and the table
 pub mod report; //        human and JSON reports, diffs
 pub mod runner; //        the runner seam: exec's runners, their channels, what they write
 pub mod token_source; //  a token handed in, or Cognito

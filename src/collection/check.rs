@@ -19,33 +19,74 @@ const REFRESH_FIX: &str = "run `postman-cognito refresh --token-var token` (offl
      {{token}}, never a live token) and hand the token over at run time with `postman-cognito \
      exec` (or `refresh --token-var token --env-file <a file git ignores>`)";
 
-/// One thing wrong, with where it is.
+/// One thing wrong, with where it is, and the way out when there is one (printed once under
+/// all the problems that share it).
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
     pub place: String,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<&'static str>,
+}
+
+impl Problem {
+    /// A problem with no way out to name.
+    pub fn new(place: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            place: place.into(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// The same problem, with `check`'s way out: the offline `refresh --token-var`.
+    fn fixed_by_refresh(self) -> Problem {
+        Problem {
+            hint: Some(REFRESH_FIX),
+            ..self
+        }
+    }
+}
+
+/// Prints each problem of `file` on a line of its own (`file: place: message`), then each
+/// distinct way out once, as a hint.
+pub fn print(ui: &crate::ui::Ui, file: &str, problems: &[Problem]) {
+    let mut hints: Vec<&str> = Vec::new();
+    for p in problems {
+        ui.problem(&format!(
+            "{file}: {}: {}",
+            crate::redact::inline(&p.place),
+            p.message
+        ));
+        if let Some(h) = p.hint
+            && !hints.contains(&h)
+        {
+            hints.push(h);
+        }
+    }
+    for h in hints {
+        ui.problem(&format!("  hint: {h}"));
+    }
 }
 
 /// What a child that does not inherit gets said about it.
 pub fn child(c: &crate::collection::inherit::Kept) -> Problem {
-    Problem {
-        place: format!(
-            "{} ({})",
-            c.path,
-            if c.folder { "folder" } else { "request" }
-        ),
-        message: if c.reason == "inherit" {
-            format!(
-                "has `type: inherit`, for which the Postman CLI sends no Authorization header \
-                 (v3 files inherit by having no auth key); {REFRESH_FIX}"
-            )
-        } else {
-            format!(
-                "has its own {} auth, so it does not inherit the collection's token; {REFRESH_FIX}",
-                crate::redact::inline(&c.reason)
-            )
-        },
-    }
+    let place = format!(
+        "{} ({})",
+        c.path,
+        if c.folder { "folder" } else { "request" }
+    );
+    let message = if c.reason == "inherit" {
+        "has `type: inherit`, for which the Postman CLI sends no Authorization header (v3 files \
+         inherit by having no auth key)"
+            .to_string()
+    } else {
+        format!(
+            "has its own {} auth, so it does not inherit the collection's token",
+            crate::redact::inline(&c.reason)
+        )
+    };
+    Problem::new(place, message).fixed_by_refresh()
 }
 
 /// The root auth's problems, from its type, `accessToken` and `addTokenTo` (`ty` is `None`
@@ -57,53 +98,65 @@ pub fn root(
     min_ttl_secs: i64,
     now: i64,
 ) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    let mut root = |message: String| {
-        problems.push(Problem {
-            place: "collection auth".into(),
-            message,
-        })
-    };
+    // Each problem, and whether the offline `refresh --token-var` mends it.
+    let mut found: Vec<(String, bool)> = Vec::new();
     match ty {
-        None => root(format!("there is no auth; {REFRESH_FIX}")),
+        None => found.push(("there is no auth".into(), true)),
         Some(ty) => {
             if ty != "oauth2" {
-                root(format!("the type is {ty:?}, not \"oauth2\"; {REFRESH_FIX}"));
+                found.push((format!("the type is {ty:?}, not \"oauth2\""), true));
             }
             match access_token.map(str::trim) {
-                None | Some("") => {
-                    root(format!("the OAuth 2.0 accessToken is empty; {REFRESH_FIX}"))
-                }
+                None | Some("") => found.push(("the OAuth 2.0 accessToken is empty".into(), true)),
                 Some(v) if v.starts_with("{{") && v.ends_with("}}") => {}
-                Some(v) => match jwt::claims(v) {
-                    Err(e) => root(format!(
-                        "the accessToken is neither a {{{{variable}}}} nor a usable JWT: {e}"
+                Some(v) => found.extend(match jwt::claims(v) {
+                    Err(e) => Some((
+                        format!(
+                            "the accessToken is neither a {{{{variable}}}} nor a usable JWT: {e}"
+                        ),
+                        false,
                     )),
                     Ok(c) => match c.exp {
-                        None => root("the accessToken has no expiry (exp)".into()),
-                        Some(exp) if exp <= now => root(format!(
-                            "the accessToken expired at {}; {REFRESH_FIX}",
-                            jwt::rfc3339(exp)
+                        None => Some(("the accessToken has no expiry (exp)".into(), false)),
+                        Some(exp) if exp <= now => Some((
+                            format!("the accessToken expired at {}", jwt::rfc3339(exp)),
+                            true,
                         )),
-                        Some(exp) if exp - now < min_ttl_secs => root(format!(
-                            "the accessToken expires at {} (in {} min), sooner than --min-ttl; \
-                             {REFRESH_FIX}",
-                            jwt::rfc3339(exp),
-                            (exp - now) / 60
+                        Some(exp) if exp - now < min_ttl_secs => Some((
+                            format!(
+                                "the accessToken expires at {} (in {} min), sooner than --min-ttl",
+                                jwt::rfc3339(exp),
+                                (exp - now) / 60
+                            ),
+                            true,
                         )),
-                        Some(_) => {}
+                        Some(_) => None,
                     },
-                },
+                }),
             }
             if let Some(a) = add_token_to
                 && a != "header"
                 && a != "queryParams"
             {
-                root(format!(
-                    "addTokenTo is {a:?}, so Postman sends no token; it must be \"header\""
+                found.push((
+                    format!(
+                        "addTokenTo is {a:?}, so Postman sends no token; it must be \"header\""
+                    ),
+                    false,
                 ));
             }
         }
     }
-    problems
+    found_into(found)
+}
+
+/// The root's problems, each with the way out when `refresh --token-var` is one.
+fn found_into(found: Vec<(String, bool)>) -> Vec<Problem> {
+    found
+        .into_iter()
+        .map(|(m, mended)| {
+            let p = Problem::new("collection auth", m);
+            if mended { p.fixed_by_refresh() } else { p }
+        })
+        .collect()
 }

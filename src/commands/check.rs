@@ -71,14 +71,7 @@ pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fa
     }
     let mut all = Vec::new();
     for (path, problems) in checked {
-        for p in &problems {
-            ui.problem(&format!(
-                "{}: {}: {}",
-                path.shown(),
-                crate::redact::inline(&p.place),
-                p.message
-            ));
-        }
+        crate::collection::check::print(ui, &path.shown().to_string(), &problems);
         if problems.is_empty() {
             ui.line(&format!("ok {}", path.shown()));
         }
