@@ -555,7 +555,7 @@ fn a_killed_exec_takes_its_runner_with_it() {
 #[test]
 fn a_shell_mentioning_newman_is_not_newman() {
     bin()
-        .args(["exec", "--", "sh", "-c", "env > /tmp/leak", "newman", "run"])
+        .args(["exec", "--", "sh", "-c", "env > leak.txt", "newman", "run"])
         .env("POSTMAN_COGNITO_TOKEN", TOKEN)
         .assert()
         .code(2)
