@@ -59,7 +59,9 @@ fn without_auth(bytes: &[u8]) -> Option<Vec<u8>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).ok()?;
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()).ok()?;
-    let V::Object(root) = parsed.value? else { return None };
+    let V::Object(root) = parsed.value? else {
+        return None;
+    };
     let mut cuts = Vec::new();
     fn cut(o: &Object, cuts: &mut Vec<(usize, usize)>) {
         let p = &o.properties;
@@ -76,13 +78,23 @@ fn without_auth(bytes: &[u8]) -> Option<Vec<u8>> {
     fn walk(items: &[V], cuts: &mut Vec<(usize, usize)>) {
         for e in items {
             let V::Object(o) = e else { continue };
-            match o.properties.iter().find(|p| p.name.as_str() == "item").map(|p| &p.value) {
+            match o
+                .properties
+                .iter()
+                .find(|p| p.name.as_str() == "item")
+                .map(|p| &p.value)
+            {
                 Some(V::Array(a)) => {
                     cut(o, cuts);
                     walk(&a.elements, cuts);
                 }
                 _ => {
-                    if let Some(V::Object(r)) = o.properties.iter().find(|p| p.name.as_str() == "request").map(|p| &p.value) {
+                    if let Some(V::Object(r)) = o
+                        .properties
+                        .iter()
+                        .find(|p| p.name.as_str() == "request")
+                        .map(|p| &p.value)
+                    {
                         cut(r, cuts);
                     }
                 }
@@ -90,7 +102,12 @@ fn without_auth(bytes: &[u8]) -> Option<Vec<u8>> {
         }
     }
     cut(&root, &mut cuts);
-    if let Some(V::Array(a)) = root.properties.iter().find(|p| p.name.as_str() == "item").map(|p| &p.value) {
+    if let Some(V::Array(a)) = root
+        .properties
+        .iter()
+        .find(|p| p.name.as_str() == "item")
+        .map(|p| &p.value)
+    {
         walk(&a.elements, &mut cuts);
     }
     cuts.sort();
@@ -105,7 +122,9 @@ fn without_auth(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 fuzz_target!(|input: &[u8]| {
-    let Some((&seed, rest)) = input.split_first() else { return };
+    let Some((&seed, rest)) = input.split_first() else {
+        return;
+    };
     let respaced;
     let data = if seed == 0 {
         rest
@@ -113,8 +132,14 @@ fuzz_target!(|input: &[u8]| {
         respaced = respace(seed, rest);
         &respaced
     };
-    let Ok(coll) = collection::read(data) else { return };
-    let want = RootAuth { token: TOKEN, header_prefix: None, extra: &[] };
+    let Ok(coll) = collection::read(data) else {
+        return;
+    };
+    let want = RootAuth {
+        token: TOKEN,
+        header_prefix: None,
+        extra: &[],
+    };
     for policy in [Policy::Tokens, Policy::All, Policy::None] {
         let once = match collection::patch(data, &coll, &want, policy, &KeepSet::new()) {
             Ok(once) => once,
@@ -122,8 +147,12 @@ fuzz_target!(|input: &[u8]| {
             Err(PatchError::Internal(m)) => panic!("internal error on a valid collection: {m}"),
         };
         let again_coll = collection::read(&once.bytes).expect("the output reads back");
-        let twice = collection::patch(&once.bytes, &again_coll, &want, policy, &KeepSet::new()).expect("patching the output works");
-        assert!(twice.bytes == once.bytes, "patching twice differs from patching once");
+        let twice = collection::patch(&once.bytes, &again_coll, &want, policy, &KeepSet::new())
+            .expect("patching the output works");
+        assert!(
+            twice.bytes == once.bytes,
+            "patching twice differs from patching once"
+        );
         if let (Some(a), Some(b)) = (without_auth(data), without_auth(&once.bytes)) {
             assert!(a == b, "bytes outside the auth members changed");
         }

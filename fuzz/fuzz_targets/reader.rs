@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
             let mut de = serde_json::Deserializer::from_slice(text);
             de.disable_recursion_limit();
             let v: Result<serde_json::Value, _> = serde::Deserialize::deserialize(&mut de);
-            assert!(v.is_ok() || text.len() > 1 << 20, "we accepted what serde_json refuses");
+            assert!(
+                v.is_ok() || text.len() > 1 << 20,
+                "we accepted what serde_json refuses"
+            );
         }
         Err(e) => assert!(e.offset <= data.len()),
     }

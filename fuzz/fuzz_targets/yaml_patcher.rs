@@ -43,7 +43,11 @@ fuzz_target!(|data: &[u8]| {
     if root && back.root.as_map().is_some() {
         assert_eq!(tree::root_access_token(&back).as_deref(), Some(TOKEN));
     }
-    let text = |b: &[u8]| std::str::from_utf8(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)).ok().map(str::to_string);
+    let text = |b: &[u8]| {
+        std::str::from_utf8(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b))
+            .ok()
+            .map(str::to_string)
+    };
     if let Some(Ok(before)) = text(bytes).map(|t| serde_yaml::from_str::<serde_yaml::Value>(&t)) {
         let after: serde_yaml::Value = serde_yaml::from_str(&text(&out).unwrap())
             .expect("libyaml reads what the editor wrote");
