@@ -61,40 +61,63 @@ ensure_python_tools() {
   pip_install "$ROOT/tools/ministack/requirements.txt" "$TOOLS/ministack"
 }
 
+# Every peer's packages: the three installs side by side (they mostly wait on the registries).
+ensure_tools() {
+  local pids=() pid failed=0
+  ensure_node_tools &
+  pids+=($!)
+  pip_install "$ROOT/tools/python/requirements.txt" "$TOOLS/venv" &
+  pids+=($!)
+  pip_install "$ROOT/tools/ministack/requirements.txt" "$TOOLS/ministack" &
+  pids+=($!)
+  for pid in "${pids[@]}"; do
+    wait "$pid" || failed=1
+  done
+  return "$failed"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# Waits until URL answers (any HTTP status), for at most 60 s.
+# Waits until every URL given answers (any HTTP status), for at most 60 s.
 wait_for() {
-  python3 - "$1" <<'PY'
+  python3 - "$@" <<'PY'
 import sys, time, urllib.request, urllib.error
-url = sys.argv[1]
+waiting = list(sys.argv[1:])
 deadline = time.time() + 60
-while time.time() < deadline:
-    try:
-        urllib.request.urlopen(url, timeout=2)
-        sys.exit(0)
-    except urllib.error.HTTPError:
-        sys.exit(0)
-    except Exception:
+while waiting and time.time() < deadline:
+    for url in list(waiting):
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            waiting.remove(url)
+        except urllib.error.HTTPError:
+            waiting.remove(url)
+        except Exception:
+            pass
+    if waiting:
         time.sleep(0.2)
-sys.exit("timed out waiting for " + url)
+if waiting:
+    sys.exit("timed out waiting for " + ", ".join(waiting))
 PY
 }
 
-# Starts moto on a free loopback port (TOTP codes checked); sets MOTO_URL.
+# Starts moto on a free loopback port (TOTP codes checked) and waits for it; sets MOTO_URL.
 start_moto() {
+  launch_moto
+  wait_for "$MOTO_URL/moto-api/" || { cat "$MOTO_LOG" >&2; return 1; }
+}
+
+launch_moto() {
   local port log="$TOOLS/moto.log"
   port=$(free_port)
   MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   PIDS+=($!)
-  export MOTO_URL="http://127.0.0.1:$port"
-  wait_for "$MOTO_URL/moto-api/" || { cat "$log" >&2; return 1; }
+  export MOTO_URL="http://127.0.0.1:$port" MOTO_LOG="$log"
 }
 
 # Starts cognito-local on a free loopback port in a fresh data folder; sets COGNITO_LOCAL_URL.
-start_cognito_local() {
+launch_cognito_local() {
   local port dir
   port=$(free_port)
   dir=$(mktemp -d "${TMPDIR:-/tmp}/cognito-local.XXXXXX")
@@ -102,19 +125,28 @@ start_cognito_local() {
   echo '{"UserPoolDefaults": {"UsernameAttributes": []}}' >"$dir/.cognito/config.json"
   (cd "$dir" && exec env HOST=127.0.0.1 PORT="$port" node "$TOOLS/node/node_modules/cognito-local/lib/bin/start.js" >"$dir/log" 2>&1) &
   PIDS+=($!)
-  export COGNITO_LOCAL_URL="http://127.0.0.1:$port"
-  wait_for "$COGNITO_LOCAL_URL/health" || { cat "$dir/log" >&2; return 1; }
+  export COGNITO_LOCAL_URL="http://127.0.0.1:$port" COGNITO_LOCAL_LOG="$dir/log"
 }
 
 # Starts ministack on a free loopback port, its IoT TLS listener off (it would bind 0.0.0.0:8883);
 # sets MINISTACK_URL.
-start_ministack() {
+launch_ministack() {
   local port dir
   port=$(free_port)
   dir=$(mktemp -d "${TMPDIR:-/tmp}/ministack.XXXXXX")
   BIND_HOST=127.0.0.1 GATEWAY_PORT="$port" IOT_MTLS_ENABLED=0 LOG_LEVEL=WARNING TMPDIR="$dir" \
     "$TOOLS/ministack/bin/ministack" >"$dir/log" 2>&1 &
   PIDS+=($!)
-  export MINISTACK_URL="http://127.0.0.1:$port"
-  wait_for "$MINISTACK_URL/_ministack/health" || { cat "$dir/log" >&2; return 1; }
+  export MINISTACK_URL="http://127.0.0.1:$port" MINISTACK_LOG="$dir/log"
+}
+
+# Starts moto, cognito-local and ministack side by side, and waits until all three answer.
+start_peers() {
+  launch_moto
+  launch_cognito_local
+  launch_ministack
+  wait_for "$MOTO_URL/moto-api/" "$COGNITO_LOCAL_URL/health" "$MINISTACK_URL/_ministack/health" || {
+    tail -n 20 "$MOTO_LOG" "$COGNITO_LOCAL_LOG" "$MINISTACK_LOG" >&2
+    return 1
+  }
 }
