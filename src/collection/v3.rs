@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::check as problems;
 use super::export::auth::{RootAuth, wanted_params};
-use super::inherit::{Kept, Outcome, Policy};
+use super::inherit::{Kept, Outcome, Policy, identity_reason, other_identity};
 use super::keep::{self, KeepSet, Resolved};
 use super::{
     AuthBlock, CheckSettings, DocFile, Document, FileEdits, FileTokens, Format, OneFile, Options,
@@ -552,6 +552,7 @@ pub fn plan(
     let mut outcome = Outcome::default();
     let mut root_edits = None;
     let mut before = String::new();
+    let own = tree.own_variables(Some(want.token));
     for (i, f) in tree.files.iter().enumerate() {
         let Some(doc) = &f.doc else { continue };
         let mut edits = Edits::default();
@@ -566,6 +567,7 @@ pub fn plan(
                     doc,
                     policy,
                     &tree.keep.set,
+                    &own,
                     &mut edits,
                     &mut outcome,
                     list_changed,
@@ -600,6 +602,7 @@ pub fn plan_file(
     want: &RootAuth,
     policy: Policy,
     keep: &KeepSet,
+    own: &[String],
 ) -> Result<Vec<Edit>, TreeError> {
     let doc = yaml::read(&f.bytes).map_err(|e| at(&f.path, &f.bytes, e))?;
     let mut edits = Edits::default();
@@ -611,6 +614,7 @@ pub fn plan_file(
             &doc,
             policy,
             keep,
+            own,
             &mut edits,
             &mut Outcome::default(),
             false,
@@ -643,13 +647,15 @@ pub fn plan_bytes(bytes: &[u8], root: bool, want: &RootAuth) -> Result<Vec<Edit>
         index: vec![0],
         names: vec!["x".into()],
     };
-    plan_file(&f, want, Policy::All, &KeepSet::default())
+    plan_file(&f, want, Policy::All, &KeepSet::default(), &[])
 }
 
 /// How a child's own auth reads (as in the JSON export).
 enum Own<'a> {
     InheritMarker,
     Token,
+    /// `oauth2` or `bearer` sending another variable: a deliberate identity.
+    Identity(String),
     Other(&'a str),
 }
 
@@ -662,22 +668,55 @@ pub fn auth_type(auth: &Node) -> Option<&str> {
     }
 }
 
-fn classify(auth: &Node) -> Own<'_> {
+fn classify<'a>(auth: &'a Node, own: &[String]) -> Own<'a> {
     if auth.is_null() {
         return Own::InheritMarker;
     }
     match auth_type(auth) {
         None | Some("inherit" | "") => Own::InheritMarker,
-        Some("oauth2" | "bearer") => Own::Token,
+        Some(ty @ ("oauth2" | "bearer")) => {
+            let key = if ty == "bearer" { "token" } else { "accessToken" };
+            let sent = credential(auth_entry(auth), key);
+            match other_identity(sent.as_deref(), own) {
+                Some(name) => Own::Identity(name),
+                None => Own::Token,
+            }
+        }
         Some(other) => Own::Other(other),
     }
 }
 
+/// The auth entry of an auth value: the mapping itself, or a list's one entry.
+fn auth_entry(auth: &Node) -> &Node {
+    match &auth.value {
+        Value::Seq(s) if s.len() == 1 => &s[0],
+        _ => auth,
+    }
+}
+
+/// The text of credential `key` of an auth entry, with credentials as a map or a list of
+/// `{key, value}`.
+fn credential(entry: &Node, key: &str) -> Option<String> {
+    let creds = entry.get("credentials")?;
+    match &creds.value {
+        Value::Map(_) => creds.get(key).and_then(Node::as_str).map(str::to_string),
+        Value::Seq(items) => items
+            .iter()
+            .find(|i| i.get("key").and_then(Node::as_str) == Some(key))
+            .and_then(|i| i.get("value"))
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn child(
     f: &TreeFile,
     doc: &Doc,
     policy: Policy,
     keep: &KeepSet,
+    own: &[String],
     edits: &mut Edits,
     out: &mut Outcome,
     list_changed: bool,
@@ -701,8 +740,16 @@ fn child(
     let Some(entry) = doc.root.entry("auth") else {
         return Ok(());
     };
-    let remove = match (policy, classify(&entry.value)) {
+    let remove = match (policy, classify(&entry.value, own)) {
         (Policy::All, _) | (_, Own::InheritMarker | Own::Token) => true,
+        (_, Own::Identity(name)) => {
+            out.kept.push(Kept {
+                path,
+                folder,
+                reason: identity_reason(&name),
+            });
+            return Ok(());
+        }
         (_, Own::Other(kind)) => {
             out.kept.push(Kept {
                 path,
@@ -941,30 +988,24 @@ fn patch_credentials(
     }
 }
 
+/// What the root's token auth sends as it is: an `oauth2` auth's `accessToken` or a `bearer`
+/// auth's `token`.
+fn root_sends(doc: &Doc) -> Option<String> {
+    let entry = auth_entry(doc.root.get("auth")?);
+    match entry.get("type").and_then(Node::as_str)? {
+        "oauth2" => credential(entry, "accessToken"),
+        "bearer" => credential(entry, "token"),
+        _ => None,
+    }
+}
+
 /// The root's OAuth 2.0 `accessToken`, when the root auth is OAuth 2.0.
 pub fn root_access_token(doc: &Doc) -> Option<String> {
-    let auth = doc.root.get("auth")?;
-    let entry = match &auth.value {
-        Value::Seq(s) if s.len() == 1 => &s[0],
-        _ => auth,
-    };
+    let entry = auth_entry(doc.root.get("auth")?);
     if entry.get("type").and_then(Node::as_str) != Some("oauth2") {
         return None;
     }
-    let creds = entry.get("credentials")?;
-    match &creds.value {
-        Value::Map(_) => creds
-            .get("accessToken")
-            .and_then(Node::as_str)
-            .map(str::to_string),
-        Value::Seq(items) => items
-            .iter()
-            .find(|i| i.get("key").and_then(Node::as_str) == Some("accessToken"))
-            .and_then(|i| i.get("value"))
-            .and_then(Node::as_str)
-            .map(str::to_string),
-        _ => None,
-    }
+    credential(entry, "accessToken")
 }
 
 /// Checks written bytes of a tree file: YAML, still its kind, and for the root an OAuth 2.0
@@ -981,6 +1022,13 @@ pub fn verify(bytes: &[u8], role: Role, token: &str) -> Result<(), String> {
 }
 
 impl Tree {
+    /// The collection's own token variables (see [`super::inherit::own_variables`]), when its
+    /// auth is made to send `writing`.
+    fn own_variables(&self, writing: Option<&str>) -> Vec<String> {
+        let current = self.files[0].doc.as_ref().and_then(root_sends);
+        super::inherit::own_variables(current.as_deref(), writing)
+    }
+
     /// Whether the collection defines variable `name` (`variables:` as a mapping or a list of
     /// `{key, value}`).
     pub fn defines_variable(&self, name: &str) -> bool {
@@ -1102,6 +1150,11 @@ pub fn check_tree_file(
     } else {
         auth_type(auth)
     };
+    // Alone, the file does not say what the root sends: `token` is the collection's own.
+    let own = super::inherit::own_variables(None, None);
+    if policy != Policy::All && matches!(classify(auth, &own), Own::Identity(_)) {
+        return Vec::new();
+    }
     let reason = match (policy, ty) {
         (Policy::None, _) => return Vec::new(),
         (_, None | Some("inherit" | "")) => "inherit",
@@ -1187,7 +1240,13 @@ impl Document for Tree {
             index: old.index.clone(),
             names: old.names.clone(),
         };
-        plan_file(&f, want, policy, &self.keep.set)
+        plan_file(
+            &f,
+            want,
+            policy,
+            &self.keep.set,
+            &self.own_variables(Some(want.token)),
+        )
     }
 
     fn verify(&self, file: usize, bytes: &[u8], auth: Option<&AuthBlock>) -> Result<(), String> {

@@ -22,6 +22,7 @@ mod git_safety;
 mod hardening;
 mod hooks;
 mod hosted_ui;
+mod identities;
 mod modern_pools;
 mod newman;
 mod packaging;

@@ -1,8 +1,10 @@
 //! Make a JSON export's folders and requests inherit the collection's auth by deleting their
 //! `auth` key, as the inherit policy and the `--keep` paths say.
 
-use super::{Collection, item_name};
-use crate::collection::inherit::{Kept, Outcome, Policy};
+use super::{Collection, auth_param, item_name, root_sends};
+use crate::collection::inherit::{
+    Kept, Outcome, Policy, identity_reason, other_identity, own_variables,
+};
 use crate::collection::keep::KeepSet;
 use crate::json::edit::{Edits, delete_member};
 use crate::json::scan::{Array, Kind, Node, Object};
@@ -12,20 +14,30 @@ enum Own<'a> {
     /// Meant as inherit but not written the way the app does (`null`, `{}`, `type` null or
     /// `"inherit"`, which the runtime treats as "send nothing").
     InheritMarker,
-    /// A copy of a token: `oauth2` or `bearer`.
+    /// A copy of a token: `oauth2` or `bearer` holding a token, nothing, or the collection's
+    /// own variable.
     Token,
+    /// `oauth2` or `bearer` sending another variable: a deliberate identity, kept unless `all`.
+    Identity(String),
     /// Any other type, kept under `tokens`.
     Other(&'a str),
 }
 
-fn classify(auth: &Node) -> Own<'_> {
+fn classify<'a>(auth: &'a Node, own: &[String]) -> Own<'a> {
     match auth {
         Node::Object(o) => match o.get("type") {
             None => Own::InheritMarker,
             Some(t) if t.kind() == Kind::Null => Own::InheritMarker,
             Some(t) => match t.as_str() {
                 Some("inherit") => Own::InheritMarker,
-                Some("oauth2" | "bearer") => Own::Token,
+                Some(ty @ ("oauth2" | "bearer")) => {
+                    let key = if ty == "bearer" { "token" } else { "accessToken" };
+                    let sent = auth_param(o, ty, key).and_then(Node::as_str);
+                    match other_identity(sent, own) {
+                        Some(name) => Own::Identity(name),
+                        None => Own::Token,
+                    }
+                }
                 Some(other) => Own::Other(other),
                 None => Own::Other("(non-string type)"),
             },
@@ -37,13 +49,15 @@ fn classify(auth: &Node) -> Own<'_> {
     }
 }
 
-/// Adds to `edits` the deletions the policy asks for (`src` is the file `coll` was read from);
-/// with `list_changed`, the outcome lists each item made to inherit.
+/// Adds to `edits` the deletions the policy asks for (`src` is the file `coll` was read from;
+/// `writing`, what the collection's auth is made to send, when it is changed); with
+/// `list_changed`, the outcome lists each item made to inherit.
 pub fn make_inherit(
     src: &[u8],
     coll: &Collection,
     policy: Policy,
     keep: &KeepSet,
+    writing: Option<&str>,
     edits: &mut Edits,
     list_changed: bool,
 ) -> Outcome {
@@ -52,9 +66,11 @@ pub fn make_inherit(
         return out;
     }
     if let Some(items) = coll.root.get("item").and_then(Node::as_array) {
+        let current = root_sends(coll);
         let mut walk = Walk {
             src,
             policy,
+            own: own_variables(current.as_deref(), writing),
             keep,
             edits,
             out: &mut out,
@@ -70,6 +86,8 @@ pub fn make_inherit(
 struct Walk<'a> {
     src: &'a [u8],
     policy: Policy,
+    /// The collection's own token variables (see [`own_variables`]).
+    own: Vec<String>,
     keep: &'a KeepSet,
     edits: &'a mut Edits,
     out: &'a mut Outcome,
@@ -111,8 +129,12 @@ impl<'a> Walk<'a> {
         if let Some(holder) = holder
             && let Some(at) = holder.index_of("auth")
         {
-            let remove = match (self.policy, classify(&holder.members[at].value)) {
+            let remove = match (self.policy, classify(&holder.members[at].value, &self.own)) {
                 (Policy::All, _) | (_, Own::InheritMarker | Own::Token) => true,
+                (_, Own::Identity(name)) => {
+                    self.kept(folder, identity_reason(&name));
+                    false
+                }
                 (_, Own::Other(kind)) => {
                     self.kept(folder, format!("has its own {kind} auth"));
                     false

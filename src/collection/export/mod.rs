@@ -57,7 +57,8 @@ enum Ctx {
     Items,
     Item,
     Request,
-    /// A folder's or request's auth block: only its `type` matters here.
+    /// A folder's or request's auth block: only its `type`, and what a token auth sends (its
+    /// `bearer` or `oauth2` params), matter here.
     ChildAuth,
     /// The collection's auth block, `info` and item names: kept whole (they are small).
     Whole,
@@ -77,7 +78,7 @@ impl Plan for CollectionPlan {
             (Ctx::Item, "name") => Some(Ctx::Whole),
             (Ctx::Item | Ctx::Request, "auth") => Some(Ctx::ChildAuth),
             (Ctx::Item, "request") => Some(Ctx::Request),
-            (Ctx::ChildAuth, "type") => Some(Ctx::Whole),
+            (Ctx::ChildAuth, "type" | "bearer" | "oauth2") => Some(Ctx::Whole),
             (Ctx::Whole, _) => Some(Ctx::Whole),
             _ => None,
         }
@@ -250,7 +251,15 @@ pub fn plan(
     let mut edits = crate::splice::Edits::default();
     let before =
         auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
-    let outcome = inherit::make_inherit(src, coll, policy, keep, &mut edits, false);
+    let outcome = inherit::make_inherit(
+        src,
+        coll,
+        policy,
+        keep,
+        Some(want.token),
+        &mut edits,
+        false,
+    );
     Ok(JsonPlanned {
         edits: edits.sorted().map_err(PatchError::Internal)?,
         root_auth_before: before,
@@ -336,7 +345,14 @@ pub fn item_name(item: &Object) -> &str {
 /// The value of oauth2 param `key` in an auth object, in either shape (the last entry wins, as
 /// in Postman).
 fn oauth2_param<'a>(auth: &'a Object, key: &str) -> Option<&'a Node> {
-    match auth.get("oauth2")? {
+    auth_param(auth, "oauth2", key)
+}
+
+/// The value of param `key` of the auth type `ty` (`oauth2`, `bearer`) in an auth object, in
+/// either shape: v2.1's list of `{key, value}` (the last entry wins, as in Postman) or v2.0's
+/// map.
+pub fn auth_param<'a>(auth: &'a Object, ty: &str, key: &str) -> Option<&'a Node> {
+    match auth.get(ty)? {
         Node::Array(list) => list
             .elements
             .iter()
@@ -356,6 +372,20 @@ pub fn root_access_token(coll: &Collection) -> Option<String> {
         return None;
     }
     oauth2_param(auth, "accessToken")
+        .and_then(Node::as_str)
+        .map(str::to_string)
+}
+
+/// What the collection's own token auth sends as it is: an `oauth2` auth's `accessToken` or a
+/// `bearer` auth's `token`.
+pub fn root_sends(coll: &Collection) -> Option<String> {
+    let auth = coll.root.get("auth").and_then(Node::as_object)?;
+    let (ty, key) = match auth.get("type").and_then(Node::as_str)? {
+        "oauth2" => ("oauth2", "accessToken"),
+        "bearer" => ("bearer", "token"),
+        _ => return None,
+    };
+    auth_param(auth, ty, key)
         .and_then(Node::as_str)
         .map(str::to_string)
 }
@@ -383,7 +413,7 @@ pub fn check(
         }
     };
     let mut scratch = crate::splice::Edits::default();
-    let outcome = inherit::make_inherit(src, coll, policy, keep, &mut scratch, true);
+    let outcome = inherit::make_inherit(src, coll, policy, keep, None, &mut scratch, true);
     found.extend(outcome.changed.iter().map(problems::child));
     found
 }
@@ -519,6 +549,7 @@ impl Document for Export {
             &self.collection,
             policy,
             &self.keep.set,
+            Some(want.token),
             &mut edits,
             list_changed,
         );

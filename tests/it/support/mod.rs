@@ -198,6 +198,18 @@ pub struct Want<'a> {
 }
 
 pub fn oracle(orig: &Value, w: &Want) -> Value {
+    // The collection's own variables: `token`, what its auth sends now, what it is made to send.
+    // A child's bearer or oauth2 auth sending any other variable is another identity: kept.
+    let var = |t: &str| {
+        let t = t.trim();
+        t.strip_prefix("{{")
+            .and_then(|x| x.strip_suffix("}}"))
+            .map(|x| x.trim().to_string())
+    };
+    let mut own = vec!["token".to_string()];
+    own.extend(auth_param(&orig["auth"], "oauth2", "accessToken").and_then(|t| var(&t)));
+    own.extend(auth_param(&orig["auth"], "bearer", "token").and_then(|t| var(&t)));
+    own.extend(var(w.token));
     let mut v = orig.clone();
     let v20 = v["info"]["schema"].as_str().unwrap().contains("v2.0");
     let root = v.as_object_mut().unwrap();
@@ -282,12 +294,27 @@ pub fn oracle(orig: &Value, w: &Want) -> Value {
     if w.policy != "none"
         && let Some(Value::Array(items)) = root.get_mut("item")
     {
-        strip_children(items, w.policy);
+        strip_children(items, w.policy, &own);
     }
     v
 }
 
-fn strip_children(items: &mut [Value], policy: &str) {
+/// The text of param `key` of auth type `ty` in an auth value, in either params shape (the last
+/// list entry wins).
+fn auth_param(auth: &Value, ty: &str, key: &str) -> Option<String> {
+    match auth.get(ty)? {
+        Value::Array(list) => list
+            .iter()
+            .rev()
+            .find(|e| e["key"] == key)
+            .and_then(|e| e["value"].as_str())
+            .map(str::to_string),
+        Value::Object(map) => map.get(key)?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+fn strip_children(items: &mut [Value], policy: &str, own: &[String]) {
     for item in items {
         let Some(obj) = item.as_object_mut() else {
             continue;
@@ -302,14 +329,26 @@ fn strip_children(items: &mut [Value], policy: &str) {
             && let Some(a) = h.get("auth")
         {
             let t = a.get("type").cloned().unwrap_or(Value::Null);
-            let token_like =
-                a.is_null() || t.is_null() || t == "inherit" || t == "oauth2" || t == "bearer";
+            let sent = match t.as_str() {
+                Some("bearer") => auth_param(a, "bearer", "token"),
+                Some("oauth2") => auth_param(a, "oauth2", "accessToken"),
+                _ => None,
+            };
+            let identity = sent
+                .as_deref()
+                .map(str::trim)
+                .and_then(|s| s.strip_prefix("{{")?.strip_suffix("}}"))
+                .is_some_and(|name| !own.iter().any(|o| o == name.trim()));
+            let token_like = a.is_null()
+                || t.is_null()
+                || t == "inherit"
+                || ((t == "oauth2" || t == "bearer") && !identity);
             if policy == "all" || token_like {
                 h.remove("auth");
             }
         }
         if let Some(Value::Array(children)) = obj.get_mut("item") {
-            strip_children(children, policy);
+            strip_children(children, policy, own);
         }
     }
 }

@@ -1,0 +1,151 @@
+//! Issue 25: several identities in one collection. A folder or request whose token auth sends
+//! another variable (`{{token_admin}}`) is a deliberate identity: kept under every policy but
+//! `all`, and named in the report; a literal token, or the collection's own variable, is a stale
+//! copy, as before.
+
+use serde_json::Value;
+
+use crate::support::*;
+
+fn roles() -> (tempfile::TempDir, std::path::PathBuf) {
+    temp_copy(&fixture("identities/roles.postman_collection.json"))
+}
+
+/// The folder or request at `path` (names from the top), and its auth (`Null` when it has none).
+fn auth_at(doc: &Value, path: &[&str]) -> Value {
+    let mut items = doc["item"].as_array().unwrap().clone();
+    let mut item = Value::Null;
+    for name in path {
+        item = items
+            .iter()
+            .find(|i| i["name"] == *name)
+            .unwrap_or_else(|| panic!("no item {name}"))
+            .clone();
+        items = item["item"].as_array().cloned().unwrap_or_default();
+    }
+    if item.get("item").is_some() {
+        item["auth"].clone()
+    } else {
+        item["request"]["auth"].clone()
+    }
+}
+
+fn refresh_json(file: &std::path::Path, policy: &str) -> Value {
+    let out = bin()
+        .args(["refresh", "--json", "--token-var", "token", "--inherit", policy])
+        .arg(file)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn a_folder_that_sends_another_identity_is_kept_under_tokens() {
+    let (_d, file) = roles();
+    let report = refresh_json(&file, "tokens");
+    let doc = parse(&std::fs::read(&file).unwrap());
+    assert_eq!(auth_at(&doc, &["Admin"])["bearer"][0]["value"], "{{token_admin}}");
+    assert_eq!(auth_at(&doc, &["Ops"])["oauth2"][0]["value"], "{{ token_admin }}");
+    assert_eq!(auth_at(&doc, &["Public"])["type"], "noauth");
+    // Stale copies inherit: the collection's own {{token}}, and a literal token.
+    assert_eq!(auth_at(&doc, &["Admin", "Delete user"]), Value::Null);
+    assert_eq!(auth_at(&doc, &["Users", "My orders"]), Value::Null);
+    let kept = report["files"][0]["kept"].as_array().unwrap();
+    for folder in ["Admin", "Ops"] {
+        assert!(
+            kept.iter().any(|k| k["path"] == folder
+                && k["kind"] == "folder"
+                && k["reason"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("sends {{token_admin}}")),
+            "{folder} is not listed as kept: {kept:?}"
+        );
+    }
+    assert_eq!(report["files"][0]["requests_inheriting"], 2);
+    // A second run changes nothing.
+    let again = refresh_json(&file, "tokens");
+    assert_eq!(again["files"][0]["status"], "unchanged");
+}
+
+#[test]
+fn the_human_report_names_the_identity() {
+    let (_d, file) = roles();
+    bin()
+        .args(["refresh", "--token-var", "token"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "kept Admin (folder): sends {{token_admin}}, an identity of its own",
+        ));
+}
+
+#[test]
+fn inherit_none_leaves_every_child_as_it_is() {
+    let (_d, file) = roles();
+    let before = std::fs::read_to_string(&file).unwrap();
+    let report = refresh_json(&file, "none");
+    assert_eq!(report["files"][0]["status"], "unchanged");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+}
+
+#[test]
+fn inherit_all_makes_the_identities_inherit_too() {
+    let (_d, file) = roles();
+    refresh_json(&file, "all");
+    let doc = parse(&std::fs::read(&file).unwrap());
+    for path in [&["Admin"][..], &["Ops"], &["Public"], &["Admin", "Delete user"]] {
+        assert_eq!(auth_at(&doc, path), Value::Null, "{path:?}");
+    }
+}
+
+#[test]
+fn check_passes_the_identities_and_flags_the_copies() {
+    let (_d, file) = roles();
+    let out = bin().arg("check").arg(&file).assert().code(1).get_output().stderr.clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("Admin / Delete user (request): has its own bearer auth"), "{text}");
+    assert!(text.contains("Users / My orders (request)"), "{text}");
+    assert!(!text.contains("Admin (folder)"), "{text}");
+    assert!(!text.contains("Ops (folder)"), "{text}");
+}
+
+#[test]
+fn a_v3_folder_that_sends_another_identity_is_kept() {
+    let d = tempfile::tempdir().unwrap();
+    let t = d.path().join("Roles API");
+    let write = |rel: &str, text: &str| {
+        let p = t.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        ".resources/definition.yaml",
+        "$kind: collection\nname: Roles API\nauth:\n  type: oauth2\n  credentials:\n    accessToken: \"{{token}}\"\n",
+    );
+    let admin = "$kind: collection\norder: 1000\nauth:\n  type: bearer\n  credentials:\n    - key: token\n      value: \"{{token_admin}}\"\n";
+    write("Admin/.resources/definition.yaml", admin);
+    write(
+        "Admin/Delete user.request.yaml",
+        "$kind: http-request\nurl: http://127.0.0.1:9/admin/users/7\nmethod: DELETE\nauth:\n  type: bearer\n  credentials:\n    token: \"{{token}}\"\norder: 1000\n",
+    );
+    bin()
+        .args(["refresh", "--token-var", "token"])
+        .arg(&t)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "kept Admin (folder): sends {{token_admin}}",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(t.join("Admin/.resources/definition.yaml")).unwrap(),
+        admin
+    );
+    let req = std::fs::read_to_string(t.join("Admin/Delete user.request.yaml")).unwrap();
+    assert!(!req.contains("auth"), "{req}");
+    bin().arg("check").arg(&t).assert().success();
+}
