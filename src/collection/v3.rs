@@ -675,7 +675,11 @@ fn classify<'a>(auth: &'a Node, own: &[String]) -> Own<'a> {
     match auth_type(auth) {
         None | Some("inherit" | "") => Own::InheritMarker,
         Some(ty @ ("oauth2" | "bearer")) => {
-            let key = if ty == "bearer" { "token" } else { "accessToken" };
+            let key = if ty == "bearer" {
+                "token"
+            } else {
+                "accessToken"
+            };
             let sent = credential(auth_entry(auth), key);
             match other_identity(sent.as_deref(), own) {
                 Some(name) => Own::Identity(name),

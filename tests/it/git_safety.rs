@@ -395,10 +395,7 @@ fn check_finds_each_problem_offline() {
     );
     // A folder whose bearer auth sends another variable ({{staleToken}}) is another identity:
     // kept, not a problem (issue 25).
-    assert!(
-        !text.contains("A3 (bearer) (folder):"),
-        "{text}"
-    );
+    assert!(!text.contains("A3 (bearer) (folder):"), "{text}");
     let current = jwt_expiring_in(7200);
     refresh(&file, &current, &[]).success();
     bin()

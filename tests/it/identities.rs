@@ -32,7 +32,14 @@ fn auth_at(doc: &Value, path: &[&str]) -> Value {
 
 fn refresh_json(file: &std::path::Path, policy: &str) -> Value {
     let out = bin()
-        .args(["refresh", "--json", "--token-var", "token", "--inherit", policy])
+        .args([
+            "refresh",
+            "--json",
+            "--token-var",
+            "token",
+            "--inherit",
+            policy,
+        ])
         .arg(file)
         .assert()
         .success()
@@ -47,8 +54,14 @@ fn a_folder_that_sends_another_identity_is_kept_under_tokens() {
     let (_d, file) = roles();
     let report = refresh_json(&file, "tokens");
     let doc = parse(&std::fs::read(&file).unwrap());
-    assert_eq!(auth_at(&doc, &["Admin"])["bearer"][0]["value"], "{{token_admin}}");
-    assert_eq!(auth_at(&doc, &["Ops"])["oauth2"][0]["value"], "{{ token_admin }}");
+    assert_eq!(
+        auth_at(&doc, &["Admin"])["bearer"][0]["value"],
+        "{{token_admin}}"
+    );
+    assert_eq!(
+        auth_at(&doc, &["Ops"])["oauth2"][0]["value"],
+        "{{ token_admin }}"
+    );
     assert_eq!(auth_at(&doc, &["Public"])["type"], "noauth");
     // Stale copies inherit: the collection's own {{token}}, and a literal token.
     assert_eq!(auth_at(&doc, &["Admin", "Delete user"]), Value::Null);
@@ -98,7 +111,12 @@ fn inherit_all_makes_the_identities_inherit_too() {
     let (_d, file) = roles();
     refresh_json(&file, "all");
     let doc = parse(&std::fs::read(&file).unwrap());
-    for path in [&["Admin"][..], &["Ops"], &["Public"], &["Admin", "Delete user"]] {
+    for path in [
+        &["Admin"][..],
+        &["Ops"],
+        &["Public"],
+        &["Admin", "Delete user"],
+    ] {
         assert_eq!(auth_at(&doc, path), Value::Null, "{path:?}");
     }
 }
@@ -106,9 +124,19 @@ fn inherit_all_makes_the_identities_inherit_too() {
 #[test]
 fn check_passes_the_identities_and_flags_the_copies() {
     let (_d, file) = roles();
-    let out = bin().arg("check").arg(&file).assert().code(1).get_output().stderr.clone();
+    let out = bin()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
     let text = String::from_utf8_lossy(&out);
-    assert!(text.contains("Admin / Delete user (request): has its own bearer auth"), "{text}");
+    assert!(
+        text.contains("Admin / Delete user (request): has its own bearer auth"),
+        "{text}"
+    );
     assert!(text.contains("Users / My orders (request)"), "{text}");
     assert!(!text.contains("Admin (folder)"), "{text}");
     assert!(!text.contains("Ops (folder)"), "{text}");

@@ -31,7 +31,11 @@ fn classify<'a>(auth: &'a Node, own: &[String]) -> Own<'a> {
             Some(t) => match t.as_str() {
                 Some("inherit") => Own::InheritMarker,
                 Some(ty @ ("oauth2" | "bearer")) => {
-                    let key = if ty == "bearer" { "token" } else { "accessToken" };
+                    let key = if ty == "bearer" {
+                        "token"
+                    } else {
+                        "accessToken"
+                    };
                     let sent = auth_param(o, ty, key).and_then(Node::as_str);
                     match other_identity(sent, own) {
                         Some(name) => Own::Identity(name),

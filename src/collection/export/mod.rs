@@ -251,15 +251,8 @@ pub fn plan(
     let mut edits = crate::splice::Edits::default();
     let before =
         auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
-    let outcome = inherit::make_inherit(
-        src,
-        coll,
-        policy,
-        keep,
-        Some(want.token),
-        &mut edits,
-        false,
-    );
+    let outcome =
+        inherit::make_inherit(src, coll, policy, keep, Some(want.token), &mut edits, false);
     Ok(JsonPlanned {
         edits: edits.sorted().map_err(PatchError::Internal)?,
         root_auth_before: before,
