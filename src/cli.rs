@@ -127,6 +127,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION")]
     pub min_ttl: Option<humantime::Duration>,
 
+    /// The identities the collection may send (NAME=PROFILE, or NAME): a folder that sends
+    /// another variable the collection does not define is a problem. Repeatable; replaces the
+    /// profile's identities
+    #[arg(long = "identity", value_name = "NAME=PROFILE")]
+    pub identities: Vec<String>,
+
     /// Also print the problems as JSON on standard output.
     #[arg(long, help_heading = OUTPUT)]
     pub json: bool,
@@ -267,6 +273,13 @@ pub struct TokenArgs {
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = SIGN_IN)]
 pub struct CognitoArgs {
+    /// Another identity: variable NAME gets the token of profile PROFILE's sign-in
+    /// (NAME=PROFILE, NAME=PROFILE:access for its access token, NAME=:access for this sign-in's
+    /// access token). Repeatable; replaces the profile's identities. `token --identity NAME`
+    /// prints that identity's token
+    #[arg(long = "identity", value_name = "NAME=PROFILE")]
+    pub identities: Vec<String>,
+
     /// Neither read nor write the token cache.
     #[arg(long)]
     pub no_cache: bool,

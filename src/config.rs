@@ -56,6 +56,9 @@ pub struct Profile {
     pub idp_identifier: Option<String>,
     /// `NAME=VALUE` user attributes sent with a new password (NEW_PASSWORD_REQUIRED).
     pub attributes: Option<Vec<String>>,
+    /// Other identities: a variable, and the profile whose sign-in gives its token
+    /// (`{ token_admin = "ci-admin" }`; `"ci-admin:access"` for the access token).
+    pub identities: Option<std::collections::BTreeMap<String, String>>,
     /// Names of environment variables holding secrets.
     pub password_env: Option<String>,
     pub client_secret_env: Option<String>,

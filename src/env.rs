@@ -47,6 +47,19 @@ impl Env {
         }
     }
 
+    /// The same environment without the variables `drop` says to leave out.
+    pub fn without(&self, drop: impl Fn(&str) -> bool) -> Env {
+        Env {
+            vars: self
+                .vars
+                .iter()
+                .filter(|(k, _)| !drop(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            cwd: self.cwd.clone(),
+        }
+    }
+
     /// The value of `name`, trimmed; `None` when unset or blank.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars

@@ -136,6 +136,8 @@ pub struct RunSettings {
     pub policy: crate::collection::inherit::Policy,
     pub keep: Vec<String>,
     pub min_ttl: std::time::Duration,
+    /// The declared identities' variables (the profile's `identities`).
+    pub identities: Vec<String>,
 }
 
 /// A file that git is about to record, and its content there.
@@ -275,6 +277,7 @@ fn pushed_problems(c: &Candidate, settings: &RunSettings) -> Option<Vec<collecti
         keep: &settings.keep,
         min_ttl_secs: i64::try_from(settings.min_ttl.as_secs()).unwrap_or(i64::MAX),
         now: crate::jwt::now(),
+        identities: &settings.identities,
     };
     match judge(c) {
         Judged::File(one) => one.problems(&check),

@@ -161,6 +161,8 @@ pub const TOKEN_VAR: Key = key(
         "token for exec, --env-file and --globals-file; none for refresh (the token itself) and scrub (emptied)",
     ),
 );
+/// Variables that get other sign-ins' tokens (`token_admin=ci-admin`).
+pub const IDENTITIES: Key = key("identities", "--identity", Unset);
 pub const CACHE: Key = key("cache", "--no-cache", Derived("the user's cache folder"));
 pub const PASSWORD: Key = secret("password", Some("--password-stdin"), &[PASSWORD_ENV]);
 pub const REFRESH_TOKEN: Key = secret(
@@ -199,6 +201,7 @@ pub const ALL: &[Key] = &[
     HEADER_PREFIX,
     COLLECTIONS,
     TOKEN_VAR,
+    IDENTITIES,
     CACHE,
     PASSWORD,
     REFRESH_TOKEN,

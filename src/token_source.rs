@@ -57,6 +57,31 @@ pub fn fetch(
     }
 }
 
+/// Each source's token, in order. Sign-ins run side by side; two identities of one user
+/// (its id and its access token) sign in once, the second waiting on the cache entry's lock.
+pub fn fetch_all(
+    sources: &[&TokenFrom],
+    env: &crate::env::Env,
+    ui: &crate::ui::Ui,
+) -> Result<Vec<Token>, Failure> {
+    if let [one] = sources {
+        return Ok(vec![fetch(one, env, ui)?]);
+    }
+    std::thread::scope(|scope| {
+        let running: Vec<_> = sources
+            .iter()
+            .map(|from| scope.spawn(|| fetch(from, env, ui)))
+            .collect();
+        running
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Failure::internal("a sign-in panicked")))
+            })
+            .collect()
+    })
+}
+
 /// A token handed in, checked as a fetched one is: a JWT that has not expired and stays valid
 /// for `--min-ttl`, whose claims fit the pool and client when they are known. Refused with
 /// exit 5 otherwise, before anything is written.

@@ -69,6 +69,45 @@ pub fn print(ui: &crate::ui::Ui, file: &str, problems: &[Problem]) {
     }
 }
 
+/// The children that send another identity's variable (`{{token_ops}}`) that no identity
+/// declares and the collection does not define (`defined`): the run would send nothing there.
+/// Judged once identities are declared: a collection of one identity checks as it always did
+/// (its folders may send variables of an environment that `check` is not shown).
+pub fn undeclared(
+    kept: &[crate::collection::inherit::Kept],
+    declared: &[String],
+    defined: impl Fn(&str) -> bool,
+) -> Vec<Problem> {
+    if declared.is_empty() {
+        return Vec::new();
+    }
+    kept.iter()
+        .filter_map(|k| {
+            let name = k.sends.as_deref()?;
+            if declared.iter().any(|d| d == name) || defined(name) {
+                return None;
+            }
+            let place = format!(
+                "{} ({})",
+                k.path,
+                if k.folder { "folder" } else { "request" }
+            );
+            Some(Problem {
+                place,
+                message: format!(
+                    "sends {{{{{name}}}}}, which no identity declares and the collection does not \
+                     define, so the run would send no token there"
+                ),
+                hint: Some(UNDECLARED_FIX),
+            })
+        })
+        .collect()
+}
+
+/// The way out for a child that sends an undeclared identity.
+const UNDECLARED_FIX: &str = "declare the identity (--identity NAME=PROFILE, or identities = \
+     { NAME = \"PROFILE\" } in the profile), or make the folder send a variable that is";
+
 /// What a child that does not inherit gets said about it.
 pub fn child(c: &crate::collection::inherit::Kept) -> Problem {
     let place = format!(

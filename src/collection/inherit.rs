@@ -19,6 +19,8 @@ pub struct Kept {
     pub path: String,
     pub folder: bool,
     pub reason: String,
+    /// The variable its auth sends, when it is another identity's (`token_admin`).
+    pub sends: Option<String>,
 }
 
 /// What the inherit pass did.

@@ -167,8 +167,8 @@ pub trait Document {
     /// (with `auth`) the root holds it (a safety net against bugs: only what passes is renamed
     /// into place).
     fn verify(&self, file: usize, bytes: &[u8], auth: Option<&AuthBlock>) -> Result<(), String>;
-    /// What `check` finds wrong, offline.
-    fn problems(&self, policy: Policy, min_ttl_secs: i64, now: i64) -> Vec<Problem>;
+    /// What `check` finds wrong, offline (the `--keep` paths were applied when it was read).
+    fn problems(&self, settings: &CheckSettings) -> Vec<Problem>;
     /// The live tokens in every file, and the edits replacing them with `replacement`.
     fn live_tokens(&self, replacement: &str) -> Result<Vec<FileTokens>, Failure>;
     /// Frees file `file`'s bytes once its new content is staged (a large export is held once).
@@ -182,6 +182,8 @@ pub struct CheckSettings<'a> {
     pub keep: &'a [String],
     pub min_ttl_secs: i64,
     pub now: i64,
+    /// The declared identities' variables: a child may send one of them.
+    pub identities: &'a [String],
 }
 
 /// One file alone, as git holds it (or as named on the command line): its live tokens, and

@@ -738,6 +738,7 @@ fn child(
             path,
             folder,
             reason: "matched by --keep (left as it is, with everything under it)".into(),
+            sends: None,
         });
         return Ok(());
     }
@@ -751,6 +752,7 @@ fn child(
                 path,
                 folder,
                 reason: identity_reason(&name),
+                sends: Some(name),
             });
             return Ok(());
         }
@@ -759,6 +761,7 @@ fn child(
                 path,
                 folder,
                 reason: format!("has its own {kind} auth"),
+                sends: None,
             });
             return Ok(());
         }
@@ -797,6 +800,7 @@ fn child(
                 reason: auth_type(&entry.value)
                     .unwrap_or("inherit marker")
                     .to_string(),
+                sends: None,
             });
         }
         if folder {
@@ -1060,7 +1064,8 @@ pub fn own_auth(f: &TreeFile) -> Option<&Entry> {
 }
 
 /// Checks a v3 collection folder as `check` checks a JSON export.
-pub fn check_tree(tree: &Tree, policy: Policy, min_ttl_secs: i64, now: i64) -> Vec<Problem> {
+pub fn check_tree(tree: &Tree, c: &CheckSettings) -> Vec<Problem> {
+    let (policy, min_ttl_secs, now) = (c.policy, c.min_ttl_secs, c.now);
     let root = tree.files[0].doc.as_ref();
     let auth = root.and_then(|d| d.root.get("auth"));
     let entry = auth.map(|a| match a.as_seq() {
@@ -1099,7 +1104,19 @@ pub fn check_tree(tree: &Tree, policy: Policy, min_ttl_secs: i64, now: i64) -> V
         extra: &[],
     };
     match plan(tree, &want, policy, true) {
-        Ok(plan) => found.extend(plan.outcome.changed.iter().map(problems::child)),
+        Ok(planned) => {
+            found.extend(planned.outcome.changed.iter().map(problems::child));
+            // As for a JSON export: under `none` the identities are the ones `tokens` keeps.
+            let kept = match policy {
+                Policy::None => plan(tree, &want, Policy::Tokens, true)
+                    .map(|p| p.outcome.kept)
+                    .unwrap_or_default(),
+                _ => planned.outcome.kept,
+            };
+            found.extend(problems::undeclared(&kept, c.identities, |name| {
+                tree.defines_variable(name)
+            }));
+        }
         Err(f) => found.push(Problem::new(
             "collection",
             format!("cannot be refreshed: {}", f.message),
@@ -1170,6 +1187,7 @@ pub fn check_tree_file(
         path: place.to_string(),
         folder: root.get("$kind").and_then(|k| k.as_str()) == Some("collection"),
         reason: reason.to_string(),
+        sends: None,
     })]
 }
 
@@ -1262,8 +1280,8 @@ impl Document for Tree {
         }
     }
 
-    fn problems(&self, policy: Policy, min_ttl_secs: i64, now: i64) -> Vec<Problem> {
-        check_tree(self, policy, min_ttl_secs, now)
+    fn problems(&self, c: &CheckSettings) -> Vec<Problem> {
+        check_tree(self, c)
     }
 
     fn live_tokens(&self, replacement: &str) -> Result<Vec<FileTokens>, Failure> {

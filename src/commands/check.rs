@@ -28,11 +28,7 @@ fn problems_of(
                 every_file: false,
             },
         )?;
-        return Ok(Some(doc.problems(
-            c.policy,
-            settings.min_ttl_secs,
-            settings.now,
-        )));
+        return Ok(Some(doc.problems(settings)));
     }
     let raw = file::read(f)?;
     let passed_over = |why: &str| {
@@ -61,6 +57,7 @@ pub fn run(plan: &CheckPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fa
         keep: &c.keep,
         min_ttl_secs: i64::try_from(plan.min_ttl.as_secs()).unwrap_or(i64::MAX),
         now: jwt::now(),
+        identities: &plan.identities,
     };
     // Every file is read and judged before anything is printed.
     let mut checked = Vec::new();

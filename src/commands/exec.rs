@@ -18,26 +18,33 @@ use crate::ui::Ui;
 
 pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
     let (runner, line) = (plan.runner, &plan.command);
-    let name = plan.token_var.as_str();
+    let mut names = vec![plan.token_var.as_str()];
+    names.extend(plan.identities.iter().map(|(n, _)| n.as_str()));
     // Every input is checked before the sign-in: the user's files the runner reads, and that
     // the runner can be started.
-    runner.prepare(line, &[name], ui)?;
+    runner.prepare(line, &names, ui)?;
     let program = find_program(&line.argv[0], &plan.env)?;
-    let token = crate::token_source::fetch(&plan.token, &plan.env, ui)?;
-    let secret = token.value.expose_secret();
+    let sources: Vec<&crate::settings::TokenFrom> = std::iter::once(&plan.token)
+        .chain(plan.identities.iter().map(|(_, t)| t))
+        .collect();
+    let tokens = crate::token_source::fetch_all(&sources, &plan.env, ui)?;
+    let secrets: Vec<&str> = tokens.iter().map(|t| t.value.expose_secret()).collect();
     if plan.env.get("GITHUB_ACTIONS") == Some("true") {
-        // The runner masks the value in the job's log from here on.
-        writeln!(stdout, "::add-mask::{secret}")
-            .and_then(|()| stdout.flush())
-            .map_err(|e| Failure::io(format!("cannot write to standard output: {e}")))?;
+        // The runner masks the values in the job's log from here on.
+        for secret in &secrets {
+            writeln!(stdout, "::add-mask::{secret}")
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Failure::io(format!("cannot write to standard output: {e}")))?;
+        }
     }
-    let handed = runner.hand_over(line, &[(name, secret)])?;
+    let vars: Vec<(&str, &str)> = names.iter().copied().zip(secrets.iter().copied()).collect();
+    let handed = runner.hand_over(line, &vars)?;
     ui.note(&format!("running {} with {}", runner.name(), handed.said));
     let started = std::time::SystemTime::now();
     let code = spawn_and_wait(&program, &handed.argv, &handed.env, &plan.withheld)?;
     drop(handed);
     let outputs = runner.outputs(line, &plan.env.cwd());
-    let scrubbed = runner::scrub_outputs(&outputs, &[secret], started)?;
+    let scrubbed = runner::scrub_outputs(&outputs, &secrets, started)?;
     if !scrubbed.is_empty() {
         ui.line(&format!(
             "removed the token from {} report file{}: {}",

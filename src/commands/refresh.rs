@@ -28,10 +28,29 @@ use crate::ui::Ui;
 /// Runs `refresh`: returns the exit code, or the failure that stopped the run.
 pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Failure> {
     let mut inputs = Inputs::read(plan, ui)?;
-    let token = match &plan.token {
-        TokenFrom::NotNeeded => None,
-        from => Some(token_source::fetch(from, &plan.env, ui)?),
+    // The run's own token, and the other identities' for the variable files only: all
+    // signed in side by side.
+    let own = (!matches!(plan.token, TokenFrom::NotNeeded)).then_some(&plan.token);
+    let wanted: &[(String, TokenFrom)] = if inputs.variables.is_empty() {
+        &[]
+    } else {
+        &plan.identities
     };
+    let sources: Vec<&TokenFrom> = own
+        .into_iter()
+        .chain(wanted.iter().map(|(_, t)| t))
+        .collect();
+    let mut fetched = if sources.is_empty() {
+        Vec::new()
+    } else {
+        token_source::fetch_all(&sources, &plan.env, ui)?
+    };
+    let others: Vec<(String, Token)> = wanted
+        .iter()
+        .map(|(n, _)| n.clone())
+        .zip(fetched.split_off(usize::from(own.is_some())))
+        .collect();
+    let token = fetched.pop();
     let secret: Option<&str> = token.as_ref().map(|t| t.value.expose_secret());
     let reference = plan.token_var.as_ref().map(|n| format!("{{{{{n}}}}}"));
     let written = reference.as_deref().or(secret).unwrap_or_default();
@@ -85,13 +104,26 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
         }
     }
     let mut variables = Vec::new();
+    let mut values = vec![(
+        plan.variable().to_string(),
+        secret.unwrap_or_default().to_string(),
+    )];
+    values.extend(
+        others
+            .iter()
+            .map(|(n, t)| (n.clone(), t.value.expose_secret().to_string())),
+    );
     for v in std::mem::take(&mut inputs.variables) {
-        let value = secret.unwrap_or_default();
-        let (status, pending) = stage_variable(v, value, plan)?;
+        let (status, pending) = stage_variable(v, &values, plan)?;
         variables.push(VariableReport {
             file: pending.path.display().to_string(),
             scope: pending.scope.as_str(),
-            variable: pending.name.clone(),
+            variable: pending
+                .values
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             status,
         });
         if status == Status::Updated {
@@ -478,18 +510,20 @@ impl VariableInput {
 struct VariableOutput {
     path: PathBuf,
     scope: Scope,
-    name: String,
-    value: String,
+    /// Each variable set, and its value (the run's own token first, then each identity's).
+    values: Vec<(String, String)>,
     staged: StagedFile,
 }
 
 fn stage_variable(
     v: VariableInput,
-    value: &str,
+    values: &[(String, String)],
     plan: &RefreshPlan,
 ) -> Result<(Status, VariableOutput), Failure> {
-    let name = plan.variable().to_string();
-    let vars = [(name.as_str(), value)];
+    let vars: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
     let new = match &v.existing {
         None => VarFile::create(&v.path, v.scope, &vars),
         Some((raw, doc)) => doc
@@ -500,8 +534,7 @@ fn stage_variable(
     let mut out = VariableOutput {
         path: v.path.clone(),
         scope: v.scope,
-        name,
-        value: value.to_string(),
+        values: values.to_vec(),
         staged: None,
     };
     if old == Some(new.as_slice()) {
@@ -520,10 +553,10 @@ impl VariableOutput {
     /// Renames the staged file into place; when another run changed the file meanwhile, it is
     /// read again and the variable set in what it holds now.
     fn commit(self, plan: &RefreshPlan) -> Result<Option<String>, Failure> {
-        let (path, scope, value) = (self.path, self.scope, self.value);
+        let (path, scope, values) = (self.path, self.scope, self.values);
         commit_or_redo(self.staged, || {
             let input = VariableInput::read(&path, scope, plan)?;
-            Ok(stage_variable(input, &value, plan)?.1.staged)
+            Ok(stage_variable(input, &values, plan)?.1.staged)
         })
     }
 }

@@ -5,13 +5,16 @@
 use crate::redact::Shown as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{CheckArgs, ExecArgs, GlobalArgs, InheritArg, RefreshArgs, ScrubArgs};
+use crate::cli::{
+    CheckArgs, CognitoArgs, ExecArgs, GlobalArgs, InheritArg, RefreshArgs, ScrubArgs,
+};
 use crate::cognito::oauth::ClientAuth;
 use crate::cognito::source::{CognitoSettings, Flow};
 use crate::collection::Policy;
 use crate::config;
 use crate::environment::Scope;
 use crate::error::Failure;
+use crate::jwt::TokenKind;
 use crate::token_source::TOKEN_ENV;
 use crate::ui::Ui;
 
@@ -69,6 +72,13 @@ pub fn refresh(
     let pool_named =
         a.cognito.user_pool_id.is_some() || env.get(keys::USER_POOL_ID.env[0]).is_some();
     let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
+    let (specs, named) = identity_specs(&mut r, &a.cognito.identities)?;
+    if let Some(n) = named.first() {
+        return Err(Failure::usage(format!(
+            "--identity {n}: declare an identity as NAME=PROFILE"
+        )));
+    }
+    let identities = identity_tokens(&specs, cognito.as_ref(), g, env, r.ui)?;
     let token = token_from(
         a.token_stdin,
         pool_named,
@@ -78,6 +88,7 @@ pub fn refresh(
         env,
     )?;
     Ok(RefreshPlan {
+        identities,
         collections,
         output: a.output,
         check: a.check,
@@ -105,12 +116,31 @@ pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecP
     let token_var = token_var(name.as_deref().unwrap_or(keys::DEFAULT_TOKEN_VAR))?;
     let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
     let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
+    let (specs, named) = identity_specs(&mut r, &a.cognito.identities)?;
+    if let Some(n) = named.first() {
+        return Err(Failure::usage(format!(
+            "--identity {n}: exec hands every declared identity over; declare one as NAME=PROFILE"
+        )));
+    }
+    if specs.iter().any(|s| s.variable == token_var) {
+        return Err(Failure::usage(format!(
+            "the identity {token_var} is the run's own token variable (--token-var)"
+        ))
+        .with_hint("give the other identity another variable, e.g. token_admin=ci-admin"));
+    }
+    let identities = identity_tokens(&specs, cognito.as_ref(), g, env, r.ui)?;
     let mut withheld: Vec<String> = keys::ALL
         .iter()
         .filter(|k| k.secret)
         .flat_map(|k| k.env.iter().map(|v| (*v).to_string()))
         .collect();
-    if let Some(c) = &cognito {
+    let each_sign_in = cognito
+        .iter()
+        .chain(identities.iter().filter_map(|(_, t)| match t {
+            TokenFrom::Cognito(c) => Some(&**c),
+            _ => None,
+        }));
+    for c in each_sign_in {
         let s = &c.secrets;
         for from in [&s.password, &s.refresh, &s.client_secret, &s.totp]
             .into_iter()
@@ -133,6 +163,7 @@ pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecP
     Ok(ExecPlan {
         token,
         token_var,
+        identities,
         runner,
         command,
         withheld,
@@ -152,7 +183,10 @@ pub fn check(a: CheckArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<Che
     )?;
     let p = r.profile();
     let min_ttl = r.pick(&keys::MIN_TTL, dur(a.min_ttl), p.min_ttl.map(|d| d.0))?;
+    let (specs, mut identities) = identity_specs(&mut r, &a.identities)?;
+    identities.extend(specs.into_iter().map(|s| s.variable));
     Ok(CheckPlan {
+        identities,
         collections,
         skip_other_files: a.skip_other_files,
         min_ttl: value(&keys::MIN_TTL, min_ttl)?,
@@ -190,6 +224,7 @@ pub fn hook_run(
     let inherit = r.pick(&keys::INHERIT, None, prof.inherit)?;
     let keep = r.pick(&keys::KEEP, None, prof.keep.clone())?;
     let min_ttl = r.pick(&keys::MIN_TTL, None, prof.min_ttl.map(|d| d.0))?;
+    let (specs, _) = identity_specs(&mut r, &[])?;
     let patterns = match (&r.config, &prof.collections) {
         (Some(c), Some(pats)) => pats
             .iter()
@@ -202,6 +237,7 @@ pub fn hook_run(
         policy: policy_of(value(&keys::INHERIT, inherit)?),
         keep: keep.unwrap_or_default(),
         min_ttl: value(&keys::MIN_TTL, min_ttl)?,
+        identities: specs.into_iter().map(|s| s.variable).collect(),
     })
 }
 
@@ -465,4 +501,159 @@ fn grant_settings(
         v.push(("useBrowser".to_string(), "true".to_string()));
     }
     Ok(v)
+}
+
+/// One identity more: variable `variable` gets the token of profile `profile`'s sign-in
+/// (`None`: this run's own sign-in), of kind `kind` (`None`: that sign-in's `token` setting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentitySpec {
+    pub variable: String,
+    pub profile: Option<String>,
+    pub kind: Option<TokenKind>,
+}
+
+/// `--identity NAME=PROFILE[:id|:access]` (repeated), else the profile's `identities`; the
+/// names alone (`--identity NAME`, for `token` and `check`) are returned apart.
+pub fn identity_specs(
+    r: &mut Resolver,
+    flag: &[String],
+) -> Result<(Vec<IdentitySpec>, Vec<String>), Failure> {
+    let (named, declared): (Vec<&String>, Vec<&String>) =
+        flag.iter().partition(|f| !f.contains('='));
+    let from_profile = r.profile().identities.as_ref().map(|m| {
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+    });
+    let declared: Vec<String> = declared.into_iter().cloned().collect();
+    let flag = (!declared.is_empty()).then_some(declared);
+    let list = r
+        .pick(&keys::IDENTITIES, flag, from_profile)?
+        .unwrap_or_default();
+    let mut specs: Vec<IdentitySpec> = Vec::new();
+    for text in &list {
+        let spec = identity_spec(text)?;
+        if specs.iter().any(|s| s.variable == spec.variable) {
+            return Err(Failure::usage(format!(
+                "the identity {:?} is declared twice",
+                spec.variable
+            ))
+            .with_hint("give each variable one --identity NAME=PROFILE"));
+        }
+        specs.push(spec);
+    }
+    let named = named
+        .into_iter()
+        .map(|n| token_var(n.trim()))
+        .collect::<Result<_, _>>()?;
+    Ok((specs, named))
+}
+
+fn identity_spec(text: &str) -> Result<IdentitySpec, Failure> {
+    let bad = || {
+        Failure::usage(format!("the identity {text:?} is not NAME=PROFILE")).with_hint(
+            "write it like --identity token_admin=ci-admin (or in the profile: identities = \
+             { token_admin = \"ci-admin\" }); NAME=ci-admin:access takes that sign-in's access \
+             token, NAME=:access this run's",
+        )
+    };
+    let (var, spec) = text.split_once('=').ok_or_else(bad)?;
+    let variable = token_var(var.trim()).map_err(|_| bad())?;
+    let spec = spec.trim();
+    let (profile, kind) = match spec.rsplit_once(':') {
+        Some((p, "id")) => (p, Some(TokenKind::Id)),
+        Some((p, "access")) => (p, Some(TokenKind::Access)),
+        Some(_) => return Err(bad()),
+        None => (spec, None),
+    };
+    if profile.is_empty() && kind.is_none() {
+        return Err(bad());
+    }
+    Ok(IdentitySpec {
+        variable,
+        profile: (!profile.is_empty()).then(|| profile.to_string()),
+        kind,
+    })
+}
+
+/// The environment another identity's profile is resolved in: the run's own, without the
+/// variables that name this run's user, pool or client or hold its secrets (`COGNITO_*`), and
+/// without the tool's own (`POSTMAN_COGNITO_*`): an identity's settings come from its profile
+/// alone (and the `AWS_*` variables and the defaults).
+fn identity_env(env: &Env) -> Env {
+    env.without(|name| name.starts_with("COGNITO_") || name.starts_with("POSTMAN_COGNITO_"))
+}
+
+/// The token source of each declared identity. `own` is this run's sign-in (for
+/// `NAME=:access`); `min_ttl` applies to every one.
+pub fn identity_tokens(
+    specs: &[IdentitySpec],
+    own: Option<&CognitoSettings>,
+    g: &GlobalArgs,
+    env: &Env,
+    ui: &Ui,
+) -> Result<Vec<(String, TokenFrom)>, Failure> {
+    let mut out = Vec::new();
+    for spec in specs {
+        let mut settings = match &spec.profile {
+            None => own.cloned().ok_or_else(|| {
+                Failure::usage(format!(
+                    "the identity {} takes this run's sign-in, and there is none",
+                    spec.variable
+                ))
+                .with_hint("name the user pool, client and user (or a profile), or NAME=PROFILE")
+            })?,
+            Some(name) => {
+                let env2 = identity_env(env);
+                let g2 = GlobalArgs {
+                    profile: Some(name.clone()),
+                    ..g.clone()
+                };
+                let mut r2 = Resolver::new(&env2, &g2, ui)?;
+                if r2.config.is_none() {
+                    return Err(Failure::usage(format!(
+                        "the identity {} names the profile {name:?}, and there is no config file",
+                        spec.variable
+                    ))
+                    .with_hint("write the profile in postman-cognito.toml"));
+                }
+                super::cognito::resolve(&CognitoArgs::default(), &mut r2, true)?.ok_or_else(
+                    || {
+                        Failure::usage(format!(
+                            "the profile {name:?} of identity {} names no user pool",
+                            spec.variable
+                        ))
+                        .with_hint("give the profile user_pool_id, client_id and username")
+                    },
+                )?
+            }
+        };
+        if spec.profile.is_some() {
+            // Its secrets come from its profile alone (`*_env`, `password_command`), never
+            // from the variables that hold this run's (`COGNITO_PASSWORD`, ...), which the
+            // table lists as every sign-in's first source.
+            let s = &mut settings.secrets;
+            for list in [
+                &mut s.password,
+                &mut s.refresh,
+                &mut s.client_secret,
+                &mut s.totp,
+            ] {
+                list.retain(|f| {
+                    !matches!(f, crate::cognito::source::SecretFrom::Env(n) if n.starts_with("COGNITO_"))
+                });
+            }
+        }
+        if let Some(kind) = spec.kind {
+            settings.kind = kind;
+        }
+        if let Some(o) = own {
+            settings.min_ttl = o.min_ttl;
+        }
+        out.push((
+            spec.variable.clone(),
+            TokenFrom::Cognito(Box::new(settings)),
+        ));
+    }
+    Ok(out)
 }

@@ -65,6 +65,8 @@ pub struct RefreshPlan {
     pub token_var: Option<String>,
     /// Environment and globals files that get the token as variable `token_var`.
     pub variable_files: Vec<(PathBuf, crate::environment::Scope)>,
+    /// The other identities, whose tokens the variable files get too.
+    pub identities: Vec<(String, TokenFrom)>,
     pub allow_tracked_token: bool,
     /// Grant settings for the Postman app, as (key, JSON text) params.
     pub grant_settings: Vec<(String, String)>,
@@ -93,6 +95,8 @@ pub struct ExecPlan {
     pub token: TokenFrom,
     /// The environment variable that gets the token.
     pub token_var: String,
+    /// The other identities: each variable, and where its token comes from.
+    pub identities: Vec<(String, TokenFrom)>,
     /// The runner, and its command line read.
     pub runner: &'static dyn crate::runner::Runner,
     pub command: crate::runner::Invocation,
@@ -115,6 +119,8 @@ impl std::fmt::Debug for ExecPlan {
 #[derive(Debug)]
 pub struct CheckPlan {
     pub collections: Collections,
+    /// The declared identities' variables.
+    pub identities: Vec<String>,
     /// Pass over files that are not collections.
     pub skip_other_files: bool,
     pub min_ttl: Duration,
@@ -156,7 +162,36 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
         Command::Refresh(a) => Plan::Refresh(files::refresh(a, g, env, ui)?),
         Command::Token(a) => {
             let mut r = Resolver::new(env, g, ui)?;
-            let cognito = cognito::required(&a.cognito, &mut r)?;
+            let (specs, named) = files::identity_specs(&mut r, &a.cognito.identities)?;
+            let cognito = match named.as_slice() {
+                [] => cognito::required(&a.cognito, &mut r)?,
+                [name] => {
+                    // `token --identity NAME`: that declared identity's token.
+                    let own = cognito::resolve(&a.cognito, &mut r, false)?;
+                    let spec = specs.iter().find(|s| &s.variable == name).ok_or_else(|| {
+                        Failure::usage(format!("no identity {name} is declared")).with_hint(
+                            "declare it with --identity NAME=PROFILE, or in the profile's \
+                                     identities",
+                        )
+                    })?;
+                    match files::identity_tokens(
+                        std::slice::from_ref(spec),
+                        own.as_ref(),
+                        g,
+                        env,
+                        r.ui,
+                    )?
+                    .pop()
+                    {
+                        Some((_, TokenFrom::Cognito(c))) => *c,
+                        _ => return Err(Failure::internal("an identity without a sign-in")),
+                    }
+                }
+                _ => {
+                    return Err(Failure::usage("token prints one identity's token")
+                        .with_hint("give one --identity NAME"));
+                }
+            };
             Plan::Token(Box::new(TokenPlan {
                 cognito,
                 json: a.json,
@@ -170,6 +205,7 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
             let mut r = Resolver::new(env, g, ui)?;
             cognito::resolve(&a.cognito, &mut r, false)?;
             files::collection_keys(&mut r)?;
+            files::identity_specs(&mut r, &a.cognito.identities)?;
             r.shown
                 .sort_by_key(|s| keys::ALL.iter().position(|k| k.name == s.key));
             Plan::ConfigShow(ConfigShowPlan {

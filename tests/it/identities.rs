@@ -177,3 +177,70 @@ fn a_v3_folder_that_sends_another_identity_is_kept() {
     assert!(!req.contains("auth"), "{req}");
     bin().arg("check").arg(&t).assert().success();
 }
+
+/// The roles collection with its `Ops` folder sending `{{token_ops}}`.
+fn with_ops_identity() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (d, file) = roles();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut doc = parse(text.as_bytes());
+    let ops = doc["item"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["name"] == "Ops")
+        .unwrap();
+    ops["auth"]["oauth2"][0]["value"] = "{{token_ops}}".into();
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    (d, file)
+}
+
+#[test]
+fn check_flags_a_folder_that_sends_an_undeclared_identity() {
+    let (_d, file) = with_ops_identity();
+    let out = bin()
+        .args(["check", "--inherit", "none", "--identity", "token_admin"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("Ops (folder): sends {{token_ops}}, which no identity declares"),
+        "{text}"
+    );
+    assert!(!text.contains("Admin (folder)"), "{text}");
+    // Declared, it passes.
+    bin()
+        .args(["check", "--inherit", "none"])
+        .args(["--identity", "token_admin", "--identity", "token_ops"])
+        .arg(&file)
+        .assert()
+        .success();
+}
+
+#[test]
+fn check_takes_the_profile_s_identities_and_a_variable_the_collection_defines() {
+    let (d, file) = with_ops_identity();
+    std::fs::write(
+        d.path().join("postman-cognito.toml"),
+        "[profile.default]\ninherit = \"none\"\nidentities = { token_admin = \"admin\" }\n",
+    )
+    .unwrap();
+    let run = || bin().current_dir(d.path()).arg("check").arg(&file).assert();
+    let out = run().code(1).get_output().stderr.clone();
+    assert!(
+        String::from_utf8_lossy(&out).contains("Ops (folder): sends {{token_ops}}"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    // A collection variable named token_ops is what the folder sends: not a problem.
+    let mut doc = parse(&std::fs::read(&file).unwrap());
+    doc["variable"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"key": "token_ops", "value": ""}));
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    run().success();
+}

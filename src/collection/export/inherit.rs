@@ -137,6 +137,9 @@ impl<'a> Walk<'a> {
                 (Policy::All, _) | (_, Own::InheritMarker | Own::Token) => true,
                 (_, Own::Identity(name)) => {
                     self.kept(folder, identity_reason(&name));
+                    if let Some(k) = self.out.kept.last_mut() {
+                        k.sends = Some(name);
+                    }
                     false
                 }
                 (_, Own::Other(kind)) => {
@@ -157,6 +160,7 @@ impl<'a> Walk<'a> {
                         path: self.names.join(" / "),
                         folder,
                         reason: own,
+                        sends: None,
                     });
                 }
                 delete_member(self.edits, self.src, holder.span, &holder.members[at]);
@@ -177,6 +181,7 @@ impl<'a> Walk<'a> {
             path: self.names.join(" / "),
             folder,
             reason,
+            sends: None,
         });
     }
 }

@@ -384,14 +384,8 @@ pub fn root_sends(coll: &Collection) -> Option<String> {
 }
 
 /// What `check` finds in `coll` (read from `src`); none means it is ready for Newman.
-pub fn check(
-    src: &[u8],
-    coll: &Collection,
-    policy: Policy,
-    keep: &KeepSet,
-    min_ttl_secs: i64,
-    now: i64,
-) -> Vec<Problem> {
+pub fn check(src: &[u8], coll: &Collection, keep: &KeepSet, c: &CheckSettings) -> Vec<Problem> {
+    let (policy, min_ttl_secs, now) = (c.policy, c.min_ttl_secs, c.now);
     let mut found = match coll.root.get("auth").and_then(Node::as_object) {
         None => problems::root(None, None, None, min_ttl_secs, now),
         Some(auth) => {
@@ -408,6 +402,17 @@ pub fn check(
     let mut scratch = crate::splice::Edits::default();
     let outcome = inherit::make_inherit(src, coll, policy, keep, None, &mut scratch, true);
     found.extend(outcome.changed.iter().map(problems::child));
+    // The identities the run sends: the folders `refresh` keeps under `tokens` (under `none`
+    // it keeps them too, and every other folder; under `all` it replaces them).
+    let identities = match policy {
+        Policy::None => {
+            inherit::make_inherit(src, coll, Policy::Tokens, keep, None, &mut scratch, true).kept
+        }
+        _ => outcome.kept,
+    };
+    found.extend(problems::undeclared(&identities, c.identities, |name| {
+        coll.defines_variable(name)
+    }));
     found
 }
 
@@ -591,15 +596,8 @@ impl Document for Export {
         })
     }
 
-    fn problems(&self, policy: Policy, min_ttl_secs: i64, now: i64) -> Vec<Problem> {
-        check(
-            &self.files[0].bytes,
-            &self.collection,
-            policy,
-            &self.keep.set,
-            min_ttl_secs,
-            now,
-        )
+    fn problems(&self, c: &CheckSettings) -> Vec<Problem> {
+        check(&self.files[0].bytes, &self.collection, &self.keep.set, c)
     }
 
     fn live_tokens(&self, replacement: &str) -> Result<Vec<FileTokens>, Failure> {
@@ -677,7 +675,7 @@ impl OneFile for JsonFile {
                 return Some(vec![Problem::new("file", keep_failure(path, e).message)]);
             }
         };
-        Some(check(bytes, coll, c.policy, &keep, c.min_ttl_secs, c.now))
+        Some(check(bytes, coll, &keep, c))
     }
 }
 
