@@ -66,19 +66,20 @@ pub fn refresh(
             "-o - writes the collection to standard output, so --json and --diff cannot go there too",
         ));
     }
-    let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
-    let grant_settings = grant_settings(cognito.as_ref(), a.write_grant_settings)?;
-    let needs_token = token_var.is_none() || !variable_files.is_empty();
-    let pool_named =
-        a.cognito.user_pool_id.is_some() || env.get(keys::USER_POOL_ID.env[0]).is_some();
-    let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
     let (specs, named) = identity_specs(&mut r, &a.cognito.identities)?;
     if let Some(n) = named.first() {
         return Err(Failure::usage(format!(
             "--identity {n}: declare an identity as NAME=PROFILE"
         )));
     }
-    let identities = identity_tokens(&specs, cognito.as_ref(), g, env, r.ui)?;
+    let own = super::cognito::resolve(&a.cognito, &mut r, true)?;
+    let own_var = token_var.as_deref().unwrap_or(keys::DEFAULT_TOKEN_VAR);
+    let (cognito, identities) = identities_of(&specs, own, own_var, g, env, r.ui)?;
+    let grant_settings = grant_settings(cognito.as_ref(), a.write_grant_settings)?;
+    let needs_token = token_var.is_none() || !variable_files.is_empty();
+    let pool_named =
+        a.cognito.user_pool_id.is_some() || env.get(keys::USER_POOL_ID.env[0]).is_some();
+    let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
     let token = token_from(
         a.token_stdin,
         pool_named,
@@ -114,21 +115,15 @@ pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecP
         Some(keys::DEFAULT_TOKEN_VAR.to_string()),
     )?;
     let token_var = token_var(name.as_deref().unwrap_or(keys::DEFAULT_TOKEN_VAR))?;
-    let cognito = super::cognito::resolve(&a.cognito, &mut r, true)?;
-    let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
     let (specs, named) = identity_specs(&mut r, &a.cognito.identities)?;
     if let Some(n) = named.first() {
         return Err(Failure::usage(format!(
             "--identity {n}: exec hands every declared identity over; declare one as NAME=PROFILE"
         )));
     }
-    if specs.iter().any(|s| s.variable == token_var) {
-        return Err(Failure::usage(format!(
-            "the identity {token_var} is the run's own token variable (--token-var)"
-        ))
-        .with_hint("give the other identity another variable, e.g. token_admin=ci-admin"));
-    }
-    let identities = identity_tokens(&specs, cognito.as_ref(), g, env, r.ui)?;
+    let own = super::cognito::resolve(&a.cognito, &mut r, true)?;
+    let (cognito, identities) = identities_of(&specs, own, &token_var, g, env, r.ui)?;
+    let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
     let mut withheld: Vec<String> = keys::ALL
         .iter()
         .filter(|k| k.secret)
@@ -584,9 +579,73 @@ fn identity_env(env: &Env) -> Env {
     env.without(|name| name.starts_with("COGNITO_") || name.starts_with("POSTMAN_COGNITO_"))
 }
 
-/// The token source of each declared identity. `own` is this run's sign-in (for
-/// `NAME=:access`); `min_ttl` applies to every one.
-pub fn identity_tokens(
+/// Each other identity's variable, and where its token comes from.
+pub type Identities = Vec<(String, TokenFrom)>;
+
+/// The run's own sign-in and the other identities' token sources. `own` is the run's own
+/// sign-in (flags, `COGNITO_*`, the profile); an identity whose variable is the run's own
+/// (`own_var`, as in `identities = { token = "ci-user", ... }`) is it instead, and naming both
+/// is refused. `NAME=:access` takes the run's own sign-in's access token. Every identity keeps
+/// at least the run's `min_ttl`.
+pub fn identities_of(
+    specs: &[IdentitySpec],
+    own: Option<CognitoSettings>,
+    own_var: &str,
+    g: &GlobalArgs,
+    env: &Env,
+    ui: &Ui,
+) -> Result<(Option<CognitoSettings>, Identities), Failure> {
+    let mut own = own;
+    if let Some(spec) = specs.iter().find(|s| s.variable == own_var) {
+        let Some(profile) = &spec.profile else {
+            return Err(Failure::usage(format!(
+                "the identity {own_var} is the run's own variable, so it cannot take the run's \
+                 own sign-in's token"
+            ))
+            .with_hint("choose the run's own token with --token id|access"));
+        };
+        if own.is_some() {
+            return Err(Failure::usage(format!(
+                "the run's own variable {own_var} has two sign-ins: the identity {own_var}={profile} \
+                 and the run's own user pool, client and user"
+            ))
+            .with_hint(
+                "drop the identity, or the run's own user pool, client and user (flags, COGNITO_* \
+                 variables or the profile)",
+            ));
+        }
+        own = Some(identity_settings(spec, None, g, env, ui)?);
+    }
+    let mut out = Vec::new();
+    for spec in specs.iter().filter(|s| s.variable != own_var) {
+        let settings = identity_settings(spec, own.as_ref(), g, env, ui)?;
+        out.push((
+            spec.variable.clone(),
+            TokenFrom::Cognito(Box::new(settings)),
+        ));
+    }
+    Ok((own, out))
+}
+
+/// One identity's sign-in settings.
+fn identity_settings(
+    spec: &IdentitySpec,
+    own: Option<&CognitoSettings>,
+    g: &GlobalArgs,
+    env: &Env,
+    ui: &Ui,
+) -> Result<CognitoSettings, Failure> {
+    identity_tokens(std::slice::from_ref(spec), own, g, env, ui)?
+        .pop()
+        .and_then(|(_, t)| match t {
+            TokenFrom::Cognito(c) => Some(*c),
+            _ => None,
+        })
+        .ok_or_else(|| Failure::internal("an identity without a sign-in"))
+}
+
+/// The token source of each declared identity.
+fn identity_tokens(
     specs: &[IdentitySpec],
     own: Option<&CognitoSettings>,
     g: &GlobalArgs,

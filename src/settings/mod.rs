@@ -174,18 +174,14 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
                                      identities",
                         )
                     })?;
-                    match files::identity_tokens(
-                        std::slice::from_ref(spec),
-                        own.as_ref(),
-                        g,
-                        env,
-                        r.ui,
-                    )?
-                    .pop()
-                    {
-                        Some((_, TokenFrom::Cognito(c))) => *c,
-                        _ => return Err(Failure::internal("an identity without a sign-in")),
-                    }
+                    files::identities_of(std::slice::from_ref(spec), own, "", g, env, r.ui)?
+                        .1
+                        .pop()
+                        .and_then(|(_, t)| match t {
+                            TokenFrom::Cognito(c) => Some(*c),
+                            _ => None,
+                        })
+                        .ok_or_else(|| Failure::internal("an identity without a sign-in"))?
                 }
                 _ => {
                     return Err(Failure::usage("token prints one identity's token")

@@ -244,3 +244,66 @@ fn check_takes_the_profile_s_identities_and_a_variable_the_collection_defines() 
     std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     run().success();
 }
+
+/// `exec` with these arguments in a folder holding `config`: refused before any sign-in or
+/// runner start, with `message` in its error.
+fn refused(config: &str, args: &[&str], message: &str) {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("postman-cognito.toml"), config).unwrap();
+    let out = bin()
+        .current_dir(d.path())
+        .args(["exec"])
+        .args(args)
+        .args(["--", "newman", "run", "api.json"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains(message), "{text}");
+}
+
+const USER: &str = "[profile.default]\nuser_pool_id = \"us-east-1_AbC\"\nclient_id = \"c\"\n\
+                    username = \"u\"\nendpoint_url = \"http://127.0.0.1:9\"\n";
+
+#[test]
+fn an_identity_that_is_not_name_equals_profile_is_refused() {
+    for bad in [
+        "token_admin",
+        "token_admin=admin:bogus",
+        "=admin",
+        "token_admin=",
+    ] {
+        refused(USER, &["--identity", bad], "token_admin");
+    }
+}
+
+#[test]
+fn an_identity_declared_twice_is_refused() {
+    refused(
+        USER,
+        &["--identity", "a=x", "--identity", "a=y"],
+        "declared twice",
+    );
+}
+
+#[test]
+fn an_identity_naming_a_profile_that_names_no_user_pool_is_refused() {
+    refused(
+        &format!("{USER}[profile.empty]\nflow = \"password\"\n"),
+        &["--identity", "token_admin=empty"],
+        "of identity token_admin names no user pool",
+    );
+}
+
+#[test]
+fn the_run_s_own_variable_with_two_sign_ins_is_refused() {
+    refused(
+        &format!(
+            "{USER}[profile.other]\nuser_pool_id = \"us-east-1_AbC\"\nclient_id = \"c\"\nusername = \"v\"\n"
+        ),
+        &["--identity", "token=other"],
+        "has two sign-ins",
+    );
+}

@@ -23,6 +23,7 @@ mod hardening;
 mod hooks;
 mod hosted_ui;
 mod identities;
+mod identities_run;
 mod modern_pools;
 mod newman;
 mod packaging;
