@@ -451,6 +451,12 @@ pub struct RefreshArgs {
     #[arg(long, value_name = "JSONPATH")]
     pub keep: Vec<String>,
 
+    /// Make the folders or requests PATTERN names send {{VARIABLE}} (another identity's
+    /// token): PATTERN is a name path from the top ('Admin/**', '**/Reports') or a JSONPath.
+    /// Repeatable; replaces the profile's assign
+    #[arg(long, value_name = "PATTERN=VARIABLE")]
+    pub assign: Vec<String>,
+
     /// Write {{NAME}} into the collection instead of the token (keep the token out of git).
     #[arg(long, value_name = "NAME")]
     pub token_var: Option<String>,

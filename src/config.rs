@@ -42,6 +42,9 @@ pub struct Profile {
     pub token_var: Option<String>,
     pub inherit: Option<crate::cli::InheritArg>,
     pub keep: Option<Vec<String>>,
+    /// Folders or requests made to send another identity's variable: pattern = variable
+    /// (`{ "Admin/**" = "token_admin" }`).
+    pub assign: Option<std::collections::BTreeMap<String, String>>,
     /// Files or glob patterns, relative to the config file's folder (one string or a list).
     #[serde(default, deserialize_with = "one_or_many")]
     pub collections: Option<Vec<String>>,

@@ -145,6 +145,8 @@ pub const IDP_IDENTIFIER: Key = key("idp_identifier", "--idp-identifier", Unset)
 pub const ATTRIBUTES: Key = key("attributes", "--attribute", Unset);
 pub const INHERIT: Key = key("inherit", "--inherit", Value("tokens"));
 pub const KEEP: Key = key("keep", "--keep", Unset);
+/// Folders that send another identity's variable (`"Admin/**" = "token_admin"`).
+pub const ASSIGN: Key = key("assign", "--assign", Unset);
 pub const HEADER_PREFIX: Key = key(
     "header_prefix",
     "--header-prefix",
@@ -198,6 +200,7 @@ pub const ALL: &[Key] = &[
     ATTRIBUTES,
     INHERIT,
     KEEP,
+    ASSIGN,
     HEADER_PREFIX,
     COLLECTIONS,
     TOKEN_VAR,

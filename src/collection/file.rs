@@ -133,5 +133,13 @@ pub fn keep_failure(path: &Path, e: KeepError) -> Failure {
             "{}: cannot evaluate --keep on this file: {m}",
             path.shown()
         )),
+        KeepError::Assign { pattern, message } => Failure::usage(format!(
+            "--assign {pattern:?} in {}: {message}",
+            path.shown()
+        ))
+        .with_hint(
+            "name folders from the top (--assign 'Admin/**=token_admin') or by JSONPath \
+             (--assign '$..item[?(@.name == \"Admin\")]=token_admin'); nothing was written",
+        ),
     }
 }

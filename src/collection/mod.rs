@@ -116,6 +116,8 @@ pub struct FileTokens {
 pub struct Options<'a> {
     /// `--keep` expressions, evaluated on the document.
     pub keep: &'a [String],
+    /// `--assign` patterns, evaluated on the document.
+    pub assign: &'a [keep::Assign],
     /// Also read the files that only `scrub` and the hooks look at (a v3 folder's examples).
     pub every_file: bool,
 }
@@ -141,6 +143,8 @@ pub trait Document {
     }
     /// For each `--keep` expression, how many folders or requests it matched.
     fn keep_matched(&self) -> &[usize];
+    /// For each `--assign` pattern, how many folders or requests it named.
+    fn assign_matched(&self) -> &[usize];
     /// What the collection's auth sends as its token, as written (a token or `{{NAME}}`); `None`
     /// when its auth sends none.
     fn root_token(&self) -> Option<String>;

@@ -169,7 +169,12 @@ impl Reader {
 /// Reads the tree at `dir`; `others`: also list (not parse) the other YAML files. Every file
 /// and folder below `dir` is opened through its folder without following a link: a link
 /// anywhere in the tree is refused with its place.
-pub fn load(dir: &Path, keep_paths: &[String], others: bool) -> Result<Tree, TreeError> {
+pub fn load(
+    dir: &Path,
+    keep_paths: &[String],
+    assign: &[keep::Assign],
+    others: bool,
+) -> Result<Tree, TreeError> {
     let missing = || {
         bad(
             dir,
@@ -206,10 +211,10 @@ pub fn load(dir: &Path, keep_paths: &[String], others: bool) -> Result<Tree, Tre
     read_folder(&mut r, 0, &root, &[], &[], &mut files)?;
     let rest = std::mem::take(&mut r.rest);
     files.extend(rest);
-    let keep = if keep_paths.is_empty() {
+    let keep = if keep_paths.is_empty() && assign.is_empty() {
         Resolved::default()
     } else {
-        keep::resolve_value(&logical(&name, &files), keep_paths)
+        keep::resolve_value(&logical(&name, &files), keep_paths, assign)
             .map_err(|e| crate::collection::file::keep_failure(dir, e))?
     };
     Ok(Tree {
@@ -725,7 +730,8 @@ fn child(
     out: &mut Outcome,
     list_changed: bool,
 ) -> Result<(), TreeError> {
-    if policy == Policy::None {
+    let assigned = keep.assigned(&f.index);
+    if policy == Policy::None && assigned.is_none() {
         return Ok(());
     }
     let folder = f.role == Role::Folder;
@@ -739,6 +745,16 @@ fn child(
             folder,
             reason: "matched by --keep (left as it is, with everything under it)".into(),
             sends: None,
+        });
+        return Ok(());
+    }
+    if let Some(var) = assigned {
+        assign(f, doc, var, own, edits)?;
+        out.kept.push(Kept {
+            path,
+            folder,
+            reason: format!("sends {{{{{var}}}}}, as assigned"),
+            sends: Some(var.to_string()),
         });
         return Ok(());
     }
@@ -810,6 +826,90 @@ fn child(
         }
     }
     Ok(())
+}
+
+/// Makes the folder or request of `f` send `{{var}}` (`--assign`): the token credential of its
+/// own `bearer` or `oauth2` auth set, else its auth made `bearer` (or added).
+fn assign(
+    f: &TreeFile,
+    doc: &Doc,
+    var: &str,
+    own: &[String],
+    edits: &mut Edits,
+) -> Result<(), TreeError> {
+    let src = &f.bytes;
+    let refuse = |offset: usize, message: String| {
+        at(
+            &f.path,
+            src,
+            YamlError {
+                offset,
+                message: format!("--assign: {} {message}", f.names.join(" / ")),
+            },
+        )
+    };
+    if own.iter().any(|o| o == var) {
+        return Err(refuse(
+            0,
+            format!(
+                "would send {{{{{var}}}}}, the collection's own variable, which it inherits as it \
+                 is; assign another variable"
+            ),
+        ));
+    }
+    let sent = crate::json::edit::json_string(&format!("{{{{{var}}}}}"));
+    let unit = yedit::indent_unit(src, &doc.root);
+    let nl = doc.newline;
+    let block = |inner: &str| {
+        vec![
+            format!("{inner}type: bearer"),
+            format!("{inner}credentials:"),
+            format!("{inner}{unit}token: {}", scalar_of_json(&sent)),
+        ]
+    };
+    let Some(entry) = doc.root.entry("auth") else {
+        let mut lines = vec!["auth:".to_string()];
+        lines.extend(block(&unit));
+        return yedit::append_entries(src, &doc.root, &lines, nl, edits)
+            .map_err(|e| at(&f.path, src, e));
+    };
+    if let Some((offset, what)) = entry.value.find_unsafe() {
+        return Err(refuse(
+            offset,
+            format!("has an auth that holds {what}, which postman-cognito does not edit"),
+        ));
+    }
+    let flow = match &entry.value.value {
+        Value::Seq(items) => entry.value.flow || items.iter().any(|i| i.flow),
+        _ => entry.value.flow,
+    };
+    if flow {
+        return Err(refuse(
+            entry.value.span.start,
+            "has an auth in flow style ({...} or [...]), which postman-cognito does not edit; \
+             write it in block style"
+                .into(),
+        ));
+    }
+    let map = match &entry.value.value {
+        Value::Map(_) => Some(&entry.value),
+        Value::Seq(items) if items.len() == 1 && items[0].as_map().is_some() => Some(&items[0]),
+        _ => None,
+    };
+    if let Some(map) = map
+        && let Some(ty @ ("bearer" | "oauth2")) = map.get("type").and_then(Node::as_str)
+        && let Some(creds) = map.entry("credentials")
+        && (creds.value.as_map().is_some() || creds.value.as_seq().is_some())
+    {
+        let key = if ty == "bearer" {
+            "token"
+        } else {
+            "accessToken"
+        };
+        return patch_credentials(src, creds, &[(key.to_string(), sent)], nl, edits)
+            .map_err(|e| at(&f.path, src, e));
+    }
+    yedit::replace_value(src, entry, &block(""), &unit, nl, edits).map_err(|e| at(&f.path, src, e))
 }
 
 /// Adds to `edits` what makes the root auth OAuth 2.0 with the token, in the file's shape.
@@ -1216,6 +1316,10 @@ impl Document for Tree {
         &self.keep.matched
     }
 
+    fn assign_matched(&self) -> &[usize] {
+        &self.keep.assign_matched
+    }
+
     fn root_token(&self) -> Option<String> {
         self.files[0].doc.as_ref().and_then(root_access_token)
     }
@@ -1398,7 +1502,12 @@ fn tracked(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn open(path: &Path, options: Options) -> Result<Box<dyn Document>, Failure> {
-    Ok(Box::new(load(path, options.keep, options.every_file)?))
+    Ok(Box::new(load(
+        path,
+        options.keep,
+        options.assign,
+        options.every_file,
+    )?))
 }
 
 /// File names and marks only the YAML files of Postman v3 carry: a definition in `.resources/`,

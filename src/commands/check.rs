@@ -24,6 +24,7 @@ fn problems_of(
         let doc = collection::open(
             f,
             Options {
+                assign: &[],
                 keep: &c.keep,
                 every_file: false,
             },

@@ -182,6 +182,7 @@ impl Inputs {
         let keep = &plan.collections.keep;
         let options = Options {
             keep,
+            assign: &plan.collections.assign,
             every_file: false,
         };
         let mut collections = Vec::new();
@@ -207,6 +208,19 @@ impl Inputs {
                 ))
                 .with_hint(
                     "check the expression (a typo?); e.g. --keep '$..item[?(@.name == \"Get token\")]'",
+                ));
+            }
+        }
+        for (j, a) in plan.collections.assign.iter().enumerate() {
+            if collections.iter().all(|d| d.assign_matched()[j] == 0) {
+                return Err(Failure::usage(format!(
+                    "--assign {:?} names no folder or request in {}",
+                    a.pattern,
+                    names(&collections)
+                ))
+                .with_hint(
+                    "name folders from the top, with / between names (Admin, Admin/Reports, \
+                     **/Reports), or use a JSONPath; nothing was written",
                 ));
             }
         }

@@ -44,6 +44,7 @@ pub fn run(plan: &ScrubPlan, stdout: &mut dyn std::io::Write, ui: &Ui) -> Result
             let doc = collection::open(
                 path,
                 Options {
+                    assign: &[],
                     keep: &[],
                     every_file: true,
                 },

@@ -156,8 +156,55 @@ fn indent_of(ws: &str) -> &str {
     ws.rfind('\n').map_or(ws, |nl| &ws[nl + 1..])
 }
 
+/// Inserts member `key: value` right after member `m`, with the white space the file puts
+/// before `m`'s key. Reads nothing but `m` and the bytes around it, so it is safe on an object
+/// scanned sparsely (whose member list leaves members out).
+pub fn insert_after(
+    edits: &mut Edits,
+    src: &[u8],
+    style: &Style,
+    m: &Member,
+    key: &str,
+    value: &NewValue,
+) {
+    let lead = ws_before(src, m.key_span.start);
+    let colon = text(src, m.key_span.end, m.value.span().start);
+    let rendered = style.render(value, indent_of(lead));
+    edits.insert(
+        m.value.span().end,
+        format!(",{lead}{}{colon}{rendered}", json_string(key)),
+    );
+}
+
+/// Inserts member `key: value` first in the object at `span`, laid out like the member that
+/// follows it. Reads the object's bytes, not its member list, so it is safe on an object
+/// scanned sparsely.
+pub fn insert_first(
+    edits: &mut Edits,
+    src: &[u8],
+    style: &Style,
+    span: Span,
+    key: &str,
+    value: &NewValue,
+) {
+    let open = span.start + 1;
+    let first = ws_end(src, open);
+    if src.get(first) == Some(&b'}') {
+        let outer = line_indent(src, span.start);
+        let whole = NewValue::Object(vec![(key.to_string(), value.clone())]);
+        edits.replace(span, style.render(&whole, outer));
+        return;
+    }
+    let lead = text(src, open, first);
+    let rendered = style.render(value, indent_of(lead));
+    edits.insert(
+        first,
+        format!("{}{}{rendered},{lead}", json_string(key), style.colon),
+    );
+}
+
 /// Inserts members at the end of `obj` (or, with `first`, before its first member), laid out
-/// like the existing members.
+/// like the existing members. `obj` must have been scanned whole (every member listed).
 pub fn insert_members(
     edits: &mut Edits,
     src: &[u8],

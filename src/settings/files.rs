@@ -30,6 +30,8 @@ pub struct Collections {
     pub keep: Vec<String>,
     /// Where the keep paths came from, for messages: `--keep`, or the profile's key.
     pub keep_source: String,
+    /// `--assign` (or the profile's `assign`): folders that send another identity's variable.
+    pub assign: Vec<crate::collection::keep::Assign>,
     pub header_prefix: Option<String>,
 }
 
@@ -44,6 +46,7 @@ pub fn refresh(
         &a.collections,
         a.inherit,
         &a.keep,
+        &a.assign,
         a.header_prefix.clone(),
         Tracked::Nothing,
         &mut r,
@@ -172,6 +175,7 @@ pub fn check(a: CheckArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<Che
         &a.collections,
         a.inherit,
         &a.keep,
+        &[],
         None,
         Tracked::Documents,
         &mut r,
@@ -316,6 +320,7 @@ fn collections(
     named: &[PathBuf],
     inherit: Option<InheritArg>,
     keep: &[String],
+    assign: &[String],
     header_prefix: Option<String>,
     tracked: Tracked,
     r: &mut Resolver,
@@ -331,6 +336,7 @@ fn collections(
         Some(keys::Origin::Profile) => format!("keep in {}", r.profile_label()),
         _ => "--keep".to_string(),
     };
+    let assign = assignments(assign, r)?;
     let header_prefix = r.pick(&keys::HEADER_PREFIX, header_prefix, p.header_prefix.clone())?;
     let files = files(named, tracked, r)?;
     record_collections(r, &files, !named.is_empty());
@@ -339,8 +345,49 @@ fn collections(
         policy: policy_of(value(&keys::INHERIT, inherit)?),
         keep: keep.unwrap_or_default(),
         keep_source,
+        assign,
         header_prefix,
     })
+}
+
+/// `--assign PATTERN=VARIABLE` (repeated), else the profile's `assign` table.
+fn assignments(
+    flag: &[String],
+    r: &mut Resolver,
+) -> Result<Vec<crate::collection::keep::Assign>, Failure> {
+    let from_profile = r.profile().assign.as_ref().map(|m| {
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+    });
+    let list = r
+        .pick(
+            &keys::ASSIGN,
+            (!flag.is_empty()).then(|| flag.to_vec()),
+            from_profile,
+        )?
+        .unwrap_or_default();
+    list.iter()
+        .map(|text| {
+            // The variable follows the last `=` (a JSONPath may hold `==`).
+            let bad = || {
+                Failure::usage(format!("--assign {text:?} is not PATTERN=VARIABLE")).with_hint(
+                    "write it like --assign 'Admin/**=token_admin' (or in the profile: assign = \
+                     { \"Admin/**\" = \"token_admin\" })",
+                )
+            };
+            let (pattern, variable) = text.rsplit_once('=').ok_or_else(bad)?;
+            let variable = token_var(variable.trim()).map_err(|_| bad())?;
+            let pattern = pattern.trim();
+            if pattern.is_empty() {
+                return Err(bad());
+            }
+            Ok(crate::collection::keep::Assign {
+                pattern: pattern.to_string(),
+                variable,
+            })
+        })
+        .collect()
 }
 
 /// The collection keys for `config show`, from the profile alone (no files are named there).
@@ -348,6 +395,7 @@ pub fn collection_keys(r: &mut Resolver) -> Result<(), Failure> {
     let p = r.profile();
     r.pick(&keys::INHERIT, None, p.inherit)?;
     r.pick(&keys::KEEP, None, p.keep.clone())?;
+    assignments(&[], r)?;
     r.pick(&keys::HEADER_PREFIX, None, p.header_prefix.clone())?;
     r.pick(&keys::COLLECTIONS, None, p.collections.clone())?;
     r.pick(&keys::TOKEN_VAR, None, p.token_var.clone())?;

@@ -307,3 +307,238 @@ fn the_run_s_own_variable_with_two_sign_ins_is_refused() {
         "has two sign-ins",
     );
 }
+
+/// What an auth sends as its token: a bearer's `token` or an oauth2's `accessToken`, in either
+/// params shape.
+fn sends(auth: &Value) -> Option<String> {
+    let (ty, key) = match auth["type"].as_str()? {
+        "bearer" => ("bearer", "token"),
+        "oauth2" => ("oauth2", "accessToken"),
+        _ => return None,
+    };
+    match &auth[ty] {
+        Value::Array(list) => list
+            .iter()
+            .rev()
+            .find(|e| e["key"] == key)
+            .and_then(|e| e["value"].as_str())
+            .map(str::to_string),
+        Value::Object(m) => m.get(key).and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// The item at index path `at`, mutably.
+fn item_mut<'a>(doc: &'a mut Value, at: &[usize]) -> &'a mut Value {
+    at.iter().fold(doc, |v, i| &mut v["item"][*i])
+}
+
+/// The auth of the item at `at` (a folder's, or its request's).
+fn auth_mut<'a>(doc: &'a mut Value, at: &[usize]) -> &'a mut Value {
+    let item = item_mut(doc, at);
+    if item.get("item").is_some() {
+        &mut item["auth"]
+    } else {
+        &mut item["request"]["auth"]
+    }
+}
+
+/// `refresh --token-var token --assign PATTERN=token_admin` on a copy of `src`, checked against
+/// an independent oracle: the refresh oracle for the rest, and for the item at `at`, an auth
+/// that sends `{{token_admin}}` (its own bearer or oauth2 auth with that one param changed, or
+/// a bearer auth). Outside the auth members, not a byte changes; a second run writes nothing.
+fn assign_case(src: &std::path::Path, pattern: &str, at: &[usize]) {
+    let (_d, file) = temp_copy(src);
+    let old = std::fs::read(&file).unwrap();
+    let orig = parse(&old);
+    bin()
+        .args(["refresh", "--token-var", "token", "--assign"])
+        .arg(format!("{pattern}=token_admin"))
+        .arg(&file)
+        .assert()
+        .success();
+    let new = std::fs::read(&file).unwrap();
+    let mut got = parse(&new);
+    let mut want = oracle(
+        &orig,
+        &Want {
+            token: "{{token}}",
+            policy: "tokens",
+            header_prefix: None,
+        },
+    );
+    let name = format!("{}: {pattern}", src.display());
+    let assigned = auth_mut(&mut got, at).clone();
+    assert_eq!(
+        sends(&assigned).as_deref(),
+        Some("{{token_admin}}"),
+        "{name}"
+    );
+    let before = auth_mut(&mut orig.clone(), at).clone();
+    if sends(&before).is_some() {
+        // Its own token auth: only the token param changed.
+        let mut expected = before.clone();
+        let ty = before["type"].as_str().unwrap().to_string();
+        let key = if ty == "bearer" {
+            "token"
+        } else {
+            "accessToken"
+        };
+        match &mut expected[&ty] {
+            Value::Array(list) => {
+                let e = list.iter_mut().rev().find(|e| e["key"] == key).unwrap();
+                e["value"] = "{{token_admin}}".into();
+            }
+            Value::Object(m) => {
+                m.insert(key.into(), "{{token_admin}}".into());
+            }
+            _ => unreachable!(),
+        }
+        assert_eq!(assigned, expected, "{name}");
+    } else {
+        assert_eq!(assigned["type"], "bearer", "{name}");
+    }
+    *auth_mut(&mut want, at) = assigned;
+    assert_eq!(got, want, "{name}");
+    assert_only_auth_changed(&name, &old, &new);
+    bin()
+        .args(["refresh", "--token-var", "token", "--assign"])
+        .arg(format!("{pattern}=token_admin"))
+        .arg(&file)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&file).unwrap(), new, "{name}: a second run");
+}
+
+#[test]
+fn assign_gives_a_folder_without_auth_a_bearer_auth() {
+    // Users: no auth of its own; its requests inherit.
+    assign_case(
+        &fixture("identities/roles-api.postman_collection.json"),
+        "Users/**",
+        &[2],
+    );
+}
+
+#[test]
+fn assign_sets_the_token_of_a_folder_s_own_bearer_auth() {
+    assign_case(
+        &fixture("identities/roles-api.postman_collection.json"),
+        "Admin",
+        &[0],
+    );
+}
+
+#[test]
+fn assign_sets_the_access_token_of_a_folder_s_own_oauth2_auth() {
+    assign_case(
+        &fixture("identities/roles-api.postman_collection.json"),
+        "$..item[?(@.name == 'Ops')]",
+        &[1],
+    );
+}
+
+#[test]
+fn assign_replaces_a_noauth_folder_and_adds_an_auth_to_a_request() {
+    assign_case(
+        &fixture("identities/roles-api.postman_collection.json"),
+        "Public",
+        &[3],
+    );
+    assign_case(
+        &fixture("identities/roles-api.postman_collection.json"),
+        "**/Health",
+        &[3, 0],
+    );
+}
+
+#[test]
+fn assign_on_the_first_folder_of_every_real_collection() {
+    let mut tried = 0;
+    for src in real_collections() {
+        let doc = parse(&std::fs::read(&src).unwrap());
+        let Some((i, name)) = doc["item"].as_array().and_then(|items| {
+            items.iter().enumerate().find_map(|(i, it)| {
+                let name = it["name"].as_str()?;
+                (it.get("item").is_some() && !name.contains('/')).then(|| (i, name.to_string()))
+            })
+        }) else {
+            continue;
+        };
+        // A name may repeat at the top: the pattern names every folder of that name.
+        if doc["item"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|it| it["name"] == name.as_str())
+            .count()
+            > 1
+        {
+            continue;
+        }
+        assign_case(&src, &format!("{name}/**"), &[i]);
+        tried += 1;
+    }
+    assert!(tried >= 5, "only {tried} real collections have a folder");
+}
+
+#[test]
+fn assign_refuses_what_it_cannot_do_and_writes_nothing() {
+    for (pattern, message) in [
+        ("Nobody=token_admin", "names no folder or request"),
+        ("Admin=token", "the collection's own variable"),
+        ("Admin", "is not PATTERN=VARIABLE"),
+        ("$.item[=token_admin", "not a valid JSONPath"),
+        ("$=token_admin", "selects the whole collection"),
+    ] {
+        let (_d, file) = temp_copy(&fixture("identities/roles-api.postman_collection.json"));
+        let old = std::fs::read(&file).unwrap();
+        let out = bin()
+            .args(["refresh", "--token-var", "token", "--assign", pattern])
+            .arg(&file)
+            .assert()
+            .failure()
+            .get_output()
+            .stderr
+            .clone();
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.contains(message), "{pattern}: {text}");
+        assert_eq!(std::fs::read(&file).unwrap(), old, "{pattern}");
+    }
+}
+
+#[test]
+fn assign_from_the_profile_is_restored_by_a_bare_refresh() {
+    let (d, file) = temp_copy(&fixture("identities/roles-api.postman_collection.json"));
+    std::fs::write(
+        d.path().join("postman-cognito.toml"),
+        "[profile.default]\ntoken_var = \"token\"\ncollections = \"*.json\"\n\
+         assign = { \"Users/**\" = \"token_user\" }\n",
+    )
+    .unwrap();
+    bin()
+        .current_dir(d.path())
+        .arg("refresh")
+        .assert()
+        .success();
+    let doc = parse(&std::fs::read(&file).unwrap());
+    assert_eq!(
+        sends(&auth_at(&doc, &["Users"])).as_deref(),
+        Some("{{token_user}}")
+    );
+    // Hand-edited away, the next bare refresh puts it back.
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("{{token_user}}", "{{token}}");
+    std::fs::write(&file, text).unwrap();
+    bin()
+        .current_dir(d.path())
+        .arg("refresh")
+        .assert()
+        .success();
+    let doc = parse(&std::fs::read(&file).unwrap());
+    assert_eq!(
+        sends(&auth_at(&doc, &["Users"])).as_deref(),
+        Some("{{token_user}}")
+    );
+}

@@ -132,12 +132,18 @@ impl Roles {
         c
     }
 
-    /// Runs `exec -- runner...` and returns what the API saw.
+    /// Runs `exec -- runner...`, which must pass, and returns what the API saw.
     fn run(&self, runner: &[&std::ffi::OsStr]) -> Vec<RoleSeen> {
+        self.run_expecting(runner, true)
+    }
+
+    /// Runs `exec -- runner...`, which must pass or fail as `pass` says.
+    fn run_expecting(&self, runner: &[&std::ffi::OsStr], pass: bool) -> Vec<RoleSeen> {
         let before = self.api.seen.lock().unwrap().len();
         let out = self.exec().arg("--").args(runner).output().unwrap();
-        assert!(
+        assert_eq!(
             out.status.success(),
+            pass,
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
@@ -371,4 +377,141 @@ fn token_prints_each_identity_and_refresh_writes_every_variable() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     assert_each_identity(&r.api.seen.lock().unwrap()[before..]);
+}
+
+/// The roles collection with the `Admin` and `Ops` folders' auth removed: without `--assign`
+/// their requests would go out as the reader's, and the API would refuse them.
+fn without_admin_auth(r: &Roles) {
+    let mut doc = parse(&std::fs::read(&r.collection).unwrap());
+    for i in [0, 1] {
+        doc["item"][i].as_object_mut().unwrap().remove("auth");
+    }
+    std::fs::write(&r.collection, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+}
+
+const ASSIGN: [&str; 4] = [
+    "--assign",
+    "Admin/**=token_admin",
+    "--assign",
+    "Ops=token_admin",
+];
+
+#[test]
+#[ignore = "needs moto and newman: run scripts/test"]
+fn assign_restores_the_admin_folders_and_newman_runs_them_as_the_admin() {
+    let r = roles();
+    without_admin_auth(&r);
+    let before = r.run_expecting(
+        &[
+            newman().as_os_str(),
+            "run".as_ref(),
+            r.collection.as_os_str(),
+        ],
+        false,
+    );
+    let refused: Vec<_> = before.iter().filter(|s| s.status == 403).collect();
+    assert_eq!(
+        refused.len(),
+        3,
+        "the admin paths go out as the reader: {before:#?}"
+    );
+    let mut c = r.tool(&["refresh", "--token-var", "token"]);
+    let out = c.args(ASSIGN).arg(&r.collection).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_each_identity(&r.run(&[
+        newman().as_os_str(),
+        "run".as_ref(),
+        r.collection.as_os_str(),
+    ]));
+}
+
+#[test]
+#[ignore = "needs moto and the Postman CLI: run scripts/test"]
+fn assign_in_a_migrated_v3_tree_changes_only_the_assigned_folders() {
+    let r = roles();
+    without_admin_auth(&r);
+    let tree = r.home.path().join("roles-v3");
+    let o = postman_offline(r.home.path())
+        .args(["collection", "migrate"])
+        .arg(&r.collection)
+        .arg("-o")
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let refresh = |assign: &[&str]| {
+        let out = r
+            .tool(&["refresh", "--token-var", "token"])
+            .args(assign)
+            .arg(&tree)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    refresh(&[]);
+    let files = |dir: &Path| -> std::collections::BTreeMap<String, Vec<u8>> {
+        let mut m = std::collections::BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                    m.insert(rel, std::fs::read(&p).unwrap());
+                }
+            }
+        }
+        m
+    };
+    let old = files(&tree);
+    refresh(&ASSIGN);
+    let new = files(&tree);
+    let assigned = [
+        "Admin/.resources/definition.yaml",
+        "Ops/.resources/definition.yaml",
+    ];
+    assert_eq!(
+        old.keys().collect::<Vec<_>>(),
+        new.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &old {
+        if !assigned.contains(&name.as_str()) {
+            assert_eq!(&new[name], bytes, "{name} changed");
+            continue;
+        }
+        let yaml = |b: &[u8]| serde_yaml::from_slice::<serde_yaml::Value>(b).unwrap();
+        let mut expected = yaml(bytes);
+        expected["auth"] =
+            serde_yaml::from_str("{type: bearer, credentials: {token: \"{{token_admin}}\"}}")
+                .unwrap();
+        assert_eq!(yaml(&new[name]), expected, "{name}");
+        // The lines that were there are there still, in order.
+        let (a, b) = (
+            String::from_utf8_lossy(bytes).into_owned(),
+            String::from_utf8_lossy(&new[name]).into_owned(),
+        );
+        let mut rest = b.lines();
+        for line in a.lines() {
+            assert!(rest.any(|l| l == line), "{name}: {line:?} lost");
+        }
+    }
+    // A second run writes nothing.
+    refresh(&ASSIGN);
+    assert_eq!(files(&tree), new);
+    assert_each_identity(&r.run(&[
+        postman_cli().as_os_str(),
+        "collection".as_ref(),
+        "run".as_ref(),
+        tree.as_os_str(),
+    ]));
 }

@@ -252,7 +252,8 @@ pub fn plan(
     let before =
         auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
     let outcome =
-        inherit::make_inherit(src, coll, policy, keep, Some(want.token), &mut edits, false);
+        inherit::make_inherit(src, coll, policy, keep, Some(want.token), &mut edits, false)
+            .map_err(PatchError::Input)?;
     Ok(JsonPlanned {
         edits: edits.sorted().map_err(PatchError::Internal)?,
         root_auth_before: before,
@@ -400,13 +401,17 @@ pub fn check(src: &[u8], coll: &Collection, keep: &KeepSet, c: &CheckSettings) -
         }
     };
     let mut scratch = crate::splice::Edits::default();
-    let outcome = inherit::make_inherit(src, coll, policy, keep, None, &mut scratch, true);
+    // `check` assigns nothing, so the walk cannot fail.
+    let outcome = inherit::make_inherit(src, coll, policy, keep, None, &mut scratch, true)
+        .unwrap_or_default();
     found.extend(outcome.changed.iter().map(problems::child));
     // The identities the run sends: the folders `refresh` keeps under `tokens` (under `none`
     // it keeps them too, and every other folder; under `all` it replaces them).
     let identities = match policy {
         Policy::None => {
-            inherit::make_inherit(src, coll, Policy::Tokens, keep, None, &mut scratch, true).kept
+            inherit::make_inherit(src, coll, Policy::Tokens, keep, None, &mut scratch, true)
+                .unwrap_or_default()
+                .kept
         }
         _ => outcome.kept,
     };
@@ -446,13 +451,15 @@ pub struct Export {
     collection: Collection,
     version: Version,
     keep_paths: Vec<String>,
+    assign: Vec<keep::Assign>,
     keep: Resolved,
 }
 
 fn open(path: &Path, options: Options) -> Result<Box<dyn Document>, Failure> {
     let raw = file::read(path)?;
     let collection = read(&raw.bytes).map_err(|e| not_a_collection(path, &raw.bytes, e))?;
-    let keep = keep::resolve(&raw.bytes, options.keep).map_err(|e| keep_failure(path, e))?;
+    let keep = keep::resolve(&raw.bytes, options.keep, options.assign)
+        .map_err(|e| keep_failure(path, e))?;
     // A link is followed (the user named it): the file it points to is the one replaced, in its
     // own folder, and the link stays.
     let real = crate::atomic::resolve(path);
@@ -474,6 +481,7 @@ fn open(path: &Path, options: Options) -> Result<Box<dyn Document>, Failure> {
         version: collection.version,
         collection,
         keep_paths: options.keep.to_vec(),
+        assign: options.assign.to_vec(),
         keep,
         files: vec![DocFile {
             folder: 0,
@@ -522,6 +530,10 @@ impl Document for Export {
         &self.keep.matched
     }
 
+    fn assign_matched(&self) -> &[usize] {
+        &self.keep.assign_matched
+    }
+
     fn root_token(&self) -> Option<String> {
         root_access_token(&self.collection)
     }
@@ -550,7 +562,8 @@ impl Document for Export {
             Some(want.token),
             &mut edits,
             list_changed,
-        );
+        )
+        .map_err(|e| failure(&f.path, &f.bytes, PatchError::Input(e)))?;
         let edits = edits
             .sorted()
             .map_err(|m| failure(&f.path, &f.bytes, PatchError::Internal(m)))?;
@@ -575,7 +588,8 @@ impl Document for Export {
     ) -> Result<Vec<Edit>, Failure> {
         let path = &self.files[0].path;
         let coll = read(bytes).map_err(|e| not_a_collection(path, bytes, e))?;
-        let keep = keep::resolve(bytes, &self.keep_paths).map_err(|e| keep_failure(path, e))?;
+        let keep = keep::resolve(bytes, &self.keep_paths, &self.assign)
+            .map_err(|e| keep_failure(path, e))?;
         let AuthBlock::Token(want) = auth;
         plan(bytes, &coll, want, policy, &keep.set)
             .map(|p| p.edits)
@@ -669,7 +683,7 @@ impl OneFile for JsonFile {
         let JsonFile::Collection { path, bytes, coll } = self else {
             return None;
         };
-        let keep = match keep::resolve(bytes, c.keep) {
+        let keep = match keep::resolve(bytes, c.keep, &[]) {
             Ok(k) => k.set,
             Err(e) => {
                 return Some(vec![Problem::new("file", keep_failure(path, e).message)]);
