@@ -20,8 +20,10 @@ trap stop_peers EXIT
 
 # The npm packages locked in folder $1 (package.json + package-lock.json) into folder $2, unless
 # $2 already holds that lock, installed (a copy of the lock is kept only after a full install).
+# Further arguments go to npm (--ignore-scripts).
 npm_install() {
   local src=$1 dest=$2
+  shift 2
   if [ -d "$dest/node_modules" ] && cmp -s "$src/package-lock.json" "$dest/installed-lock.json"; then
     return
   fi
@@ -33,8 +35,8 @@ npm_install() {
   # npm ci refuses a lock that lacks optional packages its registry does not serve (the Postman
   # CLI names binaries for platforms whose packages are not published); npm install from the
   # same lock installs the locked versions all the same.
-  (cd "$dest" && { npm ci --no-audit --no-fund --loglevel=silent >&2 2>/dev/null ||
-    npm install --no-audit --no-fund --loglevel=error >&2; })
+  (cd "$dest" && { npm ci --no-audit --no-fund --loglevel=silent "$@" >&2 2>/dev/null ||
+    npm install --no-audit --no-fund --loglevel=error "$@" >&2; })
   cp "$src/package-lock.json" "$dest/installed-lock.json"
 }
 
@@ -51,8 +53,13 @@ pip_install() {
   cp "$want" "$venv/requirements.txt"
 }
 
-# newman, the Postman CLI and cognito-local into .tools/node.
-ensure_node_tools() { npm_install "$ROOT/tools/node" "$TOOLS/node"; }
+# newman, the Postman CLI, Bruno's CLI and cognito-local into .tools/node; Hoppscotch's CLI and
+# the Node.js 22 it needs into .tools/hoppscotch (without install scripts: its isolated-vm
+# carries a prebuilt binary for Node 22, which the Node here would try to compile against).
+ensure_node_tools() {
+  npm_install "$ROOT/tools/node" "$TOOLS/node"
+  npm_install "$ROOT/tools/hoppscotch" "$TOOLS/hoppscotch" --ignore-scripts
+}
 
 # moto[server] into .tools/venv; ministack and pycognito into .tools/ministack (their own venv:
 # ministack pins a botocore that moto's boto3 does not take).

@@ -247,11 +247,18 @@ impl CacheClearArgs {
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    /// The environment variable that holds the token (the collection's auth uses {{NAME}}).
+    /// The variable that holds the token: newman and the Postman CLI {{token}}, Bruno
+    /// {{process.env.COGNITO_TOKEN}}, Hoppscotch <<token>>, Hurl {{token}}, k6
+    /// __ENV.COGNITO_TOKEN
     #[arg(long, value_name = "NAME")]
     pub token_var: Option<String>,
 
-    /// The command, after `--`: `newman run ...` or `postman collection run ...`.
+    /// Run any command, the token in its environment as variable NAME (as `op run` does)
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+
+    /// The command, after `--`: newman run, postman collection run, bru run, hopp test, hurl,
+    /// k6 run, or with --env any command.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 

@@ -160,7 +160,7 @@ pub const TOKEN_VAR: Key = key(
     "token_var",
     "--token-var",
     Derived(
-        "token for exec, --env-file and --globals-file; none for refresh (the token itself) and scrub (emptied)",
+        "token for exec (COGNITO_TOKEN for Bruno and k6), --env-file and --globals-file; none for refresh (the token itself) and scrub (emptied)",
     ),
 );
 /// Variables that get other sign-ins' tokens (`token_admin=ci-admin`).

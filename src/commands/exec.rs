@@ -40,14 +40,22 @@ pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fai
     let vars: Vec<(&str, &str)> = names.iter().copied().zip(secrets.iter().copied()).collect();
     let handed = runner.hand_over(line, &vars)?;
     ui.note(&format!("running {} with {}", runner.name(), handed.said));
+    let cwd = plan.env.cwd();
+    let watched = runner::Fingerprints::of(&runner.watched(line, &cwd));
     let started = std::time::SystemTime::now();
     let code = spawn_and_wait(&program, &handed.argv, &handed.env, &plan.withheld)?;
     drop(handed);
-    let outputs = runner.outputs(line, &plan.env.cwd());
-    let scrubbed = runner::scrub_outputs(&outputs, &secrets, started)?;
+    let mut scrubbed = runner::scrub_outputs(&runner.outputs(line, &cwd), &secrets, started)?;
+    // The files the runner rewrote in place: scrubbed when they changed and hold a token.
+    let changed = watched.changed(&runner.watched(line, &cwd));
+    scrubbed.extend(runner::scrub_outputs(
+        &changed,
+        &secrets,
+        std::time::SystemTime::UNIX_EPOCH,
+    )?);
     if !scrubbed.is_empty() {
         ui.line(&format!(
-            "removed the token from {} report file{}: {}",
+            "removed the token from {} file{} the run wrote: {}",
             scrubbed.len(),
             if scrubbed.len() == 1 { "" } else { "s" },
             scrubbed

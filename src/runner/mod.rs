@@ -5,8 +5,15 @@
 //!
 //! ```text
 //! newman, the Postman CLI   an environment document in memory, passed with -e   (postman.rs)
+//! Bruno (bru run)           COGNITO_TOKEN in its environment: {{process.env.COGNITO_TOKEN}}
+//! Hoppscotch (hopp test)    token in its environment, a secret of its environment file
+//! Hurl                      HURL_SECRET_token in its environment: {{token}}, redacted by Hurl
+//! k6 (k6 run)               COGNITO_TOKEN in its environment: __ENV.COGNITO_TOKEN
+//! any command (--env NAME)  NAME in its environment                     (environment.rs)
 //! ```
 
+pub mod environment;
+mod options;
 pub mod postman;
 
 use std::path::{Path, PathBuf};
@@ -28,8 +35,12 @@ pub struct Invocation {
     /// The user's environment file (the last one given: the runner uses that), and where its
     /// name is in `argv`.
     pub environment: Option<(PathBuf, Placement)>,
-    /// Files the command line names that the runner writes, and that can hold the token.
+    /// Files the command line names that the runner writes, and that can hold the token (an
+    /// empty path: an option given without its value, the runner's default file).
     pub outputs: Vec<PathBuf>,
+    /// Every positional argument that names a file or folder on disk (the files a runner
+    /// reads: hurl's `.hurl` files, k6's script).
+    pub files: Vec<PathBuf>,
 }
 
 /// How an option's value is written in `argv`.
@@ -50,6 +61,8 @@ pub struct HandOver {
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
     pub keep: Option<Handoff>,
+    /// A private folder of files the runner reads (they hold no token), removed after the run.
+    pub temp: Option<tempfile::TempDir>,
     /// Where the tokens are, in words, for `-v`.
     pub said: String,
 }
@@ -71,10 +84,27 @@ pub trait Runner: Sync {
     /// The files it may have written (named on its command line, or by default in `cwd`) that
     /// can hold the tokens.
     fn outputs(&self, run: &Invocation, cwd: &Path) -> Vec<PathBuf>;
+    /// The variable the run's own token is handed over as, unless `--token-var` says.
+    fn default_variable(&self) -> &'static str {
+        crate::keys::DEFAULT_TOKEN_VAR
+    }
+    /// The files it may rewrite in place while it runs (a collection's files, environment
+    /// files that scripts write variables into): hashed before the run, and those that
+    /// changed and hold a token are scrubbed after it.
+    fn watched(&self, _run: &Invocation, _cwd: &Path) -> Vec<PathBuf> {
+        Vec::new()
+    }
 }
 
-/// Every runner `exec` knows.
-pub static RUNNERS: &[&dyn Runner] = &[&postman::NEWMAN, &postman::POSTMAN_CLI];
+/// Every runner `exec` knows by its program.
+pub static RUNNERS: &[&dyn Runner] = &[
+    &postman::NEWMAN,
+    &postman::POSTMAN_CLI,
+    &environment::BRUNO,
+    &environment::HOPPSCOTCH,
+    &environment::HURL,
+    &environment::K6,
+];
 
 /// A program's name without its folder and a Windows or script extension.
 pub fn base_name(arg: &str) -> &str {
@@ -184,18 +214,23 @@ fn find(argv: &[String]) -> Option<(&'static dyn Runner, usize)> {
 /// Reads `argv` as a runner's command line. Anything else is refused: `exec` only hands the
 /// token to runners it knows, and a command line it cannot read (an environment flag it cannot
 /// place) is refused rather than guessed at.
-pub fn parse(argv: &[String]) -> Result<(&'static dyn Runner, Invocation), Failure> {
+/// With `any` (`exec --env NAME`), any command is run, the token in its environment.
+pub fn parse(argv: &[String], any: bool) -> Result<(&'static dyn Runner, Invocation), Failure> {
+    if any {
+        return Ok((&environment::ANY, environment::ANY.read(argv, 1)?));
+    }
     let names: Vec<&str> = RUNNERS.iter().map(|r| r.name()).collect();
     let unknown = || {
         Failure::usage(format!(
-            "exec runs {}, and {:?} is none of them",
-            names.join(" or "),
-            crate::redact::inline(argv.first().map(String::as_str).unwrap_or(""))
+            "{:?} is not a runner exec knows ({})",
+            crate::redact::inline(argv.first().map(String::as_str).unwrap_or("")),
+            names.join(", ")
         ))
         .with_hint(
-            "name the runner first: postman-cognito exec -- newman run api.json, or postman-cognito \
-             exec -- postman collection run api.json (npx, pnpm exec, yarn and node in front of \
-             them are understood; a shell is not)",
+            "name the runner first: postman-cognito exec -- newman run api.json (npx, pnpm exec, \
+             yarn and node in front of a runner are understood; a shell is not); to hand the \
+             token to any other command in its environment: postman-cognito exec --env TOKEN -- \
+             COMMAND",
         )
     };
     let (runner, start) = find(argv).ok_or_else(unknown)?;
@@ -279,6 +314,39 @@ fn remove_stale_handoffs() {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
+}
+
+/// What a set of files held before a run: a hash of each one's bytes.
+pub struct Fingerprints(std::collections::HashMap<PathBuf, u64>);
+
+impl Fingerprints {
+    pub fn of(files: &[PathBuf]) -> Fingerprints {
+        Fingerprints(
+            files
+                .iter()
+                .filter_map(|f| Some((f.clone(), fingerprint(&std::fs::read(f).ok()?))))
+                .collect(),
+        )
+    }
+
+    /// Those of `files` (listed again after the run) that are new or hold other bytes now.
+    pub fn changed(&self, files: &[PathBuf]) -> Vec<PathBuf> {
+        files
+            .iter()
+            .filter(|f| {
+                let now = std::fs::read(f).ok().map(|b| fingerprint(&b));
+                now.is_some() && self.0.get(*f).copied() != now
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+fn fingerprint(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 /// Replaces every spelling of each of `secrets` in the files `paths` (and in the files directly

@@ -107,6 +107,7 @@ fn hand_over(run: &Invocation, vars: &Vars) -> Result<HandOver, Failure> {
     Ok(HandOver {
         argv: with_environment(run, &handoff.path),
         env: Vec::new(),
+        temp: None,
         said: format!("{} in an environment at {}", names.join(", "), handoff.path),
         keep: Some(handoff),
     })
@@ -174,6 +175,7 @@ fn read_options(argv: &[String], start: usize) -> Result<Invocation, Failure> {
         collection: None,
         environment: None,
         outputs: Vec::new(),
+        files: Vec::new(),
     };
     let mut i = start;
     let mut positional = false;
@@ -326,13 +328,25 @@ mod tests {
     use super::*;
     use crate::runner::parse;
 
+    fn parse_known(
+        argv: &[String],
+    ) -> Result<
+        (
+            &'static dyn crate::runner::Runner,
+            crate::runner::Invocation,
+        ),
+        Failure,
+    > {
+        parse(argv, false)
+    }
+
     fn argv(s: &str) -> Vec<String> {
         s.split_whitespace().map(str::to_string).collect()
     }
 
     #[test]
     fn runners_flags_and_reports_are_read() {
-        let (r, l) = parse(&argv(
+        let (r, l) = parse_known(&argv(
             "npx newman run api.json -e staging.json --reporters cli,junit --reporter-junit-export out/r.xml",
         ))
         .unwrap();
@@ -343,21 +357,21 @@ mod tests {
         );
         assert_eq!(l.outputs, vec![PathBuf::from("out/r.xml")]);
         assert_eq!(with_environment(&l, "/proc/1/fd/9")[5], "/proc/1/fd/9");
-        let (r, l) = parse(&argv("postman collection run c --environment=e.yaml")).unwrap();
+        let (r, l) = parse_known(&argv("postman collection run c --environment=e.yaml")).unwrap();
         assert_eq!(r.name(), "the Postman CLI");
         assert_eq!(with_environment(&l, "P")[4], "--environment=P");
-        let (_, l) = parse(&argv("newman run c.json")).unwrap();
+        let (_, l) = parse_known(&argv("newman run c.json")).unwrap();
         assert_eq!(with_environment(&l, "P"), argv("newman run c.json -e P"));
-        assert!(parse(&argv("curl run x")).is_err());
-        assert!(parse(&argv("newman run c.json -e")).is_err());
+        assert!(parse_known(&argv("curl run x")).is_err());
+        assert!(parse_known(&argv("newman run c.json -e")).is_err());
     }
 
     /// Issue 23.10: the runner is told by its program, and every spelling of -e is read.
     #[test]
     fn the_runner_is_its_program_and_every_environment_spelling_is_read() {
         // A shell that mentions newman is not newman.
-        assert!(parse(&argv("sh -c x newman run")).is_err());
-        assert!(parse(&argv("bash run.sh newman run c.json")).is_err());
+        assert!(parse_known(&argv("sh -c x newman run")).is_err());
+        assert!(parse_known(&argv("bash run.sh newman run c.json")).is_err());
         for line in [
             "npx newman@6 run c.json",
             "npx -y newman run c.json",
@@ -367,33 +381,38 @@ mod tests {
             "node node_modules/newman/bin/newman.js run c.json",
             "node --max-old-space-size=4096 node_modules/.bin/newman run c.json",
         ] {
-            assert_eq!(parse(&argv(line)).unwrap().0.name(), "newman", "{line}");
+            assert_eq!(
+                parse_known(&argv(line)).unwrap().0.name(),
+                "newman",
+                "{line}"
+            );
         }
         assert_eq!(
-            parse(&argv("npx -p postman-cli postman collection run c"))
+            parse_known(&argv("npx -p postman-cli postman collection run c"))
                 .unwrap()
                 .0
                 .name(),
             "the Postman CLI"
         );
         // -eFILE, attached, as newman (commander) reads it.
-        let (_, l) = parse(&argv("newman run c.json -eenv.json")).unwrap();
+        let (_, l) = parse_known(&argv("newman run c.json -eenv.json")).unwrap();
         assert_eq!(
             l.environment,
             Some((PathBuf::from("env.json"), Placement::Attached(3)))
         );
         assert_eq!(with_environment(&l, "P")[3], "-eP");
         // The last -e is the one the runner uses.
-        let (_, l) = parse(&argv("newman run c.json -e a.json --environment b.json")).unwrap();
+        let (_, l) =
+            parse_known(&argv("newman run c.json -e a.json --environment b.json")).unwrap();
         assert_eq!(l.environment.unwrap().0, PathBuf::from("b.json"));
         // Booleans run together are fine; one that hides a value is refused.
-        assert!(parse(&argv("newman run c.json -kx")).is_ok());
-        assert!(parse(&argv("newman run c.json -ke env.json")).is_err());
+        assert!(parse_known(&argv("newman run c.json -kx")).is_ok());
+        assert!(parse_known(&argv("newman run c.json -ke env.json")).is_err());
         // The collection after options that take values.
-        let (_, l) = parse(&argv("newman run -r cli --folder f Cargo.toml")).unwrap();
+        let (_, l) = parse_known(&argv("newman run -r cli --folder f Cargo.toml")).unwrap();
         assert_eq!(l.collection, Some(PathBuf::from("Cargo.toml")));
         // Exported files are scrubbed like reports.
-        let (_, l) = parse(&argv(
+        let (_, l) = parse_known(&argv(
             "newman run c.json --export-environment out/e.json --export-globals=g.json \
              --reporter-json-export r.json",
         ))

@@ -108,16 +108,24 @@ pub fn refresh(
 }
 
 pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecPlan, Failure> {
-    let (runner, command) = crate::runner::parse(&a.command)?;
+    let (runner, command) = crate::runner::parse(&a.command, a.env.is_some())?;
+    if let (Some(e), Some(t)) = (&a.env, &a.token_var)
+        && e != t
+    {
+        return Err(Failure::usage(format!(
+            "--env {e} and --token-var {t} name two variables for one token"
+        ))
+        .with_hint("--env NAME names the variable; drop --token-var"));
+    }
     let mut r = Resolver::new(env, g, ui)?;
     let p = r.profile();
     let name = r.pick_derived(
         &keys::TOKEN_VAR,
-        a.token_var.clone(),
+        a.env.clone().or_else(|| a.token_var.clone()),
         p.token_var,
-        Some(keys::DEFAULT_TOKEN_VAR.to_string()),
+        Some(runner.default_variable().to_string()),
     )?;
-    let token_var = token_var(name.as_deref().unwrap_or(keys::DEFAULT_TOKEN_VAR))?;
+    let token_var = token_var(name.as_deref().unwrap_or(runner.default_variable()))?;
     let (specs, named) = identity_specs(&mut r, &a.cognito.identities)?;
     if let Some(n) = named.first() {
         return Err(Failure::usage(format!(

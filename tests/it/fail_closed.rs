@@ -559,9 +559,7 @@ fn a_shell_mentioning_newman_is_not_newman() {
         .env("POSTMAN_COGNITO_TOKEN", TOKEN)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "exec runs newman or the Postman CLI",
-        ));
+        .stderr(predicate::str::contains("is not a runner exec knows"));
 }
 
 /// 23.10: `-eFILE` (attached) was dropped, and the user's environment lost with it.

@@ -31,6 +31,7 @@ mod patch;
 mod plan;
 mod promises;
 mod reference;
+mod runners;
 mod seams;
 mod secrets;
 mod snapshots;

