@@ -497,3 +497,65 @@ fn a_hoppscotch_environment_that_does_not_take_the_secret_is_named() {
     assert!(err.contains("Hoppscotch will not take <<token>>"), "{err}");
     assert!(err.contains("it has a value"), "{err}");
 }
+
+#[test]
+#[ignore = "needs moto: run scripts/test"]
+fn every_identity_gets_its_own_variable_and_the_tool_s_other_children_get_no_token() {
+    let p = pool();
+    let d = tempfile::tempdir().unwrap();
+    let k6 = recorder(d.path(), "k6");
+    std::fs::write(
+        d.path().join("load.js"),
+        "export default function () { return [__ENV.COGNITO_TOKEN, __ENV.token_admin]; }\n",
+    )
+    .unwrap();
+    // The identity's password comes from a command: a child of the tool, which records what
+    // it was given.
+    std::fs::write(
+        d.path().join("postman-cognito.toml"),
+        format!(
+            "[profile.admin]\nuser_pool_id = \"{}\"\nclient_id = \"{}\"\nusername = \"runner\"\n\
+             flow = \"password\"\nendpoint_url = \"{}\"\n\
+             password_command = \"sh -c 'env > pwcmd-env.txt; printf %s {PASSWORD}'\"\n",
+            p.pool, p.client, p.url
+        ),
+    )
+    .unwrap();
+    let out = p.exec(
+        d.path(),
+        &["--identity", "token_admin=admin:access", "--no-cache"],
+        &[k6.as_os_str(), "run".as_ref(), "load.js".as_ref()],
+    );
+    ok(&out);
+    let (argv, env) = recorded(d.path());
+    let value = |name: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name}: {env}"))
+            .to_string()
+    };
+    let (own, admin) = (value("COGNITO_TOKEN"), value("token_admin"));
+    assert_ne!(own, admin);
+    let claims = |t: &str| -> serde_json::Value {
+        use base64::Engine;
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(t.split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(claims(&own)["token_use"], "id");
+    assert_eq!(claims(&admin)["token_use"], "access");
+    for t in [&own, &admin] {
+        assert!(!argv.contains(t.as_str()));
+    }
+    assert!(!env.contains(PASSWORD), "the password reached the runner");
+    let pw_env = std::fs::read_to_string(d.path().join("pwcmd-env.txt")).unwrap();
+    for t in [&own, &admin] {
+        assert!(
+            !pw_env.contains(t.as_str()),
+            "a token reached the password command"
+        );
+    }
+}
