@@ -175,12 +175,13 @@ pub fn emit_refresh(
 impl FileReport {
     /// A few lines for a person.
     pub fn human(&self) -> String {
+        // The collection read, and where the result went when elsewhere (`-o`).
         let name = match self.output.as_deref() {
-            Some("-") => "standard output",
-            Some(out) => out,
-            None => &self.file,
+            Some("-") => format!("{} (to standard output)", self.file),
+            Some(out) => format!("{} (into {out})", self.file),
+            None => self.file.clone(),
         };
-        let name = crate::redact::inline(name);
+        let name = crate::redact::inline(&name);
         let shown = |t: &str| crate::redact::inline(t).into_owned();
         let mut s = match self.status {
             Status::Unchanged => format!("unchanged {name}: already holds this token"),

@@ -87,6 +87,12 @@ pub fn resolve(bytes: &[u8], paths: &[String], assigns: &[Assign]) -> Result<Res
     de.disable_recursion_limit();
     let doc: serde_json::Value =
         serde::Deserialize::deserialize(&mut de).map_err(|e| KeepError::Document(e.to_string()))?;
+    // The Postman API's wrapper: paths are read in the collection it holds.
+    if doc.get("info").is_none()
+        && let Some(inner) = doc.get("collection").filter(|c| c.get("info").is_some())
+    {
+        return resolve_value(inner, paths, assigns);
+    }
     resolve_value(&doc, paths, assigns)
 }
 

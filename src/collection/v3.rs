@@ -36,6 +36,8 @@ pub const VERSION: &str = "v3.0.0";
 pub const MAX_FILES: usize = 200_000;
 
 const DEFINITION: &str = ".resources/definition.yaml";
+/// Its file name, in `.resources`.
+const DEFINITION_NAME: &str = "definition.yaml";
 
 /// The request kinds the Postman CLI writes.
 const REQUEST_KINDS: &[&str] = &[
@@ -248,6 +250,31 @@ fn base_name(p: &Path) -> String {
     )
 }
 
+/// A folder without `.resources/definition.yaml`: no bytes, no auth, nothing on disk (it is
+/// never written: an edit it would need is refused).
+fn undefined_folder(fid: usize, dir: &Path, names: Vec<String>) -> Result<TreeFile, TreeError> {
+    let doc = yaml::read(b"$kind: collection\n").map_err(|e| at(dir, b"", e))?;
+    Ok(TreeFile {
+        file: DocFile {
+            folder: fid,
+            name: DEFINITION_NAME.into(),
+            path: dir.join(DEFINITION),
+            bytes: Vec::new(),
+            stamp: crate::atomic::Stamp::absent(),
+            stat: None,
+        },
+        doc: Some(doc),
+        role: Role::Folder,
+        index: Vec::new(),
+        names,
+    })
+}
+
+/// Whether `f` is a folder without a definition on disk.
+fn undefined(f: &TreeFile) -> bool {
+    f.role == Role::Folder && f.stat.is_none() && f.bytes.is_empty()
+}
+
 /// Reads the folders and requests in the folder `folder` (open as `dir`) in logical order, with
 /// their index, each folder followed by what it holds, into `out`; lists the other YAML files.
 fn read_folder(
@@ -280,24 +307,23 @@ fn read_folder(
         if kind == Kind::Dir {
             child_names.push(shown.clone());
             let (fid, child) = r.folders.enter(folder, dir, &name)?;
-            let Some(f) = r.definition(fid, &child, Role::Folder, child_names)? else {
-                return Err(bad(
-                    &path,
-                    "is a folder without .resources/definition.yaml inside a v3 collection",
-                    "export the collection again, or add the folder's definition.yaml \
-                     ($kind: collection)",
-                ));
+            // Only the definition at the top of the tree is the collection's: below it, every
+            // folder is a folder, whatever its definition holds (`collection migrate` writes
+            // `id:` and `name:` into a folder whose name has a `/`), as the Postman CLI reads
+            // it. A folder without a definition is a folder with no auth of its own.
+            let f = match r.definition(fid, &child, Role::Folder, child_names.clone())? {
+                Some(mut f) => {
+                    let doc = f.doc.as_ref().expect("parsed");
+                    check_kind(&f.path, &f.bytes, &doc.root, &["collection"])?;
+                    if let Some(n) = doc.root.get("name").and_then(Node::as_str)
+                        && let Some(last) = f.names.last_mut()
+                    {
+                        *last = n.to_string();
+                    }
+                    f
+                }
+                None => undefined_folder(fid, &path, child_names)?,
             };
-            let doc = f.doc.as_ref().expect("parsed");
-            check_kind(&f.path, &f.bytes, &doc.root, &["collection"])?;
-            if doc.root.get("id").is_some() && doc.root.get("name").is_some() {
-                return Err(bad(
-                    &f.path,
-                    "defines a collection of its own (it has a name and an id) inside \
-                     another collection",
-                    "keep each collection in its own folder under postman/collections/",
-                ));
-            }
             found.push((f, Some(fid)));
         } else if kind == Kind::File && shown.ends_with(".request.yaml") {
             child_names.push(shown.trim_end_matches(".request.yaml").to_string());
@@ -848,6 +874,16 @@ fn assign(
             },
         )
     };
+    if undefined(f) {
+        return Err(bad(
+            &f.path,
+            format!(
+                "--assign: {} has no .resources/definition.yaml to hold its auth",
+                f.names.join(" / ")
+            ),
+            "create it ($kind: collection) and run again",
+        ));
+    }
     if own.iter().any(|o| o == var) {
         return Err(refuse(
             0,
@@ -1198,6 +1234,13 @@ pub fn check_tree(tree: &Tree, c: &CheckSettings) -> Vec<Problem> {
             )
         }
     };
+    if let Some(doc) = root {
+        found.extend(unread_values(
+            &tree.files[0].path,
+            &tree.files[0].bytes,
+            doc,
+        ));
+    }
     let want = RootAuth {
         token: "{{token}}",
         header_prefix: None,
@@ -1225,17 +1268,141 @@ pub fn check_tree(tree: &Tree, c: &CheckSettings) -> Vec<Problem> {
     found
 }
 
+/// What YAML makes of a plain scalar as the Postman CLI reads it (YAML 1.2's core schema and
+/// timestamps): `None` for a string, else the kind of value it is.
+fn plain_kind(text: &str) -> Option<&'static str> {
+    let t = text.trim();
+    let digits =
+        |s: &str, ok: fn(char) -> bool| !s.is_empty() && s.chars().all(|c| ok(c) || c == '_');
+    let unsigned = t.trim_start_matches(['+', '-']);
+    let number = || {
+        let (mantissa, exp) = match unsigned.split_once(['e', 'E']) {
+            Some((m, e)) => (m, Some(e.trim_start_matches(['+', '-']))),
+            None => (unsigned, None),
+        };
+        let mantissa_ok = match mantissa.split_once('.') {
+            Some((a, b)) => {
+                (a.is_empty() || digits(a, |c| c.is_ascii_digit()))
+                    && (b.is_empty() || digits(b, |c| c.is_ascii_digit()))
+                    && !(a.is_empty() && b.is_empty())
+            }
+            None => digits(mantissa, |c| c.is_ascii_digit()),
+        };
+        mantissa_ok && exp.is_none_or(|e| digits(e, |c| c.is_ascii_digit()))
+    };
+    let date = |s: &str| {
+        let b = s.as_bytes();
+        b.len() >= 8
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4] == b'-'
+            && s[5..].split_once('-').is_some_and(|(m, rest)| {
+                (1..=2).contains(&m.len())
+                    && m.chars().all(|c| c.is_ascii_digit())
+                    && rest.chars().take_while(char::is_ascii_digit).count() >= 1
+            })
+    };
+    match t {
+        "" | "~" | "null" | "Null" | "NULL" => Some("null"),
+        "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => Some("a boolean"),
+        _ if matches!(unsigned, ".inf" | ".Inf" | ".INF")
+            || matches!(t, ".nan" | ".NaN" | ".NAN") =>
+        {
+            Some("a number")
+        }
+        _ if unsigned
+            .strip_prefix("0x")
+            .is_some_and(|h| digits(h, |c| c.is_ascii_hexdigit()))
+            || unsigned
+                .strip_prefix("0o")
+                .is_some_and(|o| digits(o, |c| ('0'..='7').contains(&c)))
+            || unsigned
+                .strip_prefix("0b")
+                .is_some_and(|b| digits(b, |c| c == '0' || c == '1'))
+            || number() =>
+        {
+            Some("a number")
+        }
+        _ if date(t) => Some("a date"),
+        _ => None,
+    }
+}
+
+/// The values of the root definition that the Postman CLI cannot take: a variable whose value is
+/// not a string (an unquoted date, number, boolean or null, a tagged or nested value) makes it
+/// ignore the whole file, its auth and variables with it, without a word; an auth credential
+/// that is not a string is not sent. Measured with the Postman CLI 1.34.
+fn unread_values(path: &Path, bytes: &[u8], doc: &Doc) -> Vec<Problem> {
+    let place = |n: &Node| {
+        let (line, col) = crate::yaml::line_col(bytes, n.span.start);
+        format!("{}:{line}:{col}", path.shown())
+    };
+    let kind = |n: &Node| -> Option<&'static str> {
+        if n.marked {
+            return Some("a tagged value");
+        }
+        match &n.value {
+            Value::Scalar {
+                text,
+                style: crate::yaml::Style::Plain,
+            } => plain_kind(text),
+            Value::Scalar { .. } => None,
+            Value::Map(_) => Some("a mapping"),
+            Value::Seq(_) => Some("a list"),
+            Value::Alias => Some("an alias"),
+        }
+    };
+    let mut out = Vec::new();
+    if let Some(Value::Map(vars)) = doc.root.get("variables").map(|v| &v.value) {
+        for e in vars {
+            if let Some(k) = kind(&e.value) {
+                let name = e.key.as_str().unwrap_or("(a variable)");
+                out.push(Problem {
+                    place: place(&e.value),
+                    message: format!(
+                        "variable {name} is {k}, not a string, and the Postman CLI then ignores \
+                         this whole file: the collection's auth and variables are not used, \
+                         and no request sends the token"
+                    ),
+                    hint: Some("quote the value (name: \"2020-09-29T17:48:00.000Z\")"),
+                });
+            }
+        }
+    }
+    let entry = doc.root.get("auth").map(|a| match a.as_seq() {
+        Some([one]) => one,
+        _ => a,
+    });
+    if let Some(Value::Map(creds)) = entry.and_then(|e| e.get("credentials")).map(|c| &c.value) {
+        for e in creds {
+            if let Some(k) = kind(&e.value) {
+                let name = e.key.as_str().unwrap_or("(a credential)");
+                out.push(Problem {
+                    place: place(&e.value),
+                    message: format!(
+                        "the auth's {name} is {k}, not a string, and the Postman CLI then sends \
+                         no Authorization header"
+                    ),
+                    hint: Some("quote the value"),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Checks one file of a v3 collection on its own (the pre-push hook sees files, not trees): a
 /// collection definition with a `name` is the root, whose auth is checked; any other file is
 /// a folder or request, which must not hold a token copy or an inherit marker.
 pub fn check_tree_file(
     doc: &crate::yaml::Doc,
-    place: &str,
+    (path, bytes): (&Path, &[u8]),
     policy: Policy,
     min_ttl_secs: i64,
     now: i64,
 ) -> Vec<Problem> {
     let root = &doc.root;
+    let place = path.shown().to_string();
+    let place = place.as_str();
     if root.merge_key().is_some() {
         return vec![Problem::new(
             place,
@@ -1243,8 +1410,12 @@ pub fn check_tree_file(
              the Postman CLI sends and no check can see; write the keys out",
         )];
     }
+    // The Postman CLI takes the definition at the top of a tree for the collection's; alone, a
+    // file shows it by its `name` and no `order` (every folder has an order; `collection
+    // migrate` gives a folder whose name holds `/` a `name` too).
     let is_root = root.get("$kind").and_then(|k| k.as_str()) == Some("collection")
-        && root.get("name").is_some();
+        && root.get("name").is_some()
+        && root.get("order").is_none();
     if is_root {
         let tree_like = root_access_token(doc);
         let entry = root.get("auth").map(|a| match a.as_seq() {
@@ -1255,13 +1426,15 @@ pub fn check_tree_file(
             .and_then(|e| e.get("credentials"))
             .and_then(|c| c.get("addTokenTo"))
             .and_then(|n| n.as_str());
-        return problems::root(
+        let mut found = problems::root(
             entry.map(|e| e.get("type").and_then(|n| n.as_str()).unwrap_or("(none)")),
             tree_like.as_deref(),
             add_to,
             min_ttl_secs,
             now,
         );
+        found.extend(unread_values(path, bytes, doc));
+        return found;
     }
     let Some(auth) = root.get("auth") else {
         return Vec::new();
@@ -1469,13 +1642,12 @@ impl OneFile for YamlFile {
     }
 
     fn problems(&self, c: &CheckSettings) -> Option<Vec<Problem>> {
-        let YamlFile::Tree { path, doc, .. } = self else {
+        let YamlFile::Tree { path, doc, bytes } = self else {
             return None;
         };
-        let place = path.shown();
         Some(check_tree_file(
             doc,
-            &place,
+            (path, bytes),
             c.policy,
             c.min_ttl_secs,
             c.now,
@@ -1551,3 +1723,48 @@ pub const FORMAT: Format = Format {
     ],
     extensions: &["yaml", "yml"],
 };
+
+#[cfg(test)]
+mod scalar_tests {
+    use super::plain_kind;
+
+    /// Each measured with the Postman CLI 1.34 as a root variable's value: strings are read,
+    /// everything else makes it ignore the definition.
+    #[test]
+    fn plain_scalars_as_the_postman_cli_reads_them() {
+        for s in [
+            "x",
+            "yes",
+            "no",
+            "on",
+            "2020-09",
+            "1.2.3",
+            "0x",
+            "v1",
+            "{{token}}",
+            "1-2",
+        ] {
+            assert_eq!(plain_kind(s), None, "{s}");
+        }
+        for (s, kind) in [
+            ("2020-09-29T17:48:00.000Z", "a date"),
+            ("2020-09-29", "a date"),
+            ("2001-12-14 21:59:43.10 -5", "a date"),
+            ("42", "a number"),
+            ("-3.5", "a number"),
+            ("1e3", "a number"),
+            ("1_000", "a number"),
+            ("0x1F", "a number"),
+            ("0o17", "a number"),
+            (".inf", "a number"),
+            (".nan", "a number"),
+            ("true", "a boolean"),
+            ("FALSE", "a boolean"),
+            ("null", "null"),
+            ("~", "null"),
+            ("", "null"),
+        ] {
+            assert_eq!(plain_kind(s), Some(kind), "{s}");
+        }
+    }
+}

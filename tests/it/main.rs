@@ -38,3 +38,4 @@ mod snapshots;
 mod srp_verifier;
 mod structure;
 mod v3;
+mod wild;

@@ -648,25 +648,6 @@ fn v3_bad_input_is_refused_with_its_place_and_nothing_is_written() {
             ],
             "R.request.yaml:",
         ),
-        (
-            "no definition in a folder",
-            vec![
-                (".resources/definition.yaml", def.into()),
-                ("F/R.request.yaml", req.into()),
-            ],
-            "F is a folder without .resources/definition.yaml",
-        ),
-        (
-            "two collections",
-            vec![
-                (".resources/definition.yaml", def.into()),
-                (
-                    "F/.resources/definition.yaml",
-                    "$kind: collection\nname: Other\nid: 1\n".into(),
-                ),
-            ],
-            "defines a collection of its own",
-        ),
     ];
     for (what, files, needle) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -74,6 +74,9 @@ impl Plan for CollectionPlan {
     fn member(&self, ctx: Ctx, key: &str) -> Option<Ctx> {
         match (ctx, key) {
             (Ctx::Root, "info" | "auth" | "variable") => Some(Ctx::Whole),
+            // The Postman API's wrapper, `{"collection": {"info": ..., "item": ...}}`, which
+            // newman runs: the collection is the inner object.
+            (Ctx::Root, "collection") => Some(Ctx::Root),
             (Ctx::Root | Ctx::Item, "item") => Some(Ctx::Items),
             (Ctx::Item, "name") => Some(Ctx::Whole),
             (Ctx::Item | Ctx::Request, "auth") => Some(Ctx::ChildAuth),
@@ -118,11 +121,29 @@ impl Collection {
     }
 }
 
-/// Scans `bytes` and checks it is a v2.0 or v2.1 collection.
+/// The collection in a top-level object: itself, or the object of its `collection` member when
+/// it has no `info` and that one has (the Postman API's wrapper, as newman reads it).
+fn unwrapped(mut top: Object) -> Object {
+    let wrapped = top.get("info").is_none()
+        && top
+            .get("collection")
+            .and_then(Node::as_object)
+            .is_some_and(|inner| inner.get("info").is_some());
+    if wrapped
+        && let Some(at) = top.index_of("collection")
+        && let Node::Object(inner) = top.members.swap_remove(at).value
+    {
+        return *inner;
+    }
+    top
+}
+
+/// Scans `bytes` and checks it is a v2.0 or v2.1 collection (also inside the Postman API's
+/// `{"collection": ...}` wrapper).
 pub fn read(bytes: &[u8]) -> Result<Collection, NotACollection> {
     let scanned = scan::scan(bytes, &CollectionPlan).map_err(invalid)?;
     let root = match scanned.root {
-        Node::Object(o) => o,
+        Node::Object(o) => Box::new(unwrapped(*o)),
         other => {
             return Err(NotACollection {
                 offset: Some(other.span().start),
@@ -289,6 +310,9 @@ impl Plan for VerifyPlan {
         false
     }
     fn member(&self, inside: bool, key: &str) -> Option<bool> {
+        if !inside && key == "collection" {
+            return Some(false);
+        }
         (inside || key == "info" || key == "auth").then_some(true)
     }
     fn element(&self, inside: bool) -> Option<bool> {
@@ -311,6 +335,7 @@ pub fn verify(bytes: &[u8], version: Version) -> Result<(), PatchError> {
     let Node::Object(root) = root else {
         return Err(bad("not an object".into()));
     };
+    let root = unwrapped(*root);
     match detect_version(&root) {
         Ok(v) if v == version => {}
         _ => return Err(bad("its format changed".into())),
