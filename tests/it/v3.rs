@@ -263,7 +263,12 @@ fn run_policy(s: &Source, args: &[&str], env_file: bool) -> (usize, usize) {
         "{name}"
     );
     assert_eq!(times, mtimes(&tree), "{name}: the second run wrote nothing");
-    lint(&tree, home);
+    // The Postman CLI's linter judges what was written. Under `tokens` the edits are a subset
+    // of those under `all` (the root's, and auth blocks removed), and the run below reads the
+    // tree too: one lint per source, where the most changes, keeps the suite's time.
+    if !args.windows(2).any(|w| w == ["--inherit", "tokens"]) {
+        lint(&tree, home);
+    }
     // The JSON twin, refreshed the same way, says what each request must send.
     let twin_args: Vec<&str> = args.to_vec();
     let o = std_bin()
