@@ -422,8 +422,12 @@ pub enum FlowArg {
     Refresh,
     /// The Hosted UI in the system browser: authorization code with PKCE (needs --domain).
     Browser,
-    /// OAuth 2.0 client credentials for machine clients (access token only; needs --domain).
+    /// OAuth 2.0 client credentials for machine clients (access token only): the domain's
+    /// /oauth2/token, or GetClientToken when the pool has no domain.
     ClientCredentials,
+    /// GetClientToken: a machine client's access token from the cognito-idp API, no domain
+    /// needed (the client allows ALLOW_CLIENT_TOKEN_AUTH).
+    ClientToken,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]

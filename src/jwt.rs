@@ -108,16 +108,25 @@ pub fn check(c: &Claims, want: &Expected) -> Result<(), String> {
 
 /// Both AWS issuer forms: `https://cognito-idp.{region}.amazonaws.com/{pool}` and
 /// `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, and the FIPS host's
-/// `https://cognito-idp-fips.{region}.amazonaws.com/{pool}` (GovCloud).
+/// `https://cognito-idp-fips.{region}.amazonaws.com/{pool}` (GovCloud). The region may differ
+/// from the pool id's prefix: a replica of a multi-Region user pool serves the same pool id
+/// from its own Region.
 fn issuer_matches(iss: &str, pool_id: &str) -> bool {
-    let region = pool_id.split('_').next().unwrap_or("");
-    [
-        format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
-        format!("https://issuer-cognito-idp.{region}.amazonaws.com/{pool_id}"),
-        format!("https://cognito-idp-fips.{region}.amazonaws.com/{pool_id}"),
+    let iss = iss.trim_end_matches('/');
+    let Some(region) = [
+        "https://cognito-idp.",
+        "https://issuer-cognito-idp.",
+        "https://cognito-idp-fips.",
     ]
     .iter()
-    .any(|want| iss.trim_end_matches('/') == want)
+    .find_map(|p| iss.strip_prefix(p))
+    .and_then(|rest| rest.strip_suffix(&format!(".amazonaws.com/{pool_id}"))) else {
+        return false;
+    };
+    !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Seconds since the epoch as `2026-11-29T05:00:00Z`.
@@ -134,6 +143,33 @@ pub fn rfc3339(secs: i64) -> String {
 /// Seconds since the epoch, now.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod issuer_tests {
+    use super::issuer_matches;
+
+    #[test]
+    fn every_issuer_form_of_the_pool_and_its_replicas() {
+        let pool = "us-east-1_AbC";
+        for iss in [
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC",
+            "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC/",
+            "https://cognito-idp-fips.us-east-1.amazonaws.com/us-east-1_AbC",
+            // A replica in another Region serves the same pool id.
+            "https://cognito-idp.eu-west-1.amazonaws.com/us-east-1_AbC",
+        ] {
+            assert!(issuer_matches(iss, pool), "{iss}");
+        }
+        for iss in [
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other",
+            "https://cognito-idp.evil.example/x.amazonaws.com/us-east-1_AbC",
+            "https://cognito-idp..amazonaws.com/us-east-1_AbC",
+            "http://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC",
+        ] {
+            assert!(!issuer_matches(iss, pool), "{iss}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -407,6 +407,21 @@ pub async fn discover(
     url: &str,
     allow_http_host: Option<&str>,
 ) -> Result<Endpoints, Failure> {
+    discover_if_any(http, url, allow_http_host)
+        .await?
+        .ok_or_else(|| {
+            Failure::usage(format!("{url} names no authorization or token endpoint"))
+                .with_hint("the pool has no domain: create one, or give --domain")
+        })
+}
+
+/// The endpoints an OIDC discovery document names; `None` when it names none, or there is no
+/// document (HTTP 404): a pool without a domain.
+pub async fn discover_if_any(
+    http: &reqwest::Client,
+    url: &str,
+    allow_http_host: Option<&str>,
+) -> Result<Option<Endpoints>, Failure> {
     let resp = http.get(url).send().await.map_err(|e| {
         Failure::new(
             Exit::Network,
@@ -416,6 +431,9 @@ pub async fn discover(
             ),
         )
     })?;
+    if resp.status().as_u16() == 404 {
+        return Ok(None);
+    }
     let not_a_document = || {
         Failure::new(
             Exit::Network,
@@ -443,12 +461,9 @@ pub async fn discover(
                     ))
                 })?;
             }
-            Ok(Endpoints { authorize, token })
+            Ok(Some(Endpoints { authorize, token }))
         }
-        _ => Err(
-            Failure::usage(format!("{url} names no authorization or token endpoint"))
-                .with_hint("the pool has no domain: create one, or give --domain"),
-        ),
+        _ => Ok(None),
     }
 }
 

@@ -30,6 +30,8 @@ pub enum Flow {
     Refresh,
     Browser,
     ClientCredentials,
+    /// GetClientToken (a machine client's access token, no domain).
+    ClientToken,
 }
 
 impl Flow {
@@ -41,12 +43,22 @@ impl Flow {
             Flow::Refresh => "refresh",
             Flow::Browser => "browser",
             Flow::ClientCredentials => "client-credentials",
+            Flow::ClientToken => "client-token",
         }
     }
 
-    /// Flows through the domain's OAuth 2.0 endpoints rather than the cognito-idp API.
+    /// Flows through the domain's OAuth 2.0 endpoints rather than the cognito-idp API (and
+    /// GetClientToken, a machine's token as client credentials give it).
     pub fn is_oauth(self) -> bool {
-        matches!(self, Flow::Browser | Flow::ClientCredentials)
+        matches!(
+            self,
+            Flow::Browser | Flow::ClientCredentials | Flow::ClientToken
+        )
+    }
+
+    /// A machine client's flows: an access token, no user.
+    pub fn is_machine(self) -> bool {
+        matches!(self, Flow::ClientCredentials | Flow::ClientToken)
     }
 }
 
@@ -139,6 +151,62 @@ impl CognitoSettings {
             flow: self.flow.as_str().into(),
         }
     }
+}
+
+/// GetClientToken: a machine client's access token from the cognito-idp API (`ClientId`,
+/// `Secret`, the scopes as a list), for clients that allow `ALLOW_CLIENT_TOKEN_AUTH`; no
+/// domain, no refresh token.
+async fn client_token(
+    api: &super::api::Api,
+    s: &CognitoSettings,
+    secret: &SecretString,
+) -> Result<Tokens, Failure> {
+    let mut body = serde_json::json!({"ClientId": s.client_id, "Secret": secret.expose_secret()});
+    let scopes: Vec<&str> = s.oauth.scope.split_whitespace().collect();
+    if !scopes.is_empty() {
+        body["Scopes"] = serde_json::json!(scopes);
+    }
+    let resp = api.call("GetClientToken", &body).await.map_err(|e| {
+        let shown = match &e {
+            super::api::ApiError::Service { name, message, .. } if !message.is_empty() => {
+                format!(
+                    "{name}: {}",
+                    crate::redact::inline(message.trim_end_matches('.'))
+                )
+            }
+            other => super::api::short(other),
+        };
+        let refused_flow = shown.contains("ALLOW_CLIENT_TOKEN_AUTH")
+            || shown.to_ascii_lowercase().contains("not enabled")
+            || shown.to_ascii_lowercase().contains("not allowed");
+        let f = Failure::new(Exit::Auth, format!("GetClientToken was refused: {shown}"));
+        if refused_flow {
+            f.with_hint(
+                "allow ALLOW_CLIENT_TOKEN_AUTH in the app client's authentication flows, or give \
+                 the pool's --domain to use its /oauth2/token",
+            )
+        } else {
+            f.with_hint("check the app client id and its secret (COGNITO_CLIENT_SECRET)")
+        }
+    })?;
+    let r = resp.get("ClientAuthenticationResult").ok_or_else(|| {
+        Failure::new(
+            Exit::Network,
+            "GetClientToken answered without ClientAuthenticationResult",
+        )
+    })?;
+    let access = r
+        .get("AccessToken")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| Failure::new(Exit::Network, "GetClientToken answered without a token"))?;
+    Ok(Tokens {
+        id: None,
+        access: SecretString::from(access.to_string()),
+        refresh: None,
+        expires_in: r.get("ExpiresIn").and_then(serde_json::Value::as_i64),
+        device: None,
+        legacy_refresh: false,
+    })
 }
 
 /// Names of the environment variables secrets come from by default.
@@ -388,7 +456,7 @@ impl CognitoSource {
             Flow::Refresh => {
                 Some(self.secret(&s.secrets.refresh, REFRESH_TOKEN_ENV, "the refresh token")?)
             }
-            Flow::Browser | Flow::ClientCredentials => {
+            Flow::Browser | Flow::ClientCredentials | Flow::ClientToken => {
                 return Err(Failure::internal("OAuth flows go through oauth_network"));
             }
         };
@@ -432,6 +500,59 @@ impl CognitoSource {
         let http =
             super::api::http_client(&s.policy).map_err(|e| Failure::new(Exit::Network, e))?;
         let runtime = runtime()?;
+        if s.flow.is_machine() {
+            let Some(secret) = client_secret.as_ref() else {
+                return Err(Failure::usage(
+                    "a machine client's token needs the app client's secret: set COGNITO_CLIENT_SECRET",
+                )
+                .with_hint("machine-to-machine app clients always have a secret"));
+            };
+            // The domain's /oauth2/token when there is one; else GetClientToken, which needs
+            // no domain.
+            let ep = match (s.flow, &s.oauth.domain) {
+                (Flow::ClientToken, _) => None,
+                (_, Some(d)) => Some(super::oauth::from_domain(d)),
+                (_, None) => {
+                    let base = s.endpoint.trim_end_matches('/');
+                    let url = format!("{base}/{}/.well-known/openid-configuration", s.pool_id);
+                    runtime.block_on(super::oauth::discover_if_any(
+                        &http,
+                        &url,
+                        s.allow_http_host.as_deref(),
+                    ))?
+                }
+            };
+            let Some(ep) = ep else {
+                self.ui.note(&format!(
+                    "getting the machine token with GetClientToken at {} (no domain)",
+                    s.endpoint
+                ));
+                let api = super::api::Api::new(&s.endpoint, s.policy.clone())
+                    .map_err(|e| Failure::new(Exit::Network, e))?;
+                return runtime
+                    .block_on(client_token(&api, &s, secret))
+                    .map(|t| (t, false));
+            };
+            self.ui.note(&format!(
+                "getting the machine token from {} (client credentials)",
+                ep.token
+            ));
+            let mut form = vec![("grant_type", "client_credentials")];
+            if !s.oauth.scope.is_empty() {
+                form.push(("scope", s.oauth.scope.as_str()));
+            }
+            let tokens = runtime
+                .block_on(oauth::token_request(
+                    &http,
+                    &ep,
+                    &form,
+                    &s.client_id,
+                    client_secret.as_ref(),
+                    s.oauth.client_auth,
+                ))
+                .map_err(RefreshError::failure)?;
+            return Ok((tokens, false));
+        }
         let ep = s.oauth_endpoints(&http, &runtime)?;
         let auth = s.oauth.client_auth;
         // Every grant goes to the same endpoint with the same client authentication.
@@ -456,56 +577,43 @@ impl CognitoSource {
                 return Ok((t, true));
             }
         }
-        let tokens = match s.flow {
-            Flow::ClientCredentials => {
-                if client_secret.is_none() {
-                    return Err(Failure::usage("client credentials need the app client's secret: set COGNITO_CLIENT_SECRET")
-                        .with_hint("machine-to-machine app clients always have a secret"));
-                }
-                let mut form = vec![("grant_type", "client_credentials")];
-                if !s.oauth.scope.is_empty() {
-                    form.push(("scope", s.oauth.scope.as_str()));
-                }
-                exchange(&form).map_err(RefreshError::failure)?
-            }
-            _ => {
-                let listener =
-                    std::net::TcpListener::bind(("127.0.0.1", s.oauth.callback_port.unwrap_or(0)))
-                        .map_err(|e| {
-                            Failure::io(format!(
-                                "cannot listen on localhost for the browser's callback: {e}"
-                            ))
-                            .with_hint("choose another --callback-port")
-                        })?;
-                let port = listener
-                    .local_addr()
-                    .map_err(|e| Failure::io(e.to_string()))?
-                    .port();
-                let redirect = format!("http://localhost:{port}/callback");
-                let pkce = Pkce::new();
-                let state = oauth::new_state();
-                let url = oauth::authorize_url(
-                    &ep,
-                    &s.client_id,
-                    &redirect,
-                    &s.oauth.scope,
-                    &state,
-                    &pkce.challenge,
-                    s.oauth.idp.as_ref().map(|(n, v)| (*n, v.as_str())),
-                );
-                self.ui.problem(&format!(
-                    "Open this URL in a browser to sign in (it opens by itself where it can):\n  {url}"
-                ));
-                oauth::open_browser(&url, &self.env);
-                let code = oauth::wait_for_code(&listener, &state, s.oauth.browser_timeout)?;
-                let form = [
-                    ("grant_type", "authorization_code"),
-                    ("code", code.as_str()),
-                    ("redirect_uri", redirect.as_str()),
-                    ("code_verifier", pkce.verifier.expose_secret()),
-                ];
-                exchange(&form).map_err(RefreshError::failure)?
-            }
+        let tokens = {
+            let listener =
+                std::net::TcpListener::bind(("127.0.0.1", s.oauth.callback_port.unwrap_or(0)))
+                    .map_err(|e| {
+                        Failure::io(format!(
+                            "cannot listen on localhost for the browser's callback: {e}"
+                        ))
+                        .with_hint("choose another --callback-port")
+                    })?;
+            let port = listener
+                .local_addr()
+                .map_err(|e| Failure::io(e.to_string()))?
+                .port();
+            let redirect = format!("http://localhost:{port}/callback");
+            let pkce = Pkce::new();
+            let state = oauth::new_state();
+            let url = oauth::authorize_url(
+                &ep,
+                &s.client_id,
+                &redirect,
+                &s.oauth.scope,
+                &state,
+                &pkce.challenge,
+                s.oauth.idp.as_ref().map(|(n, v)| (*n, v.as_str())),
+            );
+            self.ui.problem(&format!(
+                "Open this URL in a browser to sign in (it opens by itself where it can):\n  {url}"
+            ));
+            oauth::open_browser(&url, &self.env);
+            let code = oauth::wait_for_code(&listener, &state, s.oauth.browser_timeout)?;
+            let form = [
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", redirect.as_str()),
+                ("code_verifier", pkce.verifier.expose_secret()),
+            ];
+            exchange(&form).map_err(RefreshError::failure)?
         };
         Ok((tokens, false))
     }

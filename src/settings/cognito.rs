@@ -96,7 +96,9 @@ pub fn resolve(
         allow_http_host,
         flow,
         kind: match (flow, token) {
-            (Flow::ClientCredentials, _) | (_, TokenArg::Access) => TokenKind::Access,
+            (Flow::ClientCredentials | Flow::ClientToken, _) | (_, TokenArg::Access) => {
+                TokenKind::Access
+            }
             (_, TokenArg::Id) => TokenKind::Id,
         },
         oauth: OAuthSettings {
@@ -130,6 +132,7 @@ fn flow_of(f: FlowArg) -> Flow {
         FlowArg::Refresh => Flow::Refresh,
         FlowArg::Browser => Flow::Browser,
         FlowArg::ClientCredentials => Flow::ClientCredentials,
+        FlowArg::ClientToken => Flow::ClientToken,
     }
 }
 
@@ -140,10 +143,11 @@ fn check_combination(
     token_given: Option<TokenArg>,
     username: Option<&str>,
 ) -> Result<(), Failure> {
-    if flow == Flow::ClientCredentials && token_given == Some(TokenArg::Id) {
-        return Err(Failure::usage(
-            "--flow client-credentials gives an access token only (a machine has no user, so no id token)",
-        )
+    if flow.is_machine() && token_given == Some(TokenArg::Id) {
+        return Err(Failure::usage(format!(
+            "--flow {} gives an access token only (a machine has no user, so no id token)",
+            flow.as_str()
+        ))
         .with_hint("use --token access, and an API Gateway authorizer with OAuth scopes"));
     }
     if matches!(flow, Flow::Srp | Flow::Password | Flow::UserAuth) && username.is_none() {
@@ -189,8 +193,9 @@ fn place(
         && reg != prefix
     {
         r.ui.warn(&format!(
-            "region {reg} differs from the pool id's region {prefix}; Cognito only knows \
-             the pool in {prefix}"
+            "region {reg} differs from the pool id's region {prefix}: right for a replica of a \
+             multi-Region user pool in {reg} (TOTP MFA does not work there); for any other pool, \
+             Cognito knows it in {prefix} only"
         ));
     }
     let use_fips = r
@@ -359,7 +364,7 @@ fn oauth(
     if let Some(d) = &domain {
         check_endpoint(&crate::cognito::oauth::from_domain(d).token, allow_http)?;
     }
-    let default_scope = if flow == Flow::ClientCredentials {
+    let default_scope = if flow.is_machine() {
         String::new()
     } else {
         DEFAULT_SCOPE.to_string()

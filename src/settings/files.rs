@@ -9,7 +9,7 @@ use crate::cli::{
     CheckArgs, CognitoArgs, ExecArgs, GlobalArgs, InheritArg, RefreshArgs, ScrubArgs,
 };
 use crate::cognito::oauth::ClientAuth;
-use crate::cognito::source::{CognitoSettings, Flow};
+use crate::cognito::source::CognitoSettings;
 use crate::collection::Policy;
 use crate::config;
 use crate::environment::Scope;
@@ -526,7 +526,7 @@ fn grant_settings(
         return Ok(Vec::new());
     }
     let ep = crate::cognito::oauth::from_domain(domain);
-    let cc = s.flow == Flow::ClientCredentials;
+    let cc = s.flow.is_machine();
     let text = |k: &str, v: &str| (k.to_string(), json_string(v));
     let grant = if cc {
         "client_credentials"
