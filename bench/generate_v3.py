@@ -27,6 +27,6 @@ for i in range(n):
     write("%s/Request %05d.request.yaml" % (folder, i),
           "$kind: http-request\nurl: \"{{base}}/items/%d?expand=true\"\nmethod: GET\n"
           "headers:\n  Accept: application/json\n  X-Request-Id: req-%d\n"
-          "auth:\n  type: bearer\n  credentials:\n    token: \"{{staleToken}}\"\n"
+          "auth:\n  type: bearer\n  credentials:\n    token: \"{{token}}\"\n"
           "scripts:\n  - type: afterResponse\n    code: pm.test('ok', () => pm.response.to.have.status(200));\n"
           "    language: text/javascript\norder: %d\n" % (i, i, 1000 * (i % 100 + 1)))
