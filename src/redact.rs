@@ -24,6 +24,10 @@ pub enum Shape {
     Jws,
     /// An encrypted JWT (JWE compact form, five parts): Cognito's refresh tokens.
     Jwe,
+    /// A temporary AWS access key id (`ASIA` and 16 more), as an identity pool gives it.
+    AwsKeyId,
+    /// An AWS session token (STS's base64, by its known beginnings).
+    AwsSessionToken,
 }
 
 /// A token found in text: where, and which kind.
@@ -99,11 +103,80 @@ pub fn token_spans(text: &[u8]) -> Vec<TokenSpan> {
     spans
 }
 
+/// The beginnings of STS session tokens (base64 of their binary header): today's
+/// `IQoJb3JpZ2luX2Vj` ("origin_ec"), and the older `FwoGZXIvYXdz`, `FQoGZXIvYXdz`, `AQoDYXdz`.
+const SESSION_TOKEN_STARTS: &[&[u8]] = &[
+    b"IQoJb3JpZ2luX2Vj",
+    b"FwoGZXIvYXdz",
+    b"FQoGZXIvYXdz",
+    b"AQoDYXdz",
+];
+
+/// The AWS credentials in `text` by their shape: temporary access key ids (`ASIA` + 16 of
+/// `A-Z2-7`, on word boundaries) and session tokens (a base64 run of 100 or more characters
+/// that starts as STS's do).
+fn aws_spans(text: &[u8]) -> Vec<TokenSpan> {
+    let word = |c: u8| c.is_ascii_alphanumeric();
+    let b64 = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=');
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let boundary = i == 0 || !(b64(text[i - 1]) || text[i - 1] == b'-' || text[i - 1] == b'_');
+        if boundary && text[i..].starts_with(b"ASIA") {
+            let end = i + 20;
+            let key = text.get(i + 4..end);
+            if key.is_some_and(|k| {
+                k.iter()
+                    .all(|c| c.is_ascii_uppercase() || (b'2'..=b'7').contains(c))
+            }) && !text.get(end).is_some_and(|c| word(*c))
+            {
+                spans.push(TokenSpan {
+                    range: i..end,
+                    shape: Shape::AwsKeyId,
+                });
+                i = end;
+                continue;
+            }
+        }
+        if boundary
+            && SESSION_TOKEN_STARTS
+                .iter()
+                .any(|p| text[i..].starts_with(p))
+        {
+            let len = text[i..].iter().take_while(|c| b64(**c)).count();
+            if len >= 100 {
+                spans.push(TokenSpan {
+                    range: i..i + len,
+                    shape: Shape::AwsSessionToken,
+                });
+                i += len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    spans
+}
+
+/// Every secret `text` holds by its shape: Cognito's tokens ([`token_spans`]) and AWS
+/// temporary credentials, in order.
+pub fn secret_spans(text: &[u8]) -> Vec<TokenSpan> {
+    let mut spans = token_spans(text);
+    let jwts = spans.clone();
+    spans.extend(aws_spans(text).into_iter().filter(|a| {
+        !jwts
+            .iter()
+            .any(|j| j.range.start < a.range.end && a.range.start < j.range.end)
+    }));
+    spans.sort_by_key(|s| s.range.start);
+    spans
+}
+
 /// Masks the tokens in `text` (see [`token_spans`]).
 pub fn mask_jwts(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    for span in token_spans(text.as_bytes()) {
+    for span in secret_spans(text.as_bytes()) {
         out.push_str(&text[copied..span.range.start]);
         out.push_str(MASK);
         copied = span.range.end;

@@ -3,14 +3,15 @@
 //! collection, environment or globals file, wherever it is: auth blocks (the collection's,
 //! folders', requests', and the copies in saved responses), variables, headers, `oauth2` params
 //! such as `refreshToken` or `id_token`, environment values, and tokens inside longer strings (a
-//! `Bearer eyJ…` header, a saved login response's body). Strings are searched as they are
+//! `Bearer eyJ…` header, a saved login response's body), and the AWS temporary credentials an
+//! identity pool gives (an `ASIA…` access key id, a session token). Strings are searched as they are
 //! decoded, so a token written with `\u0065` escapes is found too. A string that is a token is
 //! replaced by `""` or a `{{variable}}` reference; a token inside a longer string by the same
 //! text. Byte-exact: only the strings that held a token change.
 
 use crate::json::edit::{Edit, Edits, json_string};
 use crate::json::scan::{Node, Object, Span};
-use crate::redact::{Shape, TokenSpan, token_spans};
+use crate::redact::{Shape, TokenSpan, secret_spans};
 
 /// One live token found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +26,14 @@ pub struct Found {
 /// payload is encrypted, so its shape is all that can be judged: it is taken as live).
 fn is_live(text: &str, span: &TokenSpan) -> bool {
     match span.shape {
-        Shape::Jwe => true,
+        Shape::Jwe | Shape::AwsKeyId | Shape::AwsSessionToken => true,
         Shape::Jws => crate::jwt::claims(&text[span.range.clone()]).is_ok(),
     }
 }
 
 /// The live tokens in `text`.
 pub fn live_tokens(text: &str) -> Vec<TokenSpan> {
-    token_spans(text.as_bytes())
+    secret_spans(text.as_bytes())
         .into_iter()
         .filter(|s| is_live(text, s))
         .collect()

@@ -1169,3 +1169,83 @@ fn a_hooks_path_ending_in_a_space_is_honoured() {
     let out = git_within(&root, &["commit", "-qm", "x"], Duration::from_secs(60));
     assert!(!out.status.success(), "the hook did not run");
 }
+
+/// Issue 29: the AWS temporary credentials an identity pool gives are live secrets in a
+/// collection: an `ASIA…` access key id and a session token (STS's shape) in an `awsv4` auth
+/// block and in a variable are found by `scrub --check` (places named, values not), removed by
+/// `scrub`, and stop a commit.
+#[test]
+fn aws_temporary_credentials_are_found_scrubbed_and_stopped() {
+    const KEY_ID: &str = "ASIAQ4EXAMPLE7KEY2ZZ";
+    let session: String = format!(
+        "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD{}",
+        "Ab3dE5fG7hJ9kLmN0pQr2StUv4WxYz6".repeat(6)
+    );
+    let d = tempfile::tempdir().unwrap();
+    let mut doc = parse(collection_with("{{token}}").as_bytes());
+    doc["auth"] = json!({"type": "awsv4", "awsv4": [
+        {"key": "accessKey", "value": KEY_ID, "type": "string"},
+        {"key": "sessionToken", "value": session, "type": "string"},
+        {"key": "region", "value": "us-east-1", "type": "string"},
+        {"key": "service", "value": "execute-api", "type": "string"}
+    ]});
+    doc["variable"] = json!([{"key": "aws_session_token", "value": session}]);
+    let coll = d.path().join("api.postman_collection.json");
+    let text = serde_json::to_string_pretty(&doc).unwrap();
+    std::fs::write(&coll, &text).unwrap();
+    let out = bin()
+        .args(["scrub", "--check"])
+        .arg(&coll)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    for place in [
+        "$.auth.awsv4[0].value",
+        "$.auth.awsv4[1].value",
+        "$.variable[0].value",
+    ] {
+        assert!(err.contains(place), "{place}: {err}");
+    }
+    assert!(
+        !err.contains(KEY_ID) && !err.contains(&session[..40]),
+        "{err}"
+    );
+    bin().arg("scrub").arg(&coll).assert().success();
+    let after = std::fs::read_to_string(&coll).unwrap();
+    assert!(
+        !after.contains(KEY_ID) && !after.contains(&session[..40]),
+        "{after}"
+    );
+    assert!(
+        after.contains("us-east-1") && after.contains("execute-api"),
+        "{after}"
+    );
+    let (_d, out) = commit_staged("api.json", text.as_bytes());
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("$.auth.awsv4[1].value"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// What is not an AWS credential stays: a key id of another kind, a short or unknown base64.
+#[test]
+fn text_that_only_looks_like_aws_credentials_is_left_alone() {
+    let d = tempfile::tempdir().unwrap();
+    let mut doc = parse(collection_with("{{token}}").as_bytes());
+    doc["variable"] = json!([
+        {"key": "a", "value": "ASIAQ4EXAMPLE7KEY2ZZX"},
+        {"key": "b", "value": "xASIAQ4EXAMPLE7KEY2ZZ"},
+        {"key": "c", "value": "IQoJb3JpZ2luX2VjEJr"},
+        {"key": "d", "value": "AKIAIOSFODNN7EXAMPLE"}
+    ]);
+    let coll = d.path().join("api.postman_collection.json");
+    std::fs::write(&coll, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    bin()
+        .args(["scrub", "--check"])
+        .arg(&coll)
+        .assert()
+        .success();
+}
