@@ -304,6 +304,12 @@ pub struct CognitoArgs {
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
 
+    /// An identity pool, e.g. us-east-1:0f1e2d3c-... (its prefix is the region): exec and
+    /// --env-file also hand over the user's AWS credentials from it, as aws_access_key_id,
+    /// aws_secret_access_key and aws_session_token (else COGNITO_IDENTITY_POOL_ID).
+    #[arg(long, value_name = "ID")]
+    pub identity_pool_id: Option<String>,
+
     /// The user to sign in as (else COGNITO_USERNAME).
     #[arg(long, value_name = "NAME")]
     pub username: Option<String>,
@@ -467,6 +473,11 @@ pub struct RefreshArgs {
     /// Repeatable; replaces the profile's assign
     #[arg(long, value_name = "PATTERN=VARIABLE")]
     pub assign: Vec<String>,
+
+    /// With --identity-pool-id: the AWS service the collection's awsv4 auth signs for
+    /// (execute-api for API Gateway, appsync, lambda)
+    #[arg(long, value_name = "SERVICE")]
+    pub aws_service: Option<String>,
 
     /// Write {{NAME}} into the collection instead of the token (keep the token out of git).
     #[arg(long, value_name = "NAME")]

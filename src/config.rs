@@ -29,6 +29,10 @@ pub struct Profile {
     pub user_pool_id: Option<String>,
     pub client_id: Option<String>,
     pub username: Option<String>,
+    /// An identity pool (`us-east-1:...`): AWS credentials for the user.
+    pub identity_pool_id: Option<String>,
+    /// The AWS service `refresh`'s `awsv4` auth signs for (`execute-api`, `appsync`, `lambda`).
+    pub aws_service: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     /// The one non-loopback host plain http may go to (an emulator in docker compose).

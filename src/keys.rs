@@ -93,6 +93,19 @@ pub const USER_POOL_ID: Key = env_key(
 );
 pub const CLIENT_ID: Key = env_key("client_id", "--client-id", &["COGNITO_CLIENT_ID"], Unset);
 pub const USERNAME: Key = env_key("username", "--username", &["COGNITO_USERNAME"], Unset);
+/// The AWS service an `awsv4` auth signs for (API Gateway: `execute-api`).
+pub const AWS_SERVICE: Key = key(
+    "aws_service",
+    "--aws-service",
+    Derived("execute-api (API Gateway)"),
+);
+/// An identity pool: AWS credentials for the signed-in user (IAM-authorised APIs).
+pub const IDENTITY_POOL_ID: Key = env_key(
+    "identity_pool_id",
+    "--identity-pool-id",
+    &["COGNITO_IDENTITY_POOL_ID"],
+    Unset,
+);
 pub const REGION: Key = env_key(
     "region",
     "--region",
@@ -181,6 +194,8 @@ pub const ALL: &[Key] = &[
     USER_POOL_ID,
     CLIENT_ID,
     USERNAME,
+    IDENTITY_POOL_ID,
+    AWS_SERVICE,
     REGION,
     ENDPOINT_URL,
     ALLOW_HTTP_HOST,

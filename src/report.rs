@@ -58,6 +58,9 @@ pub struct FileReport {
     /// The same in words, for people.
     #[serde(skip)]
     pub root_auth_words: String,
+    /// What the collection's auth was made (`oauth2`, `awsv4`), for people.
+    #[serde(skip)]
+    pub root_kind: &'static str,
     pub folders_inheriting: usize,
     pub requests_inheriting: usize,
     pub kept: Vec<KeptItem>,
@@ -191,10 +194,14 @@ impl FileReport {
             ),
             Status::Updated | Status::WouldChange => {
                 format!(
-                    "{} {name} ({}): token in the collection's OAuth 2.0 auth (it was {}); \
-                     {} now inherit",
+                    "{} {name} ({}): {} (it was {}); {} now inherit",
                     self.status.verb(),
                     self.format,
+                    if self.root_kind == "awsv4" {
+                        "AWS credentials' variables in the collection's awsv4 auth"
+                    } else {
+                        "token in the collection's OAuth 2.0 auth"
+                    },
                     shown(&self.root_auth_words),
                     counted(self.folders_inheriting, self.requests_inheriting)
                 )

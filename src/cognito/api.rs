@@ -133,6 +133,8 @@ pub struct Api {
     http: reqwest::Client,
     pub endpoint: String,
     policy: CallPolicy,
+    /// The service the operations belong to, as `X-Amz-Target` names it.
+    service: &'static str,
 }
 
 /// An HTTP client with the policy's timeouts, no redirects, and rustls (ring).
@@ -163,11 +165,21 @@ pub fn http_client(policy: &CallPolicy) -> Result<reqwest::Client, String> {
 
 impl Api {
     pub fn new(endpoint: &str, policy: CallPolicy) -> Result<Api, String> {
+        Self::for_service(endpoint, policy, "AWSCognitoIdentityProviderService")
+    }
+
+    /// An API of another service (`AWSCognitoIdentityService`, identity pools).
+    pub fn for_service(
+        endpoint: &str,
+        policy: CallPolicy,
+        service: &'static str,
+    ) -> Result<Api, String> {
         let http = http_client(&policy)?;
         Ok(Api {
             http,
             endpoint: endpoint.to_string(),
             policy,
+            service,
         })
     }
 
@@ -245,10 +257,7 @@ impl Api {
             .http
             .post(&self.endpoint)
             .header("Content-Type", "application/x-amz-json-1.1")
-            .header(
-                "X-Amz-Target",
-                format!("AWSCognitoIdentityProviderService.{op}"),
-            )
+            .header("X-Amz-Target", format!("{}.{op}", self.service))
             .body(body.to_string())
             .send()
             .await;

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod challenge;
 pub mod errors;
+pub mod identity_pool;
 pub mod oauth;
 pub mod signin;
 pub mod source;

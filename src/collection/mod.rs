@@ -38,6 +38,30 @@ pub use crate::error::Malformed as NotACollection;
 pub enum AuthBlock<'a> {
     /// A token sent in the `Authorization` header (or a `{{variable}}` that holds one).
     Token(TokenAuth<'a>),
+    /// AWS Signature Version 4 (`awsv4`), with AWS credentials from variables: for APIs that
+    /// authorise with IAM.
+    AwsV4(AwsV4Auth<'a>),
+}
+
+/// An `awsv4` block: each credential from its variable, the region and service as given.
+#[derive(Debug, Clone)]
+pub struct AwsV4Auth<'a> {
+    pub region: &'a str,
+    pub service: &'a str,
+}
+
+impl AwsV4Auth<'_> {
+    /// Its params, as (key, value), in the order the Postman app writes them.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let [key, secret, session] = crate::cognito::identity_pool::VARIABLES;
+        vec![
+            ("accessKey", format!("{{{{{key}}}}}")),
+            ("secretKey", format!("{{{{{secret}}}}}")),
+            ("sessionToken", format!("{{{{{session}}}}}")),
+            ("region", self.region.to_string()),
+            ("service", self.service.to_string()),
+        ]
+    }
 }
 
 /// A token the collection sends.
@@ -66,10 +90,20 @@ impl<'a> AuthBlock<'a> {
         })
     }
 
-    /// What the root must hold where the token goes (checked on what was written).
+    /// What the root must hold where the token goes (checked on what was written): for
+    /// `awsv4`, the access key's variable.
     pub fn token_text(&self) -> &str {
         match self {
             AuthBlock::Token(t) => t.token,
+            AuthBlock::AwsV4(_) => "{{aws_access_key_id}}",
+        }
+    }
+
+    /// The auth type the root gets (`oauth2`, `awsv4`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AuthBlock::Token(_) => "oauth2",
+            AuthBlock::AwsV4(_) => "awsv4",
         }
     }
 }

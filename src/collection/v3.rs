@@ -575,7 +575,7 @@ pub struct TreePlan {
 /// Plans the root auth and inheritance edits of every file of `tree`.
 pub fn plan(
     tree: &Tree,
-    want: &RootAuth,
+    want: &AuthBlock,
     policy: Policy,
     list_changed: bool,
 ) -> Result<TreePlan, TreeError> {
@@ -583,7 +583,7 @@ pub fn plan(
     let mut outcome = Outcome::default();
     let mut root_edits = None;
     let mut before = String::new();
-    let own = tree.own_variables(Some(want.token));
+    let own = tree.own_variables(Some(want.token_text()));
     for (i, f) in tree.files.iter().enumerate() {
         let Some(doc) = &f.doc else { continue };
         let mut edits = Edits::default();
@@ -630,7 +630,7 @@ pub fn plan(
 /// meanwhile).
 pub fn plan_file(
     f: &TreeFile,
-    want: &RootAuth,
+    want: &AuthBlock,
     policy: Policy,
     keep: &KeepSet,
     own: &[String],
@@ -659,6 +659,7 @@ pub fn plan_file(
 /// The edits a file of a tree gets (the root definition when `root`, else a folder or request
 /// made to inherit under [`Policy::All`]), from its bytes alone: for fuzzing and tests.
 pub fn plan_bytes(bytes: &[u8], root: bool, want: &RootAuth) -> Result<Vec<Edit>, Failure> {
+    let want = &AuthBlock::Token(want.clone());
     let name = if root {
         "definition.yaml"
     } else {
@@ -948,8 +949,73 @@ fn assign(
     yedit::replace_value(src, entry, &block(""), &unit, nl, edits).map_err(|e| at(&f.path, src, e))
 }
 
-/// Adds to `edits` what makes the root auth OAuth 2.0 with the token, in the file's shape.
+/// Adds to `edits` what makes the root auth `auth`, in the file's shape.
 fn patch_root(
+    src: &[u8],
+    doc: &Doc,
+    auth: &AuthBlock,
+    edits: &mut Edits,
+) -> Result<String, YamlError> {
+    match auth {
+        AuthBlock::Token(want) => patch_root_token(src, doc, want, edits),
+        AuthBlock::AwsV4(want) => patch_root_awsv4(src, doc, want, edits),
+    }
+}
+
+/// The root auth made `awsv4` with `want`'s params: left as it is when it already holds them,
+/// else replaced whole (a mapping `{type, credentials}`), or added.
+fn patch_root_awsv4(
+    src: &[u8],
+    doc: &Doc,
+    want: &crate::collection::AwsV4Auth,
+    edits: &mut Edits,
+) -> Result<String, YamlError> {
+    let unit = yedit::indent_unit(src, &doc.root);
+    let nl = doc.newline;
+    let params: Vec<(String, String)> = want
+        .params()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), crate::json::edit::json_string(&v)))
+        .collect();
+    let mut block = vec!["type: awsv4".to_string(), "credentials:".to_string()];
+    block.extend(param_lines(&params, &unit));
+    let Some(entry) = doc.root.entry("auth") else {
+        let mut lines = vec!["auth:".to_string()];
+        lines.extend(block.iter().map(|l| format!("{unit}{l}")));
+        yedit::append_entries(src, &doc.root, &lines, nl, edits)?;
+        return Ok("none (no auth key)".into());
+    };
+    let map = match entry.value.as_seq() {
+        Some([one]) => one,
+        _ => &entry.value,
+    };
+    let previous = map
+        .get("type")
+        .and_then(Node::as_str)
+        .unwrap_or("none (no type)")
+        .to_string();
+    let holds = previous == "awsv4"
+        && want
+            .params()
+            .iter()
+            .all(|(k, v)| credential(map, k).as_deref() == Some(v.as_str()));
+    if holds {
+        return Ok(previous);
+    }
+    if let Some((offset, what)) = entry.value.find_unsafe() {
+        return Err(YamlError {
+            offset,
+            message: format!(
+                "the collection's auth holds {what}, which postman-cognito does not edit"
+            ),
+        });
+    }
+    yedit::replace_value(src, entry, &block, &unit, nl, edits)?;
+    Ok(previous)
+}
+
+/// Adds to `edits` what makes the root auth OAuth 2.0 with the token, in the file's shape.
+fn patch_root_token(
     src: &[u8],
     doc: &Doc,
     want: &RootAuth,
@@ -1241,11 +1307,11 @@ pub fn check_tree(tree: &Tree, c: &CheckSettings) -> Vec<Problem> {
             doc,
         ));
     }
-    let want = RootAuth {
+    let want = AuthBlock::Token(RootAuth {
         token: "{{token}}",
         header_prefix: None,
         extra: &[],
-    };
+    });
     match plan(tree, &want, policy, true) {
         Ok(planned) => {
             found.extend(planned.outcome.changed.iter().map(problems::child));
@@ -1507,8 +1573,7 @@ impl Document for Tree {
         policy: Policy,
         list_changed: bool,
     ) -> Result<Planned, Failure> {
-        let AuthBlock::Token(want) = auth;
-        let p = plan(self, want, policy, list_changed)?;
+        let p = plan(self, auth, policy, list_changed)?;
         Ok(Planned {
             files: p.files,
             root_auth_before: p.root_auth_before,
@@ -1523,7 +1588,7 @@ impl Document for Tree {
         auth: &AuthBlock,
         policy: Policy,
     ) -> Result<Vec<Edit>, Failure> {
-        let AuthBlock::Token(want) = auth;
+        let want = auth;
         let old = &self.files[file];
         let f = TreeFile {
             file: DocFile {
@@ -1544,13 +1609,26 @@ impl Document for Tree {
             want,
             policy,
             &self.keep.set,
-            &self.own_variables(Some(want.token)),
+            &self.own_variables(Some(want.token_text())),
         )
     }
 
     fn verify(&self, file: usize, bytes: &[u8], auth: Option<&AuthBlock>) -> Result<(), String> {
         let role = self.files[file].role;
         match auth {
+            Some(AuthBlock::AwsV4(_)) if role == Role::Root => {
+                let doc = yaml::read(bytes).map_err(|e| e.message)?;
+                let auth = doc.root.get("auth").map(|a| match a.as_seq() {
+                    Some([one]) => one,
+                    _ => a,
+                });
+                let sends = auth.and_then(|a| credential(a, "accessKey"));
+                let ty = auth.and_then(auth_type);
+                if ty != Some("awsv4") || sends.as_deref() != Some("{{aws_access_key_id}}") {
+                    return Err("its auth is not awsv4 with the credentials' variables".into());
+                }
+                Ok(())
+            }
             Some(a) => verify(bytes, role, a.token_text()),
             None if role == Role::Other => yaml::read(bytes).map(|_| ()).map_err(|e| e.message),
             None => verify(bytes, Role::Folder, ""),

@@ -28,7 +28,16 @@ pub fn run(plan: &ExecPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, Fai
         .chain(plan.identities.iter().map(|(_, t)| t))
         .collect();
     let tokens = crate::token_source::fetch_all(&sources, &plan.env, ui)?;
-    let secrets: Vec<&str> = tokens.iter().map(|t| t.value.expose_secret()).collect();
+    // An identity pool's credentials, for the user of the run's own (id) token.
+    let credentials = match &plan.identity_pool {
+        Some(ip) => Some(ip.credentials(tokens[0].value.expose_secret())?),
+        None => None,
+    };
+    let mut secrets: Vec<&str> = tokens.iter().map(|t| t.value.expose_secret()).collect();
+    if let Some(c) = &credentials {
+        names.extend(crate::cognito::identity_pool::VARIABLES);
+        secrets.extend(c.values());
+    }
     if plan.env.get("GITHUB_ACTIONS") == Some("true") {
         // The runner masks the values in the job's log from here on.
         for secret in &secrets {

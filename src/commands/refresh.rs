@@ -51,6 +51,13 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
         .zip(fetched.split_off(usize::from(own.is_some())))
         .collect();
     let token = fetched.pop();
+    // An identity pool's credentials for the variable files, got before anything is written.
+    let credentials = match (&plan.identity_pool, &token) {
+        (Some(ip), Some(t)) if !inputs.variables.is_empty() => {
+            Some(ip.credentials(t.value.expose_secret())?)
+        }
+        _ => None,
+    };
     let secret: Option<&str> = token.as_ref().map(|t| t.value.expose_secret());
     let reference = plan.token_var.as_ref().map(|n| format!("{{{{{n}}}}}"));
     let written = reference.as_deref().or(secret).unwrap_or_default();
@@ -113,6 +120,14 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
             .iter()
             .map(|(n, t)| (n.clone(), t.value.expose_secret().to_string())),
     );
+    if let Some(c) = &credentials {
+        values.extend(
+            crate::cognito::identity_pool::VARIABLES
+                .iter()
+                .zip(c.values())
+                .map(|(n, v)| ((*n).to_string(), v.to_string())),
+        );
+    }
     for v in std::mem::take(&mut inputs.variables) {
         let (status, pending) = stage_variable(v, &values, plan)?;
         variables.push(VariableReport {
@@ -162,8 +177,15 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
 }
 
 /// What the collections' auth must hold: `token` (the token, or `{{NAME}}`), with the run's
-/// header prefix and grant settings.
+/// header prefix and grant settings; with an identity pool, an `awsv4` block that takes the
+/// AWS credentials from their variables.
 fn auth_of<'a>(token: &'a str, plan: &'a RefreshPlan) -> AuthBlock<'a> {
+    if let Some(ip) = &plan.identity_pool {
+        return AuthBlock::AwsV4(crate::collection::AwsV4Auth {
+            region: &ip.pool.region,
+            service: &plan.aws_service,
+        });
+    }
     AuthBlock::token(
         token,
         plan.collections.header_prefix.as_deref(),
@@ -368,6 +390,11 @@ fn file_report(
             other => other.to_string(),
         },
         root_auth_words: before,
+        root_kind: if plan.identity_pool.is_some() {
+            "awsv4"
+        } else {
+            "oauth2"
+        },
         folders_inheriting: outcome.folders,
         requests_inheriting: outcome.requests,
         kept: outcome

@@ -530,3 +530,62 @@ fn allowed_http_host(
 }
 
 pub use crate::urls::check_endpoint;
+
+/// The identity pool (`--identity-pool-id`, `COGNITO_IDENTITY_POOL_ID`, the profile's
+/// `identity_pool_id`), when one is named: its region from the id's prefix, its endpoint from
+/// `AWS_ENDPOINT_URL_COGNITO_IDENTITY`, else the user pool's endpoint when that was set (an
+/// emulator serves both), else the regional one. It needs a user's id token.
+pub fn identity_pool(
+    args: &CognitoArgs,
+    r: &mut Resolver,
+    own: Option<&CognitoSettings>,
+) -> Result<Option<crate::cognito::identity_pool::Plan>, Failure> {
+    let p = r.profile();
+    let Some(id) = r.pick(
+        &keys::IDENTITY_POOL_ID,
+        args.identity_pool_id.clone(),
+        p.identity_pool_id.clone(),
+    )?
+    else {
+        return Ok(None);
+    };
+    let id = id.trim().to_string();
+    let region = crate::cognito::identity_pool::region_of(&id)
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "the identity pool id {:?} is not REGION:ID",
+                crate::redact::inline(&id)
+            ))
+            .with_hint("copy it from the console: us-east-1:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")
+        })?
+        .to_string();
+    let Some(own) = own else {
+        return Err(Failure::usage(
+            "an identity pool gives credentials for a signed-in user, and this run signs in no one",
+        )
+        .with_hint(
+            "name the user pool, client and user (or a profile) beside --identity-pool-id",
+        ));
+    };
+    if own.kind != TokenKind::Id {
+        return Err(Failure::usage(
+            "an identity pool takes the user's id token, and this run gets an access token",
+        )
+        .with_hint("drop --token access (or use --identity NAME=:access for the access token)"));
+    }
+    let endpoint = match r.env.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY") {
+        Some(e) => e.to_string(),
+        None if own.endpoint_overridden => own.endpoint.clone(),
+        None => format!("https://cognito-identity.{region}.amazonaws.com/"),
+    };
+    check_endpoint(&endpoint, own.allow_http_host.as_deref())?;
+    Ok(Some(crate::cognito::identity_pool::Plan {
+        pool: crate::cognito::identity_pool::IdentityPool {
+            id,
+            region,
+            endpoint,
+        },
+        user_pool_id: own.pool_id.clone(),
+        policy: own.policy.clone(),
+    }))
+}

@@ -78,8 +78,20 @@ pub fn refresh(
     let own = super::cognito::resolve(&a.cognito, &mut r, true)?;
     let own_var = token_var.as_deref().unwrap_or(keys::DEFAULT_TOKEN_VAR);
     let (cognito, identities) = identities_of(&specs, own, own_var, g, env, r.ui)?;
+    let identity_pool = super::cognito::identity_pool(&a.cognito, &mut r, cognito.as_ref())?;
+    let p = r.profile();
+    let aws_service = r
+        .pick(
+            &keys::AWS_SERVICE,
+            a.aws_service.clone(),
+            p.aws_service.clone(),
+        )?
+        .unwrap_or_else(|| "execute-api".to_string());
     let grant_settings = grant_settings(cognito.as_ref(), a.write_grant_settings)?;
-    let needs_token = token_var.is_none() || !variable_files.is_empty();
+    // With an identity pool, the collection gets the credentials' variables: a token is
+    // needed only for the variable files.
+    let needs_token =
+        (token_var.is_none() && identity_pool.is_none()) || !variable_files.is_empty();
     let pool_named =
         a.cognito.user_pool_id.is_some() || env.get(keys::USER_POOL_ID.env[0]).is_some();
     let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
@@ -93,6 +105,8 @@ pub fn refresh(
     )?;
     Ok(RefreshPlan {
         identities,
+        identity_pool,
+        aws_service,
         collections,
         output: a.output,
         check: a.check,
@@ -134,6 +148,7 @@ pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecP
     }
     let own = super::cognito::resolve(&a.cognito, &mut r, true)?;
     let (cognito, identities) = identities_of(&specs, own, &token_var, g, env, r.ui)?;
+    let identity_pool = super::cognito::identity_pool(&a.cognito, &mut r, cognito.as_ref())?;
     let min_ttl = min_ttl(cognito.as_ref(), &a.cognito, &mut r)?;
     let mut withheld: Vec<String> = keys::ALL
         .iter()
@@ -170,6 +185,7 @@ pub fn exec(a: ExecArgs, g: &GlobalArgs, env: &Env, ui: &mut Ui) -> Result<ExecP
         token,
         token_var,
         identities,
+        identity_pool,
         runner,
         command,
         withheld,

@@ -26,7 +26,7 @@ use value::Setting;
 /// What a command will do, checked before anything is read, signed in or written.
 #[derive(Debug)]
 pub enum Plan {
-    Refresh(RefreshPlan),
+    Refresh(Box<RefreshPlan>),
     Token(Box<TokenPlan>),
     Exec(Box<ExecPlan>),
     Check(CheckPlan),
@@ -67,6 +67,10 @@ pub struct RefreshPlan {
     pub variable_files: Vec<(PathBuf, crate::environment::Scope)>,
     /// The other identities, whose tokens the variable files get too.
     pub identities: Vec<(String, TokenFrom)>,
+    /// An identity pool: the variable files get the user's AWS credentials too, and the
+    /// collections an `awsv4` auth for service `aws_service`.
+    pub identity_pool: Option<crate::cognito::identity_pool::Plan>,
+    pub aws_service: String,
     pub allow_tracked_token: bool,
     /// Grant settings for the Postman app, as (key, JSON text) params.
     pub grant_settings: Vec<(String, String)>,
@@ -97,6 +101,8 @@ pub struct ExecPlan {
     pub token_var: String,
     /// The other identities: each variable, and where its token comes from.
     pub identities: Vec<(String, TokenFrom)>,
+    /// An identity pool: the user's AWS credentials are handed over too.
+    pub identity_pool: Option<crate::cognito::identity_pool::Plan>,
     /// The runner, and its command line read.
     pub runner: &'static dyn crate::runner::Runner,
     pub command: crate::runner::Invocation,
@@ -159,7 +165,7 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
     ui.set_verbose(g.verbose);
     ui.set_quiet(g.quiet);
     Ok(match cli.command {
-        Command::Refresh(a) => Plan::Refresh(files::refresh(a, g, env, ui)?),
+        Command::Refresh(a) => Plan::Refresh(Box::new(files::refresh(a, g, env, ui)?)),
         Command::Token(a) => {
             let mut r = Resolver::new(env, g, ui)?;
             let (specs, named) = files::identity_specs(&mut r, &a.cognito.identities)?;
@@ -202,6 +208,14 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
             cognito::resolve(&a.cognito, &mut r, false)?;
             files::collection_keys(&mut r)?;
             files::identity_specs(&mut r, &a.cognito.identities)?;
+            let p = r.profile();
+            r.pick(
+                &keys::IDENTITY_POOL_ID,
+                a.cognito.identity_pool_id.clone(),
+                p.identity_pool_id,
+            )?;
+            let p = r.profile();
+            r.pick(&keys::AWS_SERVICE, None, p.aws_service)?;
             r.shown
                 .sort_by_key(|s| keys::ALL.iter().position(|k| k.name == s.key));
             Plan::ConfigShow(ConfigShowPlan {

@@ -24,6 +24,7 @@ mod hooks;
 mod hosted_ui;
 mod identities;
 mod identities_run;
+mod identity_pools;
 mod machine_tokens;
 mod modern_pools;
 mod newman;

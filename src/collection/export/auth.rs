@@ -45,6 +45,51 @@ pub fn patch_root(
     }
 }
 
+/// Adds to `edits` what makes the root auth `awsv4` with `want`'s params. An `awsv4` block
+/// whose params already hold these values is left as it is; any other auth is replaced whole
+/// (the credentials of another auth type are of no use to SigV4), and a missing one added.
+pub fn patch_root_awsv4(
+    src: &[u8],
+    coll: &Collection,
+    style: &Style,
+    want: &crate::collection::AwsV4Auth,
+    edits: &mut Edits,
+) -> Result<PreviousType, NotACollection> {
+    let params: Vec<(String, String)> = want
+        .params()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json_string(&v)))
+        .collect();
+    let block = NewValue::Object(vec![
+        ("type".into(), NewValue::str("awsv4")),
+        ("awsv4".into(), new_params(coll.version, &params)),
+    ]);
+    let root = &coll.root;
+    let Some(member) = root.member("auth") else {
+        insert_root_auth(src, root, style, block, edits);
+        return Ok("none (no auth key)".into());
+    };
+    let previous = match &member.value {
+        Node::Object(o) => o
+            .get("type")
+            .and_then(Node::as_str)
+            .unwrap_or("none (no type)")
+            .to_string(),
+        other => other.kind().described().to_string(),
+    };
+    if let Node::Object(o) = &member.value
+        && previous == "awsv4"
+        && want.params().iter().all(|(k, v)| {
+            super::auth_param(o, "awsv4", k).and_then(Node::as_str) == Some(v.as_str())
+        })
+    {
+        return Ok(previous);
+    }
+    let at = edit::line_indent(src, member.key_span.start);
+    edits.replace(member.value.span(), style.render(&block, at));
+    Ok(previous)
+}
+
 /// Puts a new `auth` member after `item` (where the Postman app writes it), else at the end.
 fn insert_root_auth(src: &[u8], root: &Object, style: &Style, block: NewValue, edits: &mut Edits) {
     let new = [("auth".to_string(), block)];

@@ -268,13 +268,53 @@ pub fn plan(
     policy: Policy,
     keep: &KeepSet,
 ) -> Result<JsonPlanned, PatchError> {
+    plan_block(
+        src,
+        coll,
+        &AuthBlock::Token(want.clone()),
+        policy,
+        keep,
+        false,
+    )
+}
+
+/// The root auth `auth` in the shape of the file, its edits added to `edits`; what the root
+/// auth was, in words.
+fn patch_block(
+    src: &[u8],
+    coll: &Collection,
+    style: &crate::json::edit::Style,
+    auth: &AuthBlock,
+    edits: &mut crate::splice::Edits,
+) -> Result<String, NotACollection> {
+    match auth {
+        AuthBlock::Token(want) => auth::patch_root(src, coll, style, want, edits),
+        AuthBlock::AwsV4(want) => auth::patch_root_awsv4(src, coll, style, want, edits),
+    }
+}
+
+/// [`plan`] for any root auth block.
+fn plan_block(
+    src: &[u8],
+    coll: &Collection,
+    auth: &AuthBlock,
+    policy: Policy,
+    keep: &KeepSet,
+    list_changed: bool,
+) -> Result<JsonPlanned, PatchError> {
     let style = crate::json::edit::Style::detect(src, &coll.root);
     let mut edits = crate::splice::Edits::default();
-    let before =
-        auth::patch_root(src, coll, &style, want, &mut edits).map_err(PatchError::Input)?;
-    let outcome =
-        inherit::make_inherit(src, coll, policy, keep, Some(want.token), &mut edits, false)
-            .map_err(PatchError::Input)?;
+    let before = patch_block(src, coll, &style, auth, &mut edits).map_err(PatchError::Input)?;
+    let outcome = inherit::make_inherit(
+        src,
+        coll,
+        policy,
+        keep,
+        Some(auth.token_text()),
+        &mut edits,
+        list_changed,
+    )
+    .map_err(PatchError::Input)?;
     Ok(JsonPlanned {
         edits: edits.sorted().map_err(PatchError::Internal)?,
         root_auth_before: before,
@@ -323,6 +363,11 @@ impl Plan for VerifyPlan {
 /// Checks that patched bytes are strict JSON and a collection of `version` with an oauth2 root
 /// auth and an `item` array (a safety net against bugs: a patch only writes what passes).
 pub fn verify(bytes: &[u8], version: Version) -> Result<(), PatchError> {
+    verify_block(bytes, version, "oauth2")
+}
+
+/// [`verify`], the root's auth of type `kind` (`oauth2`, `awsv4`).
+pub fn verify_block(bytes: &[u8], version: Version, kind: &str) -> Result<(), PatchError> {
     let bad = |why: String| {
         PatchError::Internal(format!(
             "the result does not read back as a collection ({why})"
@@ -345,8 +390,8 @@ pub fn verify(bytes: &[u8], version: Version) -> Result<(), PatchError> {
         .and_then(Node::as_object)
         .and_then(|a| a.get("type"))
         .and_then(Node::as_str);
-    if auth_type != Some("oauth2") {
-        return Err(bad("its auth is not oauth2".into()));
+    if auth_type != Some(kind) {
+        return Err(bad(format!("its auth is not {kind}")));
     }
     match root.get("item").map(Node::kind) {
         None | Some(scan::Kind::Array) => Ok(()),
@@ -574,33 +619,27 @@ impl Document for Export {
         list_changed: bool,
     ) -> Result<Planned, Failure> {
         let f = &self.files[0];
-        let AuthBlock::Token(want) = auth;
-        let style = crate::json::edit::Style::detect(&f.bytes, &self.collection.root);
-        let mut edits = crate::splice::Edits::default();
-        let before = auth::patch_root(&f.bytes, &self.collection, &style, want, &mut edits)
-            .map_err(|e| failure(&f.path, &f.bytes, PatchError::Input(e)))?;
-        let outcome = inherit::make_inherit(
+        let planned = plan_block(
             &f.bytes,
             &self.collection,
+            auth,
             policy,
             &self.keep.set,
-            Some(want.token),
-            &mut edits,
             list_changed,
         )
-        .map_err(|e| failure(&f.path, &f.bytes, PatchError::Input(e)))?;
-        let edits = edits
-            .sorted()
-            .map_err(|m| failure(&f.path, &f.bytes, PatchError::Internal(m)))?;
-        let changes = crate::splice::changes(&f.bytes, &edits);
+        .map_err(|e| failure(&f.path, &f.bytes, e))?;
+        let changes = crate::splice::changes(&f.bytes, &planned.edits);
         Ok(Planned {
             files: if changes {
-                vec![FileEdits { file: 0, edits }]
+                vec![FileEdits {
+                    file: 0,
+                    edits: planned.edits,
+                }]
             } else {
                 Vec::new()
             },
-            root_auth_before: before,
-            outcome,
+            root_auth_before: planned.root_auth_before,
+            outcome: planned.outcome,
         })
     }
 
@@ -615,8 +654,7 @@ impl Document for Export {
         let coll = read(bytes).map_err(|e| not_a_collection(path, bytes, e))?;
         let keep = keep::resolve(bytes, &self.keep_paths, &self.assign)
             .map_err(|e| keep_failure(path, e))?;
-        let AuthBlock::Token(want) = auth;
-        plan(bytes, &coll, want, policy, &keep.set)
+        plan_block(bytes, &coll, auth, policy, &keep.set, false)
             .map(|p| p.edits)
             .map_err(|e| failure(path, bytes, e))
     }
@@ -629,9 +667,11 @@ impl Document for Export {
                 Err(e) => Err(e.message),
             };
         }
-        verify(bytes, self.version).map_err(|e| match e {
-            PatchError::Input(e) => e.message,
-            PatchError::Internal(m) => m,
+        verify_block(bytes, self.version, auth.map_or("oauth2", AuthBlock::kind)).map_err(|e| {
+            match e {
+                PatchError::Input(e) => e.message,
+                PatchError::Internal(m) => m,
+            }
         })
     }
 
