@@ -72,6 +72,28 @@ pub struct Entry {
     /// The endpoint refreshes with REFRESH_TOKEN_AUTH only (it does not know
     /// GetTokensFromRefreshToken).
     pub legacy_refresh: bool,
+    /// The user's AWS credentials from an identity pool, with their expiry.
+    pub aws: Option<AwsEntry>,
+}
+
+/// AWS credentials an identity pool gave for this entry's user.
+#[derive(Clone)]
+pub struct AwsEntry {
+    pub identity_pool_id: String,
+    pub access_key_id: SecretString,
+    pub secret_key: SecretString,
+    pub session_token: SecretString,
+    /// Seconds since the epoch.
+    pub expiration: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AwsOnDisk {
+    identity_pool_id: String,
+    access_key_id: String,
+    secret_key: String,
+    session_token: String,
+    expiration: Option<i64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -99,6 +121,8 @@ struct OnDisk {
     device: Option<DeviceOnDisk>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     legacy_refresh: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aws: Option<AwsOnDisk>,
 }
 
 /// The cache folder, held open: every entry is opened through it, never through a link.
@@ -227,6 +251,13 @@ impl Cache {
                         password: SecretString::from(v.password),
                     }),
                     legacy_refresh: d.legacy_refresh,
+                    aws: d.aws.map(|a| AwsEntry {
+                        identity_pool_id: a.identity_pool_id,
+                        access_key_id: SecretString::from(a.access_key_id),
+                        secret_key: SecretString::from(a.secret_key),
+                        session_token: SecretString::from(a.session_token),
+                        expiration: a.expiration,
+                    }),
                 })
             }
             _ => {
@@ -263,6 +294,13 @@ impl Cache {
                 password: v.password.expose_secret().to_string(),
             }),
             legacy_refresh: entry.legacy_refresh,
+            aws: entry.aws.as_ref().map(|a| AwsOnDisk {
+                identity_pool_id: a.identity_pool_id.clone(),
+                access_key_id: a.access_key_id.expose_secret().to_string(),
+                secret_key: a.secret_key.expose_secret().to_string(),
+                session_token: a.session_token.expose_secret().to_string(),
+                expiration: a.expiration,
+            }),
         };
         let bytes = serde_json::to_vec(&d).map_err(|e| Failure::internal(e.to_string()))?;
         let name = Self::name(key);
@@ -352,6 +390,7 @@ mod tests {
                 password: "device-password".to_string().into(),
             }),
             legacy_refresh: false,
+            aws: None,
         }
     }
 

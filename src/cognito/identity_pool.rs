@@ -25,21 +25,67 @@ pub struct Plan {
     pub pool: IdentityPool,
     pub user_pool_id: String,
     pub policy: CallPolicy,
+    /// The token cache and the sign-in's entry there (`None`: `--no-cache`): the credentials
+    /// are kept beside the tokens, with their expiry.
+    pub cache: Option<(std::path::PathBuf, crate::cache::Key)>,
+    /// Cached credentials are used only while they stay valid this long.
+    pub min_ttl: std::time::Duration,
 }
 
 impl Plan {
-    /// The credentials for the user whose id token is `id_token`.
+    /// The credentials for the user whose id token is `id_token`: from the cache while they
+    /// stay valid for `min_ttl`, else from the identity pool (and kept in the cache).
     pub fn credentials(&self, id_token: &str) -> Result<Credentials, Failure> {
+        let cache = match &self.cache {
+            Some((dir, key)) => Some((crate::cache::Cache::open(dir.clone())?, key)),
+            None => None,
+        };
+        let _guard = match &cache {
+            Some((c, key)) => Some(c.lock(key)?),
+            None => None,
+        };
+        let now = crate::jwt::now();
+        let ttl = i64::try_from(self.min_ttl.as_secs()).unwrap_or(i64::MAX);
+        if let Some((c, key)) = &cache
+            && let Some(aws) = c.get(key, &self.policy.ui).and_then(|e| e.aws)
+            && aws.identity_pool_id == self.pool.id
+            && aws
+                .expiration
+                .is_some_and(|exp| exp.saturating_sub(now) >= ttl)
+        {
+            self.policy
+                .ui
+                .note("using the cached AWS credentials of the identity pool");
+            return Ok(Credentials {
+                access_key_id: aws.access_key_id,
+                secret_key: aws.secret_key,
+                session_token: aws.session_token,
+                expiration: aws.expiration,
+            });
+        }
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Failure::io(format!("cannot start the network runtime: {e}")))?;
-        rt.block_on(credentials(
+        let got = rt.block_on(credentials(
             &self.pool,
             &self.user_pool_id,
             id_token,
             self.policy.clone(),
-        ))
+        ))?;
+        if let Some((c, key)) = &cache
+            && let Some(mut entry) = c.get(key, &self.policy.ui)
+        {
+            entry.aws = Some(crate::cache::AwsEntry {
+                identity_pool_id: self.pool.id.clone(),
+                access_key_id: got.access_key_id.clone(),
+                secret_key: got.secret_key.clone(),
+                session_token: got.session_token.clone(),
+                expiration: got.expiration,
+            });
+            c.put(key, &entry)?;
+        }
+        Ok(got)
     }
 }
 

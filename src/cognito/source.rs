@@ -392,6 +392,7 @@ fn entry_of(t: &Tokens, checked: &Token) -> cache::Entry {
         cognito_username: checked.set.as_ref().and_then(|s| s.username.clone()),
         device: t.device.clone(),
         legacy_refresh: t.legacy_refresh,
+        aws: None,
     }
 }
 

@@ -69,6 +69,29 @@ pub fn print(ui: &crate::ui::Ui, file: &str, problems: &[Problem]) {
     }
 }
 
+/// The root's `awsv4` credentials (`accessKey`, `secretKey`, `sessionToken`, each as `get`
+/// reads it) that are written out rather than taken from a `{{variable}}`: live secrets.
+pub fn awsv4_literals(get: impl Fn(&str) -> Option<String>) -> Vec<Problem> {
+    ["accessKey", "secretKey", "sessionToken"]
+        .into_iter()
+        .filter_map(|k| {
+            let v = get(k)?;
+            let v = v.trim();
+            let variable = v.starts_with("{{") && v.ends_with("}}");
+            (!v.is_empty() && !variable).then(|| Problem {
+                place: "collection auth".into(),
+                message: format!(
+                    "the awsv4 {k} is written out: a live AWS credential in the collection"
+                ),
+                hint: Some(
+                    "run `postman-cognito refresh --identity-pool-id ...` (it writes the \
+                     credentials' variables) and `postman-cognito scrub`",
+                ),
+            })
+        })
+        .collect()
+}
+
 /// The children that send another identity's variable (`{{token_ops}}`) that no identity
 /// declares and the collection does not define (`defined`): the run would send nothing there.
 /// Judged once identities are declared: a collection of one identity checks as it always did

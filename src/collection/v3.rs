@@ -1291,13 +1291,18 @@ pub fn check_tree(tree: &Tree, c: &CheckSettings) -> Vec<Problem> {
                     None => c.get(k).and_then(|n| n.as_str()).map(str::to_string),
                 }
             };
-            problems::root(
-                Some(e.get("type").and_then(|n| n.as_str()).unwrap_or("(none)")),
+            let ty = e.get("type").and_then(|n| n.as_str()).unwrap_or("(none)");
+            let mut found = problems::root(
+                Some(ty),
                 param("accessToken").as_deref(),
                 param("addTokenTo").as_deref(),
                 min_ttl_secs,
                 now,
-            )
+            );
+            if ty == "awsv4" {
+                found.extend(problems::awsv4_literals(|k| credential(e, k)));
+            }
+            found
         }
     };
     if let Some(doc) = root {

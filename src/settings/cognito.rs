@@ -587,5 +587,7 @@ pub fn identity_pool(
         },
         user_pool_id: own.pool_id.clone(),
         policy: own.policy.clone(),
+        cache: own.cache_dir.clone().map(|d| (d, own.cache_key())),
+        min_ttl: own.min_ttl,
     }))
 }

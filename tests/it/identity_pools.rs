@@ -144,11 +144,16 @@ fn setup() -> Setup {
 
 impl Setup {
     fn tool(&self, args: &[&str]) -> Command {
+        self.tool_at(args, &self.url)
+    }
+
+    /// [`Setup::tool`] with Cognito at `endpoint`.
+    fn tool_at(&self, args: &[&str], endpoint: &str) -> Command {
         let home = self.home.path();
         drop(postman_offline(home));
         let mut c = std_bin();
         c.args(args)
-            .args(["--flow", "password", "--endpoint-url", &self.url])
+            .args(["--flow", "password", "--endpoint-url", endpoint])
             .args(["--identity-pool-id", &self.identity_pool])
             .env("COGNITO_USER_POOL_ID", &self.pool)
             .env("COGNITO_CLIENT_ID", &self.client)
@@ -194,8 +199,13 @@ impl Setup {
 
     /// Every request since `from` was signed right.
     fn all_signed(&self, from: usize) {
+        self.all_signed_n(from, 3);
+    }
+
+    /// `n` requests since `from`, every one signed right.
+    fn all_signed_n(&self, from: usize, n: usize) {
         let v = self.api.verdicts()[from..].to_vec();
-        assert_eq!(v.len(), 3, "{v:?}");
+        assert_eq!(v.len(), n, "{v:?}");
         for (path, why) in &v {
             assert_eq!(why, &None, "{path}");
         }
@@ -469,4 +479,114 @@ fn a_migrated_v3_tree_gets_an_awsv4_auth_and_the_postman_cli_signs_with_it() {
     assert!(out.status.success(), "{text}");
     s.all_signed(0);
     no_credential_in(&text);
+}
+
+/// A relay to moto that counts each operation (both services' targets kept).
+fn counting_relay(moto: String) -> crate::support::fake_http::FakeHttp {
+    use crate::support::fake_http::{Action, FakeHttp, Received};
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    FakeHttp::start(move |_, r: &Received| {
+        let service = match r.op.as_str() {
+            "GetId" | "GetCredentialsForIdentity" => "AWSCognitoIdentityService",
+            _ => "AWSCognitoIdentityProviderService",
+        };
+        let mut resp = agent
+            .post(&moto)
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .header("X-Amz-Target", &format!("{service}.{}", r.op))
+            .send(r.raw.clone())
+            .unwrap();
+        Action::Respond {
+            status: resp.status().as_u16(),
+            headers: vec![],
+            body: resp.body_mut().read_to_string().unwrap_or_default(),
+        }
+    })
+}
+
+#[test]
+#[ignore = "needs moto and newman: run scripts/test"]
+fn the_credentials_are_cached_with_their_expiry_and_never_on_a_command_line_or_left_in_a_file() {
+    let s = setup();
+    let relay = counting_relay(s.url.clone());
+    let coll = s.collection();
+    // A newman that writes down its command line and environment, then runs.
+    let spy_dir = tempfile::tempdir().unwrap();
+    let spy = stand_in(
+        spy_dir.path(),
+        "newman",
+        &format!(
+            "printf '%s\\n' \"$0\" \"$@\" >> \"{d}/argv.txt\"\nenv >> \"{d}/env.txt\"\nexec \"{n}\" \"$@\"",
+            d = spy_dir.path().display(),
+            n = newman().display()
+        ),
+    );
+    let run = |min_ttl: &str| {
+        let out = s
+            .tool_at(&["exec", "--min-ttl", min_ttl], &relay.url())
+            .arg("--")
+            .arg(&spy)
+            .arg("run")
+            .arg(&coll)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let count = |op: &str| {
+        relay
+            .received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.op == op)
+            .count()
+    };
+    // moto's credentials last 90 seconds: kept for a min-ttl of 30 s.
+    run("30s");
+    run("30s");
+    assert_eq!(count("InitiateAuth"), 1, "the id token came from the cache");
+    assert_eq!(
+        count("GetCredentialsForIdentity"),
+        1,
+        "the credentials came from the cache"
+    );
+    // Not for 10 minutes: asked for again, from the cached id token.
+    run("10m");
+    assert_eq!(count("InitiateAuth"), 1);
+    assert_eq!(count("GetCredentialsForIdentity"), 2);
+    s.all_signed_n(0, 9);
+    let argv = std::fs::read_to_string(spy_dir.path().join("argv.txt")).unwrap();
+    let env = std::fs::read_to_string(spy_dir.path().join("env.txt")).unwrap();
+    for secret in [MOTO_SECRET, MOTO_SESSION] {
+        assert!(
+            !argv.contains(secret),
+            "a credential on the runner's command line"
+        );
+        assert!(
+            !env.contains(secret),
+            "a credential in the runner's environment"
+        );
+    }
+    // No file but the cache (the user's own, 0600) holds one after the runs.
+    let mut stack = vec![s.home.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                if !p.ends_with("cache") {
+                    stack.push(p);
+                }
+            } else if String::from_utf8_lossy(&std::fs::read(&p).unwrap()).contains(MOTO_SECRET) {
+                panic!("{} holds the secret key", p.display());
+            }
+        }
+    }
 }

@@ -461,13 +461,22 @@ pub fn check(src: &[u8], coll: &Collection, keep: &KeepSet, c: &CheckSettings) -
         None => problems::root(None, None, None, min_ttl_secs, now),
         Some(auth) => {
             let param = |key: &str| oauth2_param(auth, key).and_then(Node::as_str);
-            problems::root(
-                Some(auth.get("type").and_then(Node::as_str).unwrap_or("(none)")),
+            let ty = auth.get("type").and_then(Node::as_str).unwrap_or("(none)");
+            let mut found = problems::root(
+                Some(ty),
                 param("accessToken"),
                 param("addTokenTo"),
                 min_ttl_secs,
                 now,
-            )
+            );
+            if ty == "awsv4" {
+                found.extend(problems::awsv4_literals(|k| {
+                    auth_param(auth, "awsv4", k)
+                        .and_then(Node::as_str)
+                        .map(str::to_string)
+                }));
+            }
+            found
         }
     };
     let mut scratch = crate::splice::Edits::default();
