@@ -479,6 +479,11 @@ pub struct RefreshArgs {
     #[arg(long, value_name = "SERVICE")]
     pub aws_service: Option<String>,
 
+    /// With --identity-pool-id: the AWS Region the collection's awsv4 auth signs for (where
+    /// the API is; the identity pool's unless given)
+    #[arg(long, value_name = "REGION")]
+    pub aws_region: Option<String>,
+
     /// Write {{NAME}} into the collection instead of the token (keep the token out of git).
     #[arg(long, value_name = "NAME")]
     pub token_var: Option<String>,

@@ -33,6 +33,8 @@ pub struct Profile {
     pub identity_pool_id: Option<String>,
     /// The AWS service `refresh`'s `awsv4` auth signs for (`execute-api`, `appsync`, `lambda`).
     pub aws_service: Option<String>,
+    /// The AWS Region it signs for (where the API is; the identity pool's unless said).
+    pub aws_region: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     /// The one non-loopback host plain http may go to (an emulator in docker compose).

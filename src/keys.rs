@@ -93,6 +93,12 @@ pub const USER_POOL_ID: Key = env_key(
 );
 pub const CLIENT_ID: Key = env_key("client_id", "--client-id", &["COGNITO_CLIENT_ID"], Unset);
 pub const USERNAME: Key = env_key("username", "--username", &["COGNITO_USERNAME"], Unset);
+/// The AWS Region an `awsv4` auth signs for (where the API is).
+pub const AWS_REGION: Key = key(
+    "aws_region",
+    "--aws-region",
+    Derived("the identity pool's region"),
+);
 /// The AWS service an `awsv4` auth signs for (API Gateway: `execute-api`).
 pub const AWS_SERVICE: Key = key(
     "aws_service",
@@ -195,6 +201,7 @@ pub const ALL: &[Key] = &[
     CLIENT_ID,
     USERNAME,
     IDENTITY_POOL_ID,
+    AWS_REGION,
     AWS_SERVICE,
     REGION,
     ENDPOINT_URL,

@@ -180,9 +180,9 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
 /// header prefix and grant settings; with an identity pool, an `awsv4` block that takes the
 /// AWS credentials from their variables.
 fn auth_of<'a>(token: &'a str, plan: &'a RefreshPlan) -> AuthBlock<'a> {
-    if let Some(ip) = &plan.identity_pool {
+    if plan.identity_pool.is_some() {
         return AuthBlock::AwsV4(crate::collection::AwsV4Auth {
-            region: &ip.pool.region,
+            region: &plan.aws_region,
             service: &plan.aws_service,
         });
     }

@@ -87,6 +87,12 @@ pub fn refresh(
             p.aws_service.clone(),
         )?
         .unwrap_or_else(|| "execute-api".to_string());
+    let aws_region = r.pick_derived(
+        &keys::AWS_REGION,
+        a.aws_region.clone(),
+        p.aws_region.clone(),
+        identity_pool.as_ref().map(|ip| ip.pool.region.clone()),
+    )?;
     let grant_settings = grant_settings(cognito.as_ref(), a.write_grant_settings)?;
     // With an identity pool, the collection gets the credentials' variables: a token is
     // needed only for the variable files.
@@ -107,6 +113,7 @@ pub fn refresh(
         identities,
         identity_pool,
         aws_service,
+        aws_region: aws_region.unwrap_or_default(),
         collections,
         output: a.output,
         check: a.check,

@@ -71,6 +71,7 @@ pub struct RefreshPlan {
     /// collections an `awsv4` auth for service `aws_service`.
     pub identity_pool: Option<crate::cognito::identity_pool::Plan>,
     pub aws_service: String,
+    pub aws_region: String,
     pub allow_tracked_token: bool,
     /// Grant settings for the Postman app, as (key, JSON text) params.
     pub grant_settings: Vec<(String, String)>,
@@ -215,6 +216,7 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
                 p.identity_pool_id,
             )?;
             let p = r.profile();
+            r.pick(&keys::AWS_REGION, None, p.aws_region.clone())?;
             r.pick(&keys::AWS_SERVICE, None, p.aws_service)?;
             r.shown
                 .sort_by_key(|s| keys::ALL.iter().position(|k| k.name == s.key));

@@ -590,3 +590,39 @@ fn the_credentials_are_cached_with_their_expiry_and_never_on_a_command_line_or_l
         }
     }
 }
+
+#[test]
+fn the_awsv4_region_and_service_are_settings() {
+    let (_d, file) = temp_copy(&fixture("identities/roles-api.postman_collection.json"));
+    let out = std_bin()
+        .args([
+            "refresh",
+            "--identity-pool-id",
+            "us-west-2:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+        ])
+        .args(["--aws-region", "eu-central-1", "--aws-service", "appsync"])
+        .args(["--endpoint-url", "http://127.0.0.1:9"])
+        .arg(&file)
+        .env("COGNITO_USER_POOL_ID", "us-east-1_AbC")
+        .env("COGNITO_CLIENT_ID", "c")
+        .env("COGNITO_USERNAME", "u")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = parse(&std::fs::read(&file).unwrap());
+    let param = |k: &str| {
+        doc["auth"]["awsv4"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["key"] == k)
+            .unwrap()["value"]
+            .clone()
+    };
+    assert_eq!(param("region"), "eu-central-1");
+    assert_eq!(param("service"), "appsync");
+}
