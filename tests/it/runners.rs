@@ -199,7 +199,13 @@ fn a_token_a_bruno_script_writes_into_files_is_scrubbed() {
     std::fs::write(&me, text).unwrap();
     let untouched = d.path().join("notes.json");
     std::fs::write(&untouched, "{\"kept\": true}").unwrap();
-    let out = bru_run(&p, d.path(), &["--reporter-json", "report.json"]);
+    // Scripts run in Node's sandbox: Bruno's default one (QuickJS) loads asynchronously, and
+    // under load its first script can run before it is ready (Bruno's CLI 4.1 then fails it).
+    let out = bru_run(
+        &p,
+        d.path(),
+        &["--reporter-json", "report.json", "--sandbox", "developer"],
+    );
     ok(&out);
     let token = p.cached_token(d.path());
     assert_eq!(files_holding(d.path(), &token), Vec::<PathBuf>::new());
