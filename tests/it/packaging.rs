@@ -375,12 +375,17 @@ fn waiting_runner(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
 }
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+/// The line a stand-in writes into `path`, once it is all there (the shell creates the file
+/// before it writes into it: an empty read is no answer yet).
 fn wait_for(path: &Path) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !path.exists() && std::time::Instant::now() < deadline {
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.ends_with('\n') || std::time::Instant::now() >= deadline {
+            return text;
+        }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    std::fs::read_to_string(path).unwrap_or_default()
 }
 
 /// Issue 23.19: the launcher passes every signal on and ends as the binary ends; a launcher
