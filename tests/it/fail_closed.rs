@@ -528,15 +528,16 @@ fn a_killed_exec_takes_its_runner_with_it() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // The shell creates the file before it writes the line: wait for the whole line.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !pid_file.exists() && Instant::now() < deadline {
+    let line = loop {
+        let text = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        if text.ends_with('\n') || Instant::now() >= deadline {
+            break text;
+        }
         std::thread::sleep(Duration::from_millis(20));
-    }
-    let pid: i32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    };
+    let pid: i32 = line.trim().parse().unwrap();
     exec.kill().unwrap(); // SIGKILL
     exec.wait().unwrap();
     let gone = |pid: i32| {
