@@ -372,6 +372,18 @@ fn describe_body(bytes: &[u8]) -> String {
 }
 
 /// A few words for verbose lines.
+/// The error with the service's own words when it sent some (`NotAuthorizedException: Client
+/// is not enabled`), else [`short`].
+pub fn said(e: &ApiError) -> String {
+    match e {
+        ApiError::Service { name, message, .. } if !message.is_empty() => format!(
+            "{name}: {}",
+            crate::redact::inline(message.trim_end_matches('.'))
+        ),
+        other => short(other),
+    }
+}
+
 pub fn short(e: &ApiError) -> String {
     match e {
         ApiError::Service { name, status, .. } => format!("{name}, HTTP {status}"),

@@ -63,11 +63,7 @@ impl Plan {
                 expiration: aws.expiration,
             });
         }
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failure::io(format!("cannot start the network runtime: {e}")))?;
-        let got = rt.block_on(credentials(
+        let got = super::source::runtime()?.block_on(credentials(
             &self.pool,
             &self.user_pool_id,
             id_token,
@@ -141,15 +137,7 @@ pub async fn credentials(
         format!("cognito-idp.{user_region}.amazonaws.com/{user_pool_id}"): id_token
     });
     let refused = |op: &str, e: super::api::ApiError| {
-        let shown = match &e {
-            super::api::ApiError::Service { name, message, .. } if !message.is_empty() => {
-                format!(
-                    "{name}: {}",
-                    crate::redact::inline(message.trim_end_matches('.'))
-                )
-            }
-            other => super::api::short(other),
-        };
+        let shown = super::api::said(&e);
         Failure::new(
             Exit::Auth,
             format!("{op} for identity pool {} was refused: {shown}", pool.id),

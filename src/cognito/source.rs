@@ -167,15 +167,7 @@ async fn client_token(
         body["Scopes"] = serde_json::json!(scopes);
     }
     let resp = api.call("GetClientToken", &body).await.map_err(|e| {
-        let shown = match &e {
-            super::api::ApiError::Service { name, message, .. } if !message.is_empty() => {
-                format!(
-                    "{name}: {}",
-                    crate::redact::inline(message.trim_end_matches('.'))
-                )
-            }
-            other => super::api::short(other),
-        };
+        let shown = super::api::said(&e);
         let refused_flow = shown.contains("ALLOW_CLIENT_TOKEN_AUTH")
             || shown.to_ascii_lowercase().contains("not enabled")
             || shown.to_ascii_lowercase().contains("not allowed");
@@ -350,7 +342,8 @@ fn after_refresh(result: Result<Tokens, RefreshError>, ui: &Ui) -> Result<Option
 }
 
 /// A current-thread runtime for the network calls of one run.
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+/// A runtime for one blocking run of calls.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -176,10 +176,6 @@ impl Runner for Bruno {
         Ok(in_environment(run, vars, same))
     }
 
-    fn outputs(&self, run: &Invocation, _cwd: &Path) -> Vec<PathBuf> {
-        run.outputs.clone()
-    }
-
     fn default_variable(&self) -> &'static str {
         ENV_TOKEN_VAR
     }
@@ -430,10 +426,6 @@ impl Runner for Hurl {
     fn hand_over(&self, run: &Invocation, vars: &Vars) -> Result<HandOver, Failure> {
         Ok(in_environment(run, vars, hurl_secret))
     }
-
-    fn outputs(&self, run: &Invocation, _cwd: &Path) -> Vec<PathBuf> {
-        run.outputs.clone()
-    }
 }
 
 /// k6: `k6 run SCRIPT`, the token in `__ENV`.
@@ -527,10 +519,6 @@ impl Runner for KSix {
         Ok(in_environment(run, vars, same))
     }
 
-    fn outputs(&self, run: &Invocation, _cwd: &Path) -> Vec<PathBuf> {
-        run.outputs.clone()
-    }
-
     fn default_variable(&self) -> &'static str {
         ENV_TOKEN_VAR
     }
@@ -566,10 +554,6 @@ impl Runner for Any {
 
     fn hand_over(&self, run: &Invocation, vars: &Vars) -> Result<HandOver, Failure> {
         Ok(in_environment(run, vars, same))
-    }
-
-    fn outputs(&self, _run: &Invocation, _cwd: &Path) -> Vec<PathBuf> {
-        Vec::new()
     }
 }
 

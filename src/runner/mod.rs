@@ -82,8 +82,10 @@ pub trait Runner: Sync {
     /// The command line and environment that hand `vars` over.
     fn hand_over(&self, run: &Invocation, vars: &Vars) -> Result<HandOver, Failure>;
     /// The files it may have written (named on its command line, or by default in `cwd`) that
-    /// can hold the tokens.
-    fn outputs(&self, run: &Invocation, cwd: &Path) -> Vec<PathBuf>;
+    /// can hold the tokens: those its command line names, unless it says more.
+    fn outputs(&self, run: &Invocation, _cwd: &Path) -> Vec<PathBuf> {
+        run.outputs.clone()
+    }
     /// The variable the run's own token is handed over as, unless `--token-var` says.
     fn default_variable(&self) -> &'static str {
         crate::keys::DEFAULT_TOKEN_VAR

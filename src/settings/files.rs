@@ -706,92 +706,67 @@ pub fn identities_of(
     Ok((own, out))
 }
 
-/// One identity's sign-in settings.
-fn identity_settings(
+/// One identity's sign-in settings: its profile's alone (`None`: the run's own sign-in), of
+/// its token kind, keeping at least the run's `min_ttl`.
+pub fn identity_settings(
     spec: &IdentitySpec,
     own: Option<&CognitoSettings>,
     g: &GlobalArgs,
     env: &Env,
     ui: &Ui,
 ) -> Result<CognitoSettings, Failure> {
-    identity_tokens(std::slice::from_ref(spec), own, g, env, ui)?
-        .pop()
-        .and_then(|(_, t)| match t {
-            TokenFrom::Cognito(c) => Some(*c),
-            _ => None,
-        })
-        .ok_or_else(|| Failure::internal("an identity without a sign-in"))
-}
-
-/// The token source of each declared identity.
-fn identity_tokens(
-    specs: &[IdentitySpec],
-    own: Option<&CognitoSettings>,
-    g: &GlobalArgs,
-    env: &Env,
-    ui: &Ui,
-) -> Result<Vec<(String, TokenFrom)>, Failure> {
-    let mut out = Vec::new();
-    for spec in specs {
-        let mut settings = match &spec.profile {
-            None => own.cloned().ok_or_else(|| {
-                Failure::usage(format!(
-                    "the identity {} takes this run's sign-in, and there is none",
+    let mut settings = match &spec.profile {
+        None => own.cloned().ok_or_else(|| {
+            Failure::usage(format!(
+                "the identity {} takes this run's sign-in, and there is none",
+                spec.variable
+            ))
+            .with_hint("name the user pool, client and user (or a profile), or NAME=PROFILE")
+        })?,
+        Some(name) => {
+            let env2 = identity_env(env);
+            let g2 = GlobalArgs {
+                profile: Some(name.clone()),
+                ..g.clone()
+            };
+            let mut r2 = Resolver::new(&env2, &g2, ui)?;
+            if r2.config.is_none() {
+                return Err(Failure::usage(format!(
+                    "the identity {} names the profile {name:?}, and there is no config file",
                     spec.variable
                 ))
-                .with_hint("name the user pool, client and user (or a profile), or NAME=PROFILE")
-            })?,
-            Some(name) => {
-                let env2 = identity_env(env);
-                let g2 = GlobalArgs {
-                    profile: Some(name.clone()),
-                    ..g.clone()
-                };
-                let mut r2 = Resolver::new(&env2, &g2, ui)?;
-                if r2.config.is_none() {
-                    return Err(Failure::usage(format!(
-                        "the identity {} names the profile {name:?}, and there is no config file",
-                        spec.variable
-                    ))
-                    .with_hint("write the profile in postman-cognito.toml"));
-                }
-                super::cognito::resolve(&CognitoArgs::default(), &mut r2, true)?.ok_or_else(
-                    || {
-                        Failure::usage(format!(
-                            "the profile {name:?} of identity {} names no user pool",
-                            spec.variable
-                        ))
-                        .with_hint("give the profile user_pool_id, client_id and username")
-                    },
-                )?
+                .with_hint("write the profile in postman-cognito.toml"));
             }
-        };
-        if spec.profile.is_some() {
-            // Its secrets come from its profile alone (`*_env`, `password_command`), never
-            // from the variables that hold this run's (`COGNITO_PASSWORD`, ...), which the
-            // table lists as every sign-in's first source.
-            let s = &mut settings.secrets;
-            for list in [
-                &mut s.password,
-                &mut s.refresh,
-                &mut s.client_secret,
-                &mut s.totp,
-            ] {
-                list.retain(|f| {
-                    !matches!(f, crate::cognito::source::SecretFrom::Env(n) if n.starts_with("COGNITO_"))
-                });
-            }
+            super::cognito::resolve(&CognitoArgs::default(), &mut r2, true)?.ok_or_else(|| {
+                Failure::usage(format!(
+                    "the profile {name:?} of identity {} names no user pool",
+                    spec.variable
+                ))
+                .with_hint("give the profile user_pool_id, client_id and username")
+            })?
         }
-        if let Some(kind) = spec.kind {
-            settings.kind = kind;
+    };
+    if spec.profile.is_some() {
+        // Its secrets come from its profile alone (`*_env`, `password_command`), never
+        // from the variables that hold this run's (`COGNITO_PASSWORD`, ...), which the
+        // table lists as every sign-in's first source.
+        let s = &mut settings.secrets;
+        for list in [
+            &mut s.password,
+            &mut s.refresh,
+            &mut s.client_secret,
+            &mut s.totp,
+        ] {
+            list.retain(|f| {
+                !matches!(f, crate::cognito::source::SecretFrom::Env(n) if n.starts_with("COGNITO_"))
+            });
         }
-        if let Some(o) = own {
-            settings.min_ttl = o.min_ttl;
-        }
-        out.push((
-            spec.variable.clone(),
-            TokenFrom::Cognito(Box::new(settings)),
-        ));
     }
-    Ok(out)
+    if let Some(kind) = spec.kind {
+        settings.kind = kind;
+    }
+    if let Some(o) = own {
+        settings.min_ttl = o.min_ttl;
+    }
+    Ok(settings)
 }

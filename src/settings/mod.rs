@@ -181,14 +181,7 @@ pub fn resolve(cli: Cli, env: &Env, ui: &mut Ui) -> Result<Plan, Failure> {
                                      identities",
                         )
                     })?;
-                    files::identities_of(std::slice::from_ref(spec), own, "", g, env, r.ui)?
-                        .1
-                        .pop()
-                        .and_then(|(_, t)| match t {
-                            TokenFrom::Cognito(c) => Some(*c),
-                            _ => None,
-                        })
-                        .ok_or_else(|| Failure::internal("an identity without a sign-in"))?
+                    files::identity_settings(spec, own.as_ref(), g, env, r.ui)?
                 }
                 _ => {
                     return Err(Failure::usage("token prints one identity's token")
