@@ -855,6 +855,24 @@ fn child(
     Ok(())
 }
 
+/// What keeps an auth block from being edited line by line: something that holds an anchor,
+/// alias, tag or merge key (`Unsafe`, with what), or flow style (`Flow`).
+enum Uneditable {
+    Unsafe(usize, &'static str),
+    Flow(usize),
+}
+
+fn uneditable(auth: &Node) -> Option<Uneditable> {
+    if let Some((offset, what)) = auth.find_unsafe() {
+        return Some(Uneditable::Unsafe(offset, what));
+    }
+    let flow = match &auth.value {
+        Value::Seq(items) => auth.flow || items.iter().any(|i| i.flow),
+        _ => auth.flow,
+    };
+    flow.then_some(Uneditable::Flow(auth.span.start))
+}
+
 /// Makes the folder or request of `f` send `{{var}}` (`--assign`): the token credential of its
 /// own `bearer` or `oauth2` auth set, else its auth made `bearer` (or added).
 fn assign(
@@ -910,23 +928,22 @@ fn assign(
         return yedit::append_entries(src, &doc.root, &lines, nl, edits)
             .map_err(|e| at(&f.path, src, e));
     };
-    if let Some((offset, what)) = entry.value.find_unsafe() {
-        return Err(refuse(
-            offset,
-            format!("has an auth that holds {what}, which postman-cognito does not edit"),
-        ));
-    }
-    let flow = match &entry.value.value {
-        Value::Seq(items) => entry.value.flow || items.iter().any(|i| i.flow),
-        _ => entry.value.flow,
-    };
-    if flow {
-        return Err(refuse(
-            entry.value.span.start,
-            "has an auth in flow style ({...} or [...]), which postman-cognito does not edit; \
-             write it in block style"
-                .into(),
-        ));
+    match uneditable(&entry.value) {
+        Some(Uneditable::Unsafe(offset, what)) => {
+            return Err(refuse(
+                offset,
+                format!("has an auth that holds {what}, which postman-cognito does not edit"),
+            ));
+        }
+        Some(Uneditable::Flow(offset)) => {
+            return Err(refuse(
+                offset,
+                "has an auth in flow style ({...} or [...]), which postman-cognito does not \
+                 edit; write it in block style"
+                    .into(),
+            ));
+        }
+        None => {}
     }
     let map = match &entry.value.value {
         Value::Map(_) => Some(&entry.value),
@@ -1002,16 +1019,30 @@ fn patch_root_awsv4(
     if holds {
         return Ok(previous);
     }
-    if let Some((offset, what)) = entry.value.find_unsafe() {
-        return Err(YamlError {
-            offset,
-            message: format!(
-                "the collection's auth holds {what}, which postman-cognito does not edit"
-            ),
-        });
-    }
+    root_editable(&entry.value)?;
     yedit::replace_value(src, entry, &block, &unit, nl, edits)?;
     Ok(previous)
+}
+
+/// The collection's auth can be edited line by line, or the refusal with its place.
+fn root_editable(auth: &Node) -> Result<(), YamlError> {
+    match uneditable(auth) {
+        Some(Uneditable::Unsafe(offset, what)) => Err(YamlError {
+            offset,
+            message: format!(
+                "the collection's auth holds {what}, which postman-cognito does not edit; write \
+                 the auth block in plain block style (type: and credentials: on their own lines)"
+            ),
+        }),
+        Some(Uneditable::Flow(offset)) => Err(YamlError {
+            offset,
+            message: "the collection's auth is written in flow style ({...} or [...]), which \
+                      postman-cognito does not edit; write it in block style (type: and \
+                      credentials: on their own lines)"
+                .into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Adds to `edits` what makes the root auth OAuth 2.0 with the token, in the file's shape.
@@ -1040,28 +1071,7 @@ fn patch_root_token(
         yedit::replace_value(src, entry, &lines, &unit, nl, edits)?;
         return Ok("null".into());
     }
-    if let Some((at, what)) = entry.value.find_unsafe() {
-        return Err(YamlError {
-            offset: at,
-            message: format!(
-                "the collection's auth holds {what}, which postman-cognito does not edit; write \
-                 the auth block in plain block style (type: and credentials: on their own lines)"
-            ),
-        });
-    }
-    let flow = match &entry.value.value {
-        Value::Seq(items) => entry.value.flow || items.iter().any(|i| i.flow),
-        _ => entry.value.flow,
-    };
-    if flow {
-        return Err(YamlError {
-            offset: entry.value.span.start,
-            message: "the collection's auth is written in flow style ({...} or [...]), which \
-                      postman-cognito does not edit; write it in block style (type: and \
-                      credentials: on their own lines)"
-                .into(),
-        });
-    }
+    root_editable(&entry.value)?;
     match &entry.value.value {
         Value::Map(_) => patch_entry(src, &entry.value, &params, &unit, nl, edits),
         Value::Seq(items) if items.len() == 1 && items[0].as_map().is_some() => {

@@ -626,3 +626,28 @@ fn the_awsv4_region_and_service_are_settings() {
     assert_eq!(param("region"), "eu-central-1");
     assert_eq!(param("service"), "appsync");
 }
+
+/// The awsv4 block goes through the same refusals as the token's: a root auth in flow style is
+/// not edited, and nothing is written.
+#[test]
+fn a_v3_root_auth_in_flow_style_is_refused_for_awsv4_too() {
+    let d = tempfile::tempdir().unwrap();
+    let tree = d.path().join("T");
+    std::fs::create_dir_all(tree.join(".resources")).unwrap();
+    let def = tree.join(".resources/definition.yaml");
+    let text = "$kind: collection\nname: T\nauth: {type: bearer}\n";
+    std::fs::write(&def, text).unwrap();
+    let out = refresh_offline(&tree);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("written in flow style"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&def).unwrap(), text);
+}

@@ -60,10 +60,7 @@ pub fn patch_root_awsv4(
         .into_iter()
         .map(|(k, v)| (k.to_string(), json_string(&v)))
         .collect();
-    let block = NewValue::Object(vec![
-        ("type".into(), NewValue::str("awsv4")),
-        ("awsv4".into(), new_params(coll.version, &params)),
-    ]);
+    let block = auth_block(coll.version, "awsv4", &params);
     let root = &coll.root;
     let Some(member) = root.member("auth") else {
         insert_root_auth(src, root, style, block, edits);
@@ -116,9 +113,15 @@ fn insert_root_auth(src: &[u8], root: &Object, style: &Style, block: NewValue, e
 }
 
 fn new_auth_block(version: Version, want: &RootAuth) -> NewValue {
+    auth_block(version, "oauth2", &wanted_params(want))
+}
+
+/// An auth object of type `ty` with `params` ((key, JSON text of the value)), in the params
+/// shape of `version`.
+pub(crate) fn auth_block(version: Version, ty: &str, params: &[(String, String)]) -> NewValue {
     NewValue::Object(vec![
-        ("type".into(), NewValue::str("oauth2")),
-        ("oauth2".into(), new_params(version, &wanted_params(want))),
+        ("type".into(), NewValue::str(ty)),
+        (ty.into(), new_params(version, params)),
     ])
 }
 

@@ -95,18 +95,7 @@ pub fn make_inherit(
 
 /// A `bearer` auth sending `sent`, in the params shape of `version`.
 fn bearer_block(version: Version, sent: &str) -> NewValue {
-    let params = match version {
-        Version::V2_1 => NewValue::Array(vec![NewValue::Object(vec![
-            ("key".into(), NewValue::str("token")),
-            ("value".into(), NewValue::str(sent)),
-            ("type".into(), NewValue::str("string")),
-        ])]),
-        Version::V2_0 => NewValue::Object(vec![("token".into(), NewValue::str(sent))]),
-    };
-    NewValue::Object(vec![
-        ("type".into(), NewValue::str("bearer")),
-        ("bearer".into(), params),
-    ])
+    super::auth::auth_block(version, "bearer", &[("token".into(), json_string(sent))])
 }
 
 struct Walk<'a> {
