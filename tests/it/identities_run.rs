@@ -115,20 +115,10 @@ impl Roles {
 
     /// `postman-cognito ARGS...` in the home folder, the passwords in their variables.
     fn tool(&self, args: &[&str]) -> std::process::Command {
-        let home = self.home.path();
-        // postman_offline writes the Postman CLI's settings (no update check) and TMPDIR.
-        drop(postman_offline(home));
-        let mut c = std_bin();
+        let mut c = offline_bin(self.home.path());
         c.args(args)
             .env("READER_PASSWORD", READER_PASSWORD)
-            .env("BOSS_PASSWORD", BOSS_PASSWORD)
-            .env("HOME", home)
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("TMPDIR", home.join("tmp"))
-            .env("HTTPS_PROXY", "http://127.0.0.1:9")
-            .env("HTTP_PROXY", "http://127.0.0.1:9")
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .current_dir(home);
+            .env("BOSS_PASSWORD", BOSS_PASSWORD);
         c
     }
 

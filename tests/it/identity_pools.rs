@@ -149,23 +149,14 @@ impl Setup {
 
     /// [`Setup::tool`] with Cognito at `endpoint`.
     fn tool_at(&self, args: &[&str], endpoint: &str) -> Command {
-        let home = self.home.path();
-        drop(postman_offline(home));
-        let mut c = std_bin();
+        let mut c = offline_bin(self.home.path());
         c.args(args)
             .args(["--flow", "password", "--endpoint-url", endpoint])
             .args(["--identity-pool-id", &self.identity_pool])
             .env("COGNITO_USER_POOL_ID", &self.pool)
             .env("COGNITO_CLIENT_ID", &self.client)
             .env("COGNITO_USERNAME", "caller")
-            .env("COGNITO_PASSWORD", PASSWORD)
-            .env("HOME", home)
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("TMPDIR", home.join("tmp"))
-            .env("HTTPS_PROXY", "http://127.0.0.1:9")
-            .env("HTTP_PROXY", "http://127.0.0.1:9")
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .current_dir(home);
+            .env("COGNITO_PASSWORD", PASSWORD);
         c
     }
 
@@ -218,50 +209,44 @@ fn no_credential_in(text: &str) {
     }
 }
 
+impl Setup {
+    /// `exec -- RUNNER... TARGET`: the runner passes, every request it sent was signed right,
+    /// and no credential is in the output.
+    fn exec_signs(&self, runner: &[&std::ffi::OsStr], target: &Path) {
+        let out = self
+            .tool(&["exec"])
+            .arg("--")
+            .args(runner)
+            .arg(target)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{text}");
+        self.all_signed(0);
+        no_credential_in(&text);
+    }
+}
+
 #[test]
 #[ignore = "needs moto and newman: run scripts/test"]
 fn newman_signs_every_request_with_the_identity_pool_s_credentials() {
     let s = setup();
-    let coll = s.collection();
-    let out = s
-        .tool(&["exec"])
-        .arg("--")
-        .arg(newman())
-        .arg("run")
-        .arg(&coll)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    s.all_signed(0);
-    no_credential_in(&text);
+    s.exec_signs(&[newman().as_os_str(), "run".as_ref()], &s.collection());
 }
 
 #[test]
 #[ignore = "needs moto and the Postman CLI: run scripts/test"]
 fn the_postman_cli_signs_every_request_with_the_identity_pool_s_credentials() {
     let s = setup();
-    let coll = s.collection();
-    let out = s
-        .tool(&["exec"])
-        .arg("--")
-        .arg(postman_cli())
-        .args(["collection", "run"])
-        .arg(&coll)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let cli = postman_cli();
+    s.exec_signs(
+        &[cli.as_os_str(), "collection".as_ref(), "run".as_ref()],
+        &s.collection(),
     );
-    assert!(out.status.success(), "{text}");
-    s.all_signed(0);
-    no_credential_in(&text);
 }
 
 #[test]
@@ -463,22 +448,11 @@ fn a_migrated_v3_tree_gets_an_awsv4_auth_and_the_postman_cli_signs_with_it() {
         def.contains("type: awsv4") && def.contains("{{aws_session_token}}"),
         "{def}"
     );
-    let out = s
-        .tool(&["exec"])
-        .arg("--")
-        .arg(postman_cli())
-        .args(["collection", "run"])
-        .arg(&tree)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let cli = postman_cli();
+    s.exec_signs(
+        &[cli.as_os_str(), "collection".as_ref(), "run".as_ref()],
+        &tree,
     );
-    assert!(out.status.success(), "{text}");
-    s.all_signed(0);
-    no_credential_in(&text);
 }
 
 /// A relay to moto that counts each operation (both services' targets kept).

@@ -72,32 +72,41 @@ fn refresh_twice(target: &Path) {
 
 /// `exec -- RUNNER...` in `home` with the token handed in; asserts the runner passed.
 fn exec(home: &Path, runner: &[&std::ffi::OsStr]) -> std::process::Output {
-    let out = postman_offline(home);
-    let mut c = std_bin();
-    c.arg("exec")
+    offline_bin(home)
+        .arg("exec")
         .arg("--")
         .args(runner)
         .env("POSTMAN_COGNITO_TOKEN", token())
-        .env("HOME", home)
-        .env("TMPDIR", home.join("tmp"))
-        .env("HTTPS_PROXY", "http://127.0.0.1:9")
-        .env("HTTP_PROXY", "http://127.0.0.1:9")
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .current_dir(home);
-    drop(out);
-    c.output().unwrap()
+        .output()
+        .unwrap()
 }
 
-/// A Postman environment with `baseUrl`.
-fn environment(home: &Path, base: &str) -> PathBuf {
-    let p = home.join("env.json");
+/// The Postman CLI run through `exec` on `tree`, with `variable` (its base URL) pointing at
+/// `rec` in an environment file; it must pass.
+fn run_tree(home: &Path, tree: &Path, variable: &str, rec: &Recorder) {
+    let env = home.join("env.json");
     std::fs::write(
-        &p,
-        json!({"name": "ci", "values": [{"key": "baseUrl", "value": base, "enabled": true}]})
+        &env,
+        json!({"name": "ci", "values": [{"key": variable, "value": rec.base(), "enabled": true}]})
             .to_string(),
     )
     .unwrap();
-    p
+    let out = exec(
+        home,
+        &[
+            postman_cli().as_os_str(),
+            "collection".as_ref(),
+            "run".as_ref(),
+            tree.as_os_str(),
+            "-e".as_ref(),
+            env.as_os_str(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 fn all_sent_the_token(seen: &[Seen], n: usize) {
@@ -156,23 +165,7 @@ fn a_folder_whose_name_holds_a_slash_is_a_folder() {
     );
     refresh_twice(&tree);
     bin().arg("check").arg(&tree).assert().success();
-    let env = environment(home.path(), &rec.base());
-    let out = exec(
-        home.path(),
-        &[
-            postman_cli().as_os_str(),
-            "collection".as_ref(),
-            "run".as_ref(),
-            tree.as_os_str(),
-            "-e".as_ref(),
-            env.as_os_str(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    run_tree(home.path(), &tree, "baseUrl", &rec);
     all_sent_the_token(&rec.seen(), 2);
 }
 
@@ -195,29 +188,7 @@ fn real_tree(name: &str, folder: &str, variable: &str, requests: usize) {
         }
     }
     bin().arg("check").arg(&tree).assert().success();
-    let env = home.path().join("env.json");
-    std::fs::write(
-        &env,
-        json!({"name": "ci", "values": [{"key": variable, "value": rec.base(), "enabled": true}]})
-            .to_string(),
-    )
-    .unwrap();
-    let out = exec(
-        home.path(),
-        &[
-            postman_cli().as_os_str(),
-            "collection".as_ref(),
-            "run".as_ref(),
-            tree.as_os_str(),
-            "-e".as_ref(),
-            env.as_os_str(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    run_tree(home.path(), &tree, variable, &rec);
     all_sent_the_token(&rec.seen(), requests);
 }
 

@@ -21,15 +21,7 @@ pub struct Authorizer {
 impl Authorizer {
     /// Checks tokens against `jwks_url`, for `audience` and `issuer`, with `token_use` = id.
     pub fn start(jwks_url: &str, audience: &str, issuer: &str) -> Authorizer {
-        let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-        let text = agent
-            .get(jwks_url)
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap();
-        let jwks: JwkSet = serde_json::from_str(&text).unwrap();
+        let jwks = jwks(jwks_url);
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
         let port = server.server_addr().to_ip().unwrap().port();
         let verdicts = Arc::new(Mutex::new(Vec::new()));
@@ -60,6 +52,19 @@ impl Authorizer {
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+}
+
+/// The pool's keys, from the emulator.
+fn jwks(url: &str) -> JwkSet {
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let text = agent
+        .get(url)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
 }
 
 fn check(header: Option<&str>, jwks: &JwkSet, aud: &str, iss: &str) -> Result<(), String> {
@@ -116,15 +121,7 @@ pub struct RoleApi {
 
 impl RoleApi {
     pub fn start(jwks_url: &str, client: &str, issuer: &str) -> RoleApi {
-        let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-        let text = agent
-            .get(jwks_url)
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap();
-        let jwks: JwkSet = serde_json::from_str(&text).unwrap();
+        let jwks = jwks(jwks_url);
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
         let port = server.server_addr().to_ip().unwrap().port();
         let seen = Arc::new(Mutex::new(Vec::new()));

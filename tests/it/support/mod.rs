@@ -532,3 +532,19 @@ pub fn stand_in(dir: &Path, name: &str, body: &str) -> PathBuf {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     p
 }
+
+/// The binary run from `home` as the runners' home: its own cache and TMPDIR there, the Postman
+/// CLI's settings written (no update check), and every proxy a closed port, so that nothing a
+/// runner does leaves loopback.
+pub fn offline_bin(home: &Path) -> std::process::Command {
+    drop(postman_offline(home));
+    let mut c = std_bin();
+    c.env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("TMPDIR", home.join("tmp"))
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .current_dir(home);
+    c
+}
