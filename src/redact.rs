@@ -121,6 +121,11 @@ fn aws_spans(text: &[u8]) -> Vec<TokenSpan> {
     let mut spans = Vec::new();
     let mut i = 0;
     while i < text.len() {
+        // Every form starts with `A`, `F` or `I`: the rest of the bytes are passed over at once.
+        if !matches!(text[i], b'A' | b'F' | b'I') {
+            i += 1;
+            continue;
+        }
         let boundary = i == 0 || !(b64(text[i - 1]) || text[i - 1] == b'-' || text[i - 1] == b'_');
         if boundary && text[i..].starts_with(b"ASIA") {
             let end = i + 20;
