@@ -41,15 +41,6 @@ impl KeepSet {
     pub fn assigns(&self) -> bool {
         !self.assigned.is_empty()
     }
-
-    /// How many items are left alone.
-    pub fn len(&self) -> usize {
-        self.kept.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.kept.is_empty() && self.assigned.is_empty()
-    }
 }
 
 /// What the paths matched in one collection.
@@ -312,7 +303,7 @@ mod tests {
         assert_eq!(r.matched, vec![1, 1, 0, 0]);
         assert!(r.set.contains(&[0, 0]));
         assert!(r.set.contains(&[1]));
-        assert_eq!(r.set.len(), 2);
+        assert_eq!(r.set.kept.len(), 2);
     }
 
     #[test]
