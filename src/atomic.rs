@@ -103,6 +103,11 @@ impl Stamp {
         }
     }
 
+    /// Whether the file was there (a file to be created is not).
+    pub fn exists(&self) -> bool {
+        self.exists
+    }
+
     fn now(path: &Path) -> Self {
         fs::metadata(path).map_or_else(|_| Stamp::absent(), |m| Stamp::of(&m))
     }

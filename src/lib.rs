@@ -21,6 +21,7 @@ pub mod urls; //          the rule for every URL that gets a secret
 
 // 2. Readers, writers and the terminal.
 pub mod atomic; //        staged temporary files renamed into place
+pub mod bru; //           Bruno's .bru reader with spans
 pub mod cli; //           clap definitions only
 pub mod folder; //        a collection kept as a folder of files, read and written through descriptors
 pub mod json; //          the JSON span scanner and the span edits

@@ -58,7 +58,7 @@ pub struct FileReport {
     /// The same in words, for people.
     #[serde(skip)]
     pub root_auth_words: String,
-    /// What the collection's auth was made (`oauth2`, `awsv4`), for people.
+    /// What the collection's auth was made (`oauth2`, `bearer`, `awsv4`), for people.
     #[serde(skip)]
     pub root_kind: &'static str,
     pub folders_inheriting: usize,
@@ -197,10 +197,10 @@ impl FileReport {
                     "{} {name} ({}): {} (it was {}); {} now inherit",
                     self.status.verb(),
                     self.format,
-                    if self.root_kind == "awsv4" {
-                        "AWS credentials' variables in the collection's awsv4 auth"
-                    } else {
-                        "token in the collection's OAuth 2.0 auth"
+                    match self.root_kind {
+                        "awsv4" => "AWS credentials' variables in the collection's awsv4 auth",
+                        "bearer" => "a reference to the token in the collection's bearer auth",
+                        _ => "token in the collection's OAuth 2.0 auth",
                     },
                     shown(&self.root_auth_words),
                     counted(self.folders_inheriting, self.requests_inheriting)

@@ -6,8 +6,10 @@
 //! ```text
 //! export   a Postman v2.0/v2.1 JSON export (one file)
 //! v3       a Postman v3 collection (a folder of YAML files)
+//! bruno    a Bruno collection (a folder of .bru files)
 //! ```
 
+pub mod bruno;
 pub mod check;
 pub mod export;
 pub mod file;
@@ -209,6 +211,15 @@ pub trait Document {
     fn problems(&self, settings: &CheckSettings) -> Vec<Problem>;
     /// The live tokens in every file, and the edits replacing them with `replacement`.
     fn live_tokens(&self, replacement: &str) -> Result<Vec<FileTokens>, Failure>;
+    /// The reference the collection's auth sends for variable `name` (`in_file`: an
+    /// environment or globals file gets the value): `{{name}}`, or the format's own form.
+    fn token_reference(&self, name: &str, _in_file: bool) -> String {
+        format!("{{{{{name}}}}}")
+    }
+    /// The auth type that sends the token in this format's collections (`oauth2`, `bearer`).
+    fn token_auth_kind(&self) -> &'static str {
+        "oauth2"
+    }
     /// Frees file `file`'s bytes once its new content is staged (a large export is held once).
     fn release(&mut self, _file: usize) {}
 }
@@ -257,10 +268,14 @@ pub struct Format {
     /// The extensions of this format's files (lower case, no dot): the hooks look at every
     /// staged or pushed file that has one.
     pub extensions: &'static [&'static str],
+    /// `Some(NAME)`: its collections are committed and never hold a token, only a reference;
+    /// `refresh` makes them send variable NAME when none is named, and signs in for nothing
+    /// else.
+    pub default_variable: Option<&'static str>,
 }
 
 /// Every format, in the order they are tried: a JSON export last, since it takes any file.
-pub const FORMATS: &[&Format] = &[&v3::FORMAT, &export::FORMAT];
+pub const FORMATS: &[&Format] = &[&v3::FORMAT, &bruno::FORMAT, &export::FORMAT];
 
 /// The format of the document at `path`.
 fn format_of(path: &Path) -> &'static Format {
@@ -269,6 +284,12 @@ fn format_of(path: &Path) -> &'static Format {
         .find(|f| (f.is_document)(path))
         .copied()
         .unwrap_or(FORMATS[FORMATS.len() - 1])
+}
+
+/// The variable the document at `path` sends when none is named, for a format whose
+/// collections hold references only (see [`Format::default_variable`]).
+pub fn default_variable(path: &Path) -> Option<&'static str> {
+    format_of(path).default_variable
 }
 
 /// Reads the document (a file or a folder) at `path`, in whichever format it is.

@@ -1815,6 +1815,7 @@ pub const FORMAT: Format = Format {
         "*.globals.yaml",
     ],
     extensions: &["yaml", "yml"],
+    default_variable: None,
 };
 
 #[cfg(test)]

@@ -59,13 +59,21 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
         _ => None,
     };
     let secret: Option<&str> = token.as_ref().map(|t| t.value.expose_secret());
-    let reference = plan.token_var.as_ref().map(|n| format!("{{{{{n}}}}}"));
-    let written = reference.as_deref().or(secret).unwrap_or_default();
-    let auth = auth_of(written, plan);
+    // What each collection's auth sends: `{{NAME}}` in the collection's own form, or the token.
+    let references: Vec<Option<String>> = inputs
+        .collections
+        .iter()
+        .map(|doc| reference_of(doc.as_ref(), plan))
+        .collect();
+    let auths: Vec<AuthBlock> = references
+        .iter()
+        .map(|r| auth_of(r.as_deref().or(secret).unwrap_or_default(), plan))
+        .collect();
     let mut files = Vec::new();
     let mut staged = Vec::new();
     for (i, doc) in inputs.collections.iter_mut().enumerate() {
-        let planned = doc.plan(&auth, plan.collections.policy, false)?;
+        let (reference, auth) = (&references[i], &auths[i]);
+        let planned = doc.plan(auth, plan.collections.policy, false)?;
         let status = if planned.files.is_empty() {
             Status::Unchanged
         } else if plan.check {
@@ -105,7 +113,7 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
             None if planned.files.is_empty() => {}
             None => {
                 let literal = reference.is_none() && secret.is_some();
-                let s = writer::stage(doc.as_mut(), &planned, Some(&auth), literal)?;
+                let s = writer::stage(doc.as_mut(), &planned, Some(auth), literal)?;
                 staged.push(Pending::Document(i, s));
             }
         }
@@ -158,7 +166,7 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
             Pending::Output(s) => commit_or_redo(Some(s), || Ok(None))?,
             Pending::Document(i, s) => {
                 let doc = inputs.collections[i].as_ref();
-                s.commit(doc, Some((&auth, plan.collections.policy)), ui)?;
+                s.commit(doc, Some((&auths[i], plan.collections.policy)), ui)?;
                 None
             }
             Pending::Variable(v) => v.commit(plan)?,
@@ -179,6 +187,14 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
 /// What the collections' auth must hold: `token` (the token, or `{{NAME}}`), with the run's
 /// header prefix and grant settings; with an identity pool, an `awsv4` block that takes the
 /// AWS credentials from their variables.
+/// The reference collection `doc` gets for the run's variable, in its own form; `None` when it
+/// gets the token itself.
+fn reference_of(doc: &dyn Document, plan: &RefreshPlan) -> Option<String> {
+    plan.token_var
+        .as_ref()
+        .map(|n| doc.token_reference(n, !plan.variable_files.is_empty()))
+}
+
 fn auth_of<'a>(token: &'a str, plan: &'a RefreshPlan) -> AuthBlock<'a> {
     if plan.identity_pool.is_some() {
         return AuthBlock::AwsV4(crate::collection::AwsV4Auth {
@@ -248,8 +264,11 @@ impl Inputs {
         }
         // Every edit is planned now, with a stand-in for the token: a collection that cannot
         // hold one fails before the sign-in, and so does a file that cannot be replaced.
-        let stand_in = auth_of("{{token}}", plan);
         for doc in &collections {
+            // The token itself is stood in for by text that is no reference, so that a
+            // collection that holds references only refuses it now.
+            let reference = reference_of(doc.as_ref(), plan);
+            let stand_in = auth_of(reference.as_deref().unwrap_or("stand-in"), plan);
             let planned = doc.plan(&stand_in, plan.collections.policy, false)?;
             if plan.output.is_some() {
                 continue;
@@ -257,7 +276,9 @@ impl Inputs {
             let mut folders = Reopen::new(doc.folders());
             for fe in &planned.files {
                 let f = doc.file(fe.file);
-                if let Some(st) = &f.stat {
+                if let Some(st) = &f.stat
+                    && f.stamp.exists()
+                {
                     let dir = folders.get(f.folder)?;
                     may_replace(&f.path, st.mode & 0o222 == 0, dir.may_write(&f.name))?;
                     hard_links(&f.path, st.nlink, ui);
@@ -393,7 +414,7 @@ fn file_report(
         root_kind: if plan.identity_pool.is_some() {
             "awsv4"
         } else {
-            "oauth2"
+            doc.token_auth_kind()
         },
         folders_inheriting: outcome.folders,
         requests_inheriting: outcome.requests,

@@ -59,7 +59,22 @@ pub fn refresh(
     variable_files.extend(a.env_file.clone().map(|f| (f, Scope::Environment)));
     variable_files.extend(a.globals_file.clone().map(|f| (f, Scope::Globals)));
     let p = r.profile();
-    let implied = (!variable_files.is_empty()).then(|| keys::DEFAULT_TOKEN_VAR.to_string());
+    // An environment file gets `token`; collections that hold references only (Bruno's) send
+    // their format's variable, which `exec` sets.
+    let references: Vec<Option<&str>> = collections
+        .files
+        .iter()
+        .map(|f| crate::collection::default_variable(f))
+        .collect();
+    let implied = if !variable_files.is_empty() {
+        Some(keys::DEFAULT_TOKEN_VAR.to_string())
+    } else if let [Some(first), rest @ ..] = references.as_slice()
+        && rest.iter().all(|r| r == &Some(*first))
+    {
+        Some((*first).to_string())
+    } else {
+        None
+    };
     let token_var = r
         .pick_derived(&keys::TOKEN_VAR, a.token_var.clone(), p.token_var, implied)?
         .map(|n| token_var(&n))

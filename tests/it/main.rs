@@ -7,6 +7,7 @@
 
 mod support;
 
+mod bruno;
 mod cli;
 mod cognito_local;
 mod cognito_ministack;

@@ -805,6 +805,7 @@ pub const FORMAT: Format = Format {
         "*.postman_globals.json",
     ],
     extensions: &["json"],
+    default_variable: None,
 };
 
 #[cfg(test)]
