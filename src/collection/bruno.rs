@@ -37,6 +37,7 @@ use crate::fsat::{Dir, Kind};
 use crate::redact::Shown as _;
 use crate::scrub::Found;
 use crate::splice::{Edit, Edits, Span};
+use crate::yaml::{self, Doc, Node, edit as yedit};
 
 /// The format name in reports.
 pub const VERSION: &str = "bruno";
@@ -50,6 +51,30 @@ const FOLDER: &str = "folder.bru";
 const ENVIRONMENTS: &str = "environments";
 /// The YAML form of a Bruno collection (OpenCollection), which `bru` prefers when present.
 const OPENCOLLECTION: &str = "opencollection.yml";
+const YAML_FOLDER: &str = "folder.yml";
+
+/// The file names of one of Bruno's two on-disk forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Names {
+    pub root: &'static str,
+    pub folder: &'static str,
+    /// Requests' and environments' extension.
+    pub ext: &'static str,
+}
+
+/// `.bru` files.
+pub const BRU: Names = Names {
+    root: ROOT,
+    folder: FOLDER,
+    ext: ".bru",
+};
+
+/// YAML files (OpenCollection).
+pub const YML: Names = Names {
+    root: OPENCOLLECTION,
+    folder: YAML_FOLDER,
+    ext: ".yml",
+};
 
 /// The variable `refresh` makes the root send when none is named: `bru run` reads
 /// `{{process.env.COGNITO_TOKEN}}` from its environment, where `exec` puts the token.
@@ -82,8 +107,10 @@ pub enum Role {
 /// One file of a Bruno collection, read.
 pub struct BruFile {
     pub file: DocFile,
-    /// The `.bru` file read (`None` for `bruno.json` and `.env`).
+    /// The `.bru` file read (`None` for YAML files, `bruno.json` and `.env`).
     pub bru: Option<bru::File>,
+    /// The YAML file read (a collection kept as YAML).
+    pub yaml: Option<yaml::Doc>,
     pub role: Role,
     /// Folder and request positions through the collection (as in a JSON export's `item`s).
     pub index: Vec<usize>,
@@ -106,6 +133,29 @@ pub struct Collection {
     pub files: Vec<BruFile>,
     pub folders: Folders,
     pub keep: Resolved,
+    /// `.bru` or YAML.
+    pub names: &'static Names,
+}
+
+/// `path:line:col: message` of a YAML file.
+fn yaml_at(path: &Path, bytes: &[u8], e: yaml::YamlError) -> Failure {
+    at(
+        path,
+        bytes,
+        BruError {
+            offset: e.offset,
+            message: e.message,
+        },
+    )
+}
+
+/// `path:line:col: message` of a YAML auth that cannot be edited line by line.
+fn yaml_uneditable(path: &Path, bytes: &[u8], e: yaml::YamlError) -> Failure {
+    let (line, col) = crate::splice::line_col(bytes, e.offset);
+    Failure::bad_input(format!("{}:{line}:{col}: {}", path.shown(), e.message)).with_hint(
+        "postman-cognito edits YAML line by line: write this auth in block style, without \
+         anchors, aliases or tags, and run the command again; nothing was written",
+    )
 }
 
 /// `path:line:col: message` of a `.bru` file.
@@ -125,9 +175,14 @@ fn io_error(path: &Path, e: &std::io::Error) -> Failure {
     Failure::io(format!("cannot read {}: {e}", path.shown()))
 }
 
-/// Whether `path` is a Bruno collection folder kept as `.bru` files (it holds `bruno.json`).
+/// Whether `path` is a Bruno collection folder (it holds `opencollection.yml`, or `bruno.json`).
 pub fn is_collection(path: &Path) -> bool {
-    path.is_dir() && path.join(CONFIG).is_file()
+    path.is_dir() && (path.join(OPENCOLLECTION).is_file() || path.join(CONFIG).is_file())
+}
+
+fn is_yaml_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with(".yml") || n.ends_with(".yaml")
 }
 
 /// The reference `refresh` writes for variable `name`: `{{process.env.NAME}}` (read by `bru
@@ -146,6 +201,7 @@ fn bare(name: &str) -> &str {
 }
 
 struct Reader {
+    names: &'static Names,
     folders: Folders,
     rest: Vec<BruFile>,
     count: usize,
@@ -169,9 +225,16 @@ impl Reader {
 fn read_file(dir: &Dir, folder: usize, name: &OsStr, role: Role) -> Result<BruFile, Failure> {
     let (bytes, stat) = Folders::read(dir, name)?;
     let path = dir.path.join(name);
+    let yaml_file = is_yaml_name(&name.to_string_lossy());
     let parsed = match role {
         Role::Config | Role::DotEnv => None,
+        _ if yaml_file => None,
         _ => Some(bru::read(&bytes).map_err(|e| at(&path, &bytes, e))?),
+    };
+    let doc = match role {
+        Role::Config | Role::DotEnv => None,
+        _ if yaml_file => Some(read_yaml(&path, &bytes)?),
+        _ => None,
     };
     if role == Role::Config {
         serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|e| {
@@ -192,14 +255,94 @@ fn read_file(dir: &Dir, folder: usize, name: &OsStr, role: Role) -> Result<BruFi
             stat: Some(stat),
         },
         bru: parsed,
+        yaml: doc,
         role,
         index: Vec::new(),
         names: Vec::new(),
     })
 }
 
-/// The `meta` value `key` of a `.bru` file.
+/// A YAML file of a collection: a block mapping at the top (or nothing), with no merge key
+/// there (js-yaml would merge in entries, an `auth` among them, that no edit here could see).
+fn read_yaml(path: &Path, bytes: &[u8]) -> Result<yaml::Doc, Failure> {
+    let doc = yaml::read(bytes).map_err(|e| yaml_at(path, bytes, e))?;
+    let refuse = |offset: usize, message: &str| {
+        yaml_at(
+            path,
+            bytes,
+            yaml::YamlError {
+                offset,
+                message: message.into(),
+            },
+        )
+    };
+    if !(doc.root.is_null() || doc.root.as_map().is_some() && !doc.root.flow) {
+        return Err(refuse(
+            doc.root.span.start,
+            "expected a block mapping of keys (info: ...) at the top level",
+        ));
+    }
+    if let Some((offset, what)) = doc.root.find_unsafe() {
+        return Err(refuse(
+            offset,
+            &format!(
+                "this file holds {what}, which Bruno's YAML reader would expand where                  postman-cognito cannot see it; write the values out"
+            ),
+        ));
+    }
+    Ok(doc)
+}
+
+/// A file of role `role` from its bytes alone (not from disk), read as its name says: YAML or
+/// `.bru`.
+fn from_bytes(path: &Path, bytes: &[u8], role: Role) -> Result<BruFile, Failure> {
+    let name = path.file_name().unwrap_or_default();
+    let yaml_file = is_yaml_name(&name.to_string_lossy());
+    let parse = matches!(
+        role,
+        Role::Root | Role::Folder | Role::Request | Role::Environment
+    );
+    Ok(BruFile {
+        file: DocFile {
+            folder: 0,
+            name: name.to_os_string(),
+            path: path.to_path_buf(),
+            bytes: bytes.to_vec(),
+            stamp: crate::atomic::Stamp::absent(),
+            stat: None,
+        },
+        bru: if parse && !yaml_file {
+            Some(bru::read(bytes).map_err(|e| at(path, bytes, e))?)
+        } else {
+            None
+        },
+        yaml: if parse && yaml_file {
+            Some(read_yaml(path, bytes)?)
+        } else {
+            None
+        },
+        role,
+        index: vec![0],
+        names: vec![name.to_string_lossy().into_owned()],
+    })
+}
+
+/// File `old` holding `bytes` now (another run changed it since it was read).
+fn reread(old: &BruFile, bytes: &[u8]) -> Result<BruFile, Failure> {
+    let mut f = from_bytes(&old.path, bytes, old.role)?;
+    f.file.stamp = old.stamp.clone();
+    f.file.folder = old.folder;
+    f.file.stat = old.stat;
+    f.index = old.index.clone();
+    f.names = old.names.clone();
+    Ok(f)
+}
+
+/// The `meta` value `key` of a `.bru` file (`info` of a YAML one).
 fn meta<'a>(f: &'a BruFile, key: &str) -> Option<&'a str> {
+    if let Some(doc) = &f.yaml {
+        return doc.root.get("info")?.get(key)?.as_str();
+    }
     f.bru
         .as_ref()?
         .block("meta")?
@@ -221,32 +364,30 @@ pub fn load(
     assign: &[keep::Assign],
 ) -> Result<Collection, Failure> {
     let (folders, root) = Folders::open_root(dir)?;
-    if root.stat_at(OsStr::new(OPENCOLLECTION)).is_ok() {
-        return Err(bad(
-            &dir.join(OPENCOLLECTION),
-            "makes this a Bruno collection in YAML (OpenCollection), which postman-cognito does \
-             not edit yet",
-            "keep the collection as .bru files (Bruno: collection settings), or write its auth \
-             by hand; nothing was written",
-        ));
-    }
+    // As `bru` chooses: YAML when opencollection.yml is there.
+    let names = match root.stat_at(OsStr::new(OPENCOLLECTION)) {
+        Ok(_) => &YML,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => &BRU,
+        Err(e) => return Err(io_error(&dir.join(OPENCOLLECTION), &e)),
+    };
     let mut r = Reader {
+        names,
         folders,
         rest: Vec::new(),
         count: 0,
         top: dir.to_path_buf(),
     };
-    let config = read_file(&root, 0, OsStr::new(CONFIG), Role::Config)?;
-    let name = serde_json::from_slice::<serde_json::Value>(&config.bytes)
-        .ok()
-        .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
-        .unwrap_or_else(|| {
-            dir.file_name()
-                .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into())
-        });
-    let root_file = match root.stat_at(OsStr::new(ROOT)) {
-        Ok(_) => read_file(&root, 0, OsStr::new(ROOT), Role::Root)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BruFile {
+    let config = match root.stat_at(OsStr::new(CONFIG)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && names == &YML => None,
+        _ => Some(read_file(&root, 0, OsStr::new(CONFIG), Role::Config)?),
+    };
+    let base = || {
+        dir.file_name()
+            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into())
+    };
+    let root_file = match root.stat_at(OsStr::new(names.root)) {
+        Ok(_) => read_file(&root, 0, OsStr::new(names.root), Role::Root)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && names == &BRU => BruFile {
             // Not on disk: created (with bruno.json's mode and owner) when the root gets auth.
             file: DocFile {
                 folder: 0,
@@ -254,15 +395,29 @@ pub fn load(
                 path: dir.join(ROOT),
                 bytes: Vec::new(),
                 stamp: crate::atomic::Stamp::absent(),
-                stat: config.stat,
+                stat: config.as_ref().and_then(|c| c.stat),
             },
             bru: Some(bru::read(b"").expect("empty")),
+            yaml: None,
             role: Role::Root,
             index: Vec::new(),
             names: Vec::new(),
         },
-        Err(e) => return Err(io_error(&dir.join(ROOT), &e)),
+        Err(e) => return Err(io_error(&dir.join(names.root), &e)),
     };
+    let name = match (&root_file.yaml, &config) {
+        (Some(doc), _) => doc
+            .root
+            .get("info")
+            .and_then(|i| i.get("name"))
+            .and_then(|n| n.as_str())
+            .map(str::to_string),
+        (None, Some(c)) => serde_json::from_slice::<serde_json::Value>(&c.bytes)
+            .ok()
+            .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string)),
+        (None, None) => None,
+    }
+    .unwrap_or_else(base);
     let mut files = vec![root_file];
     r.counted()?;
     read_folder(&mut r, 0, &root, &[], &[], &mut files)?;
@@ -278,7 +433,7 @@ pub fn load(
             b.newline = nl;
         }
     }
-    files.push(config);
+    files.extend(config);
     files.extend(std::mem::take(&mut r.rest));
     let keep = if keep_paths.is_empty() && assign.is_empty() {
         Resolved::default()
@@ -292,6 +447,7 @@ pub fn load(
         files,
         folders: r.folders,
         keep,
+        names,
     })
 }
 
@@ -323,7 +479,7 @@ fn read_folder(
                     if ekind == Kind::Link {
                         return Err(crate::folder::link_refused(&epath));
                     }
-                    if ekind == Kind::File && ename.to_string_lossy().ends_with(".bru") {
+                    if ekind == Kind::File && ename.to_string_lossy().ends_with(r.names.ext) {
                         r.counted()?;
                         let f = read_file(&edir, eid, &ename, Role::Environment)?;
                         r.rest.push(f);
@@ -333,26 +489,28 @@ fn read_folder(
             Kind::Dir => {
                 let (fid, child) = r.folders.enter(folder, dir, &name)?;
                 let mut child_names = names.to_vec();
-                let f = match child.stat_at(OsStr::new(FOLDER)) {
+                let folder_file = OsStr::new(r.names.folder);
+                let f = match child.stat_at(folder_file) {
                     Ok(_) => {
                         r.counted()?;
-                        read_file(&child, fid, OsStr::new(FOLDER), Role::Folder)?
+                        read_file(&child, fid, folder_file, Role::Folder)?
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => BruFile {
                         file: DocFile {
                             folder: fid,
-                            name: FOLDER.into(),
-                            path: path.join(FOLDER),
+                            name: folder_file.into(),
+                            path: path.join(folder_file),
                             bytes: Vec::new(),
                             stamp: crate::atomic::Stamp::absent(),
                             stat: None,
                         },
                         bru: Some(bru::read(b"").expect("empty")),
+                        yaml: None,
                         role: Role::Folder,
                         index: Vec::new(),
                         names: Vec::new(),
                     },
-                    Err(e) => return Err(io_error(&path.join(FOLDER), &e)),
+                    Err(e) => return Err(io_error(&path.join(folder_file), &e)),
                 };
                 child_names.push(meta(&f, "name").map_or(shown.clone(), str::to_string));
                 let mut f = f;
@@ -364,12 +522,16 @@ fn read_folder(
                 let f = read_file(dir, folder, &name, Role::DotEnv)?;
                 r.rest.push(f);
             }
-            Kind::File if shown.ends_with(".bru") && shown != ROOT && shown != FOLDER => {
+            Kind::File
+                if shown.ends_with(r.names.ext)
+                    && shown != r.names.root
+                    && shown != r.names.folder =>
+            {
                 r.counted()?;
                 let mut f = read_file(dir, folder, &name, Role::Request)?;
                 let mut n = names.to_vec();
                 n.push(meta(&f, "name").map_or_else(
-                    || shown.trim_end_matches(".bru").to_string(),
+                    || shown.trim_end_matches(r.names.ext).to_string(),
                     str::to_string,
                 ));
                 f.names = n;
@@ -440,6 +602,13 @@ fn logical(name: &str, files: &[BruFile]) -> serde_json::Value {
                     r.insert("url".into(), J::String(u.value.clone()));
                 }
             }
+            if let Some(h) = f.yaml.as_ref().and_then(|d| yaml_holder(Role::Request, d)) {
+                for k in ["method", "url"] {
+                    if let Some(v) = h.get(k).and_then(Node::as_str) {
+                        r.insert(k.into(), J::String(v.to_string()));
+                    }
+                }
+            }
             if let Some(a) = auth_json(f) {
                 r.insert("auth".into(), a);
             }
@@ -478,6 +647,9 @@ struct OwnAuth {
 }
 
 fn own_auth(f: &BruFile) -> Option<OwnAuth> {
+    if let Some(doc) = &f.yaml {
+        return yaml_own_auth(f.role, doc);
+    }
     let file = f.bru.as_ref()?;
     let mode = match f.role {
         Role::Request => method_block(f)?.get("auth").map(|p| p.value.clone()),
@@ -614,6 +786,10 @@ fn auth_place(file: &bru::File) -> usize {
 
 /// The edits making the auth of `f` (the root, a folder or a request) `bearer` with `token`.
 fn set_bearer(f: &BruFile, token: &str, edits: &mut Edits) -> Result<(), Failure> {
+    if let Some(doc) = &f.yaml {
+        return yaml_set_bearer(f, doc, token, edits)
+            .map_err(|e| yaml_uneditable(&f.path, &f.bytes, e));
+    }
     let file = f.bru.as_ref().expect("a .bru file");
     let (src, nl) = (&f.bytes[..], file.newline);
     let mut tail = String::new();
@@ -657,9 +833,13 @@ fn set_bearer(f: &BruFile, token: &str, edits: &mut Edits) -> Result<(), Failure
 /// The edits making the child `f` inherit: its mode `inherit` (its line added to a request
 /// that has none), and its `auth:bearer` block removed when `drop_bearer` (a stale copy of the
 /// token: no token stays behind in a committed file).
-fn make_inherit(f: &BruFile, drop_bearer: bool, edits: &mut Edits) -> bool {
+fn make_inherit(f: &BruFile, drop_bearer: bool, edits: &mut Edits) -> Result<bool, Failure> {
+    if let Some(doc) = &f.yaml {
+        return yaml_make_inherit(f.role, &f.bytes, doc, edits)
+            .map_err(|e| yaml_uneditable(&f.path, &f.bytes, e));
+    }
     let Some(file) = f.bru.as_ref() else {
-        return false;
+        return Ok(false);
     };
     let (src, nl) = (&f.bytes[..], file.newline);
     let holder = match f.role {
@@ -667,7 +847,7 @@ fn make_inherit(f: &BruFile, drop_bearer: bool, edits: &mut Edits) -> bool {
         _ => file.block("auth").map(|a| (a, "mode")),
     };
     let Some((block, key)) = holder else {
-        return false;
+        return Ok(false);
     };
     set_pair(src, block, key, "inherit", nl, edits);
     if drop_bearer && let Some(b) = file.block("auth:bearer") {
@@ -684,7 +864,187 @@ fn make_inherit(f: &BruFile, drop_bearer: bool, edits: &mut Edits) -> bool {
             end: b.span.end,
         });
     }
-    true
+    Ok(true)
+}
+
+/// The mapping that holds a YAML file's `auth`: a request's `http` (or `graphql`, `grpc`,
+/// `websocket`, after its `info.type`), a folder's or the root's `request`.
+fn yaml_holder_key(role: Role, doc: &Doc) -> &'static str {
+    if role != Role::Request {
+        return "request";
+    }
+    match doc
+        .root
+        .get("info")
+        .and_then(|i| i.get("type"))
+        .and_then(Node::as_str)
+    {
+        Some("graphql") => "graphql",
+        Some("grpc") => "grpc",
+        Some("websocket") => "websocket",
+        _ => "http",
+    }
+}
+
+fn yaml_holder(role: Role, doc: &Doc) -> Option<&Node> {
+    doc.root.get(yaml_holder_key(role, doc))
+}
+
+/// A YAML file's own auth, as Bruno's YAML reader takes it: `auth: inherit`, a mapping with
+/// its `type`, or nothing (none); a request without one takes `runtime.auth`.
+fn yaml_own_auth(role: Role, doc: &Doc) -> Option<OwnAuth> {
+    if !matches!(role, Role::Root | Role::Folder | Role::Request) {
+        return None;
+    }
+    let mut auth = yaml_holder(role, doc).and_then(|h| h.get("auth"));
+    if auth.is_none() && role == Role::Request {
+        auth = doc.root.get("runtime").and_then(|r| r.get("auth"));
+    }
+    let Some(auth) = auth.filter(|a| !a.is_null()) else {
+        return Some(OwnAuth {
+            mode: "none".into(),
+            written: false,
+            token: None,
+            grant: None,
+        });
+    };
+    let text = |n: Option<&Node>| n.and_then(Node::as_str).map(str::to_string);
+    let mode = match auth.as_str() {
+        Some("inherit") => "inherit".to_string(),
+        Some(_) => "none".to_string(),
+        None => text(auth.get("type")).unwrap_or_else(|| "none".into()),
+    };
+    Some(OwnAuth {
+        token: (mode == "bearer")
+            .then(|| text(auth.get("token")))
+            .flatten(),
+        grant: (mode == "oauth2").then(|| text(auth.get("flow"))).flatten(),
+        mode,
+        written: true,
+    })
+}
+
+fn yaml_refuse(offset: usize, message: impl Into<String>) -> yaml::YamlError {
+    yaml::YamlError {
+        offset,
+        message: message.into(),
+    }
+}
+
+/// Refuses an auth (or its holder) in flow style or with anchors, aliases or tags: it is not
+/// edited line by line.
+fn yaml_editable(n: &Node) -> Result<(), yaml::YamlError> {
+    if let Some((offset, what)) = n.find_unsafe() {
+        return Err(yaml_refuse(
+            offset,
+            format!("this auth holds {what}, which postman-cognito does not edit"),
+        ));
+    }
+    if n.flow {
+        return Err(yaml_refuse(
+            n.span.start,
+            "this auth is in flow style ({...}), which postman-cognito does not edit; write it \
+             in block style",
+        ));
+    }
+    Ok(())
+}
+
+/// The edits making a YAML file's auth `bearer` with `token`.
+fn yaml_set_bearer(
+    f: &BruFile,
+    doc: &Doc,
+    token: &str,
+    edits: &mut Edits,
+) -> Result<(), yaml::YamlError> {
+    let src = &f.bytes[..];
+    let nl = doc.newline;
+    let unit = yedit::indent_unit(src, &doc.root);
+    let tok = yedit::scalar(token);
+    let key = yaml_holder_key(f.role, doc);
+    let auth_lines = |u: &str| {
+        vec![
+            "auth:".to_string(),
+            format!("{u}type: bearer"),
+            format!("{u}token: {tok}"),
+        ]
+    };
+    let Some(holder) = doc.root.entry(key) else {
+        let mut lines = vec![format!("{key}:")];
+        lines.extend(auth_lines(&unit).into_iter().map(|l| format!("{unit}{l}")));
+        if doc.root.as_map().is_some_and(|m| !m.is_empty()) {
+            return yedit::append_entries(src, &doc.root, &lines, nl, edits);
+        }
+        if src.iter().all(u8::is_ascii_whitespace) {
+            let text: String = lines.iter().map(|l| format!("{l}{nl}")).collect();
+            edits.insert(0, text);
+            return Ok(());
+        }
+        return Err(yaml_refuse(
+            0,
+            "expected a mapping of keys at the top level",
+        ));
+    };
+    yaml_editable(&holder.value)?;
+    if holder.value.is_null() {
+        return yedit::replace_value(src, holder, &auth_lines(&unit), &unit, nl, edits);
+    }
+    if holder.value.as_map().is_none() {
+        return Err(yaml_refuse(
+            holder.value.span.start,
+            format!("{key} is not a mapping, so no auth can be written in it"),
+        ));
+    }
+    match holder.value.entry("auth") {
+        None => yedit::append_entries(src, &holder.value, &auth_lines(&unit), nl, edits),
+        Some(a) if a.value.get("type").and_then(Node::as_str) == Some("bearer") => {
+            match a.value.entry("token") {
+                Some(t) if t.value.as_str() == Some(token) => Ok(()),
+                Some(t) => yedit::set_value(src, t, &tok, edits),
+                None => yedit::append_entries(src, &a.value, &[format!("token: {tok}")], nl, edits),
+            }
+        }
+        Some(a) => yedit::replace_value(
+            src,
+            a,
+            &["type: bearer".to_string(), format!("token: {tok}")],
+            &unit,
+            nl,
+            edits,
+        ),
+    }
+}
+
+/// The edits making a YAML file's auth `inherit` (a request's line added when it has none):
+/// whether there was anything to change.
+fn yaml_make_inherit(
+    role: Role,
+    src: &[u8],
+    doc: &Doc,
+    edits: &mut Edits,
+) -> Result<bool, yaml::YamlError> {
+    let Some(holder) = yaml_holder(role, doc) else {
+        return Ok(false);
+    };
+    match holder.entry("auth") {
+        Some(a) if a.value.as_str() == Some("inherit") => Ok(false),
+        Some(a) => {
+            yaml_editable(&a.value)?;
+            yedit::set_scalar(src, a, "inherit", edits)?;
+            Ok(true)
+        }
+        None if role == Role::Request && holder.as_map().is_some_and(|m| !m.is_empty()) => {
+            yedit::append_entries(
+                src,
+                holder,
+                &["auth: inherit".to_string()],
+                doc.newline,
+                edits,
+            )?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// How a child's own auth reads.
@@ -748,7 +1108,10 @@ fn child(
         if folder && f.stat.is_none() {
             return Err(bad(
                 &f.path,
-                format!("--assign: {path} has no folder.bru to hold its auth"),
+                format!(
+                    "--assign: {path} has no {} to hold its auth",
+                    f.name.to_string_lossy()
+                ),
                 "create it (an empty file will do) and run again; nothing was written",
             ));
         }
@@ -808,7 +1171,7 @@ fn child(
             return Ok(());
         }
     };
-    if inherit && make_inherit(f, drop_bearer, edits) {
+    if inherit && make_inherit(f, drop_bearer, edits)? {
         if list_changed {
             out.changed.push(Kept {
                 path,
@@ -879,6 +1242,45 @@ struct Run<'a> {
     list_changed: bool,
 }
 
+/// The edits a `.bru` file gets from its bytes alone: as `collection.bru` (`root`) made to send
+/// `reference`, else as a request made to inherit under [`Policy::All`]. For fuzzing and tests.
+pub fn plan_bytes(bytes: &[u8], root: bool, reference: &str) -> Result<Vec<Edit>, Failure> {
+    let name = if root { ROOT } else { "request.bru" };
+    let f = from_bytes(
+        Path::new(name),
+        bytes,
+        if root { Role::Root } else { Role::Request },
+    )?;
+    let want = AuthBlock::token(reference, None, &[]);
+    let run = Run {
+        auth: &want,
+        policy: Policy::All,
+        own: super::inherit::own_variables(None, Some(reference)),
+        list_changed: false,
+    };
+    let alone = Collection {
+        dir: PathBuf::new(),
+        name: String::new(),
+        files: Vec::new(),
+        folders: Folders { list: Vec::new() },
+        keep: Resolved::default(),
+        names: &BRU,
+    };
+    let mut edits = Edits::default();
+    alone.plan_file(&f, &run, &mut edits, &mut Outcome::default())?;
+    edits
+        .sorted()
+        .map_err(|m| bad(&f.path, m, "please report this"))
+}
+
+/// The auth mode a `.bru` file's bytes give (its method block's `auth:` line for a request, its
+/// `auth { mode }` else) and the bearer token it sends: for fuzzing and tests.
+pub fn auth_of_bytes(bytes: &[u8], request: bool) -> Option<(String, Option<String>)> {
+    let role = if request { Role::Request } else { Role::Root };
+    let f = from_bytes(Path::new("x.bru"), bytes, role).ok()?;
+    own_auth(&f).map(|a| (a.mode, a.token))
+}
+
 /// What the root's auth is, in words.
 fn described(a: Option<&OwnAuth>) -> String {
     match a {
@@ -937,6 +1339,18 @@ impl Collection {
     /// `vars:pre-request`).
     fn defines(&self, name: &str) -> bool {
         self.files.iter().any(|f| {
+            if let Some(doc) = &f.yaml {
+                // `variables: [{name, value}]` of an environment, `request.variables` of the root.
+                let vars = match f.role {
+                    Role::Environment => doc.root.get("variables"),
+                    _ => doc.root.get("request").and_then(|r| r.get("variables")),
+                };
+                return vars.and_then(Node::as_seq).is_some_and(|items| {
+                    items
+                        .iter()
+                        .any(|i| i.get("name").and_then(Node::as_str) == Some(name))
+                });
+            }
             let Some(file) = &f.bru else { return false };
             file.blocks.iter().any(|b| match b.name.as_str() {
                 "vars" | "vars:pre-request" => b.get(name).is_some(),
@@ -1098,21 +1512,7 @@ impl Document for Collection {
         auth: &AuthBlock,
         policy: Policy,
     ) -> Result<Vec<Edit>, Failure> {
-        let old = &self.files[file];
-        let f = BruFile {
-            file: DocFile {
-                path: old.path.clone(),
-                bytes: bytes.to_vec(),
-                stamp: old.stamp.clone(),
-                folder: old.folder,
-                name: old.name.clone(),
-                stat: old.stat,
-            },
-            bru: Some(bru::read(bytes).map_err(|e| at(&old.path, bytes, e))?),
-            role: old.role,
-            index: old.index.clone(),
-            names: old.names.clone(),
-        };
+        let f = reread(&self.files[file], bytes)?;
         let run = Run {
             auth,
             policy,
@@ -1131,24 +1531,10 @@ impl Document for Collection {
         if matches!(f.role, Role::Config | Role::DotEnv) {
             return Ok(());
         }
-        let read = bru::read(bytes).map_err(|e| e.message)?;
+        let probe = reread(f, bytes).map_err(|e| e.to_string())?;
         if f.role == Role::Root
             && let Some(want) = auth
         {
-            let probe = BruFile {
-                file: DocFile {
-                    path: f.path.clone(),
-                    bytes: bytes.to_vec(),
-                    stamp: f.stamp.clone(),
-                    folder: f.folder,
-                    name: f.name.clone(),
-                    stat: f.stat,
-                },
-                bru: Some(read),
-                role: Role::Root,
-                index: vec![],
-                names: vec![],
-            };
             let a = own_auth(&probe);
             if a.as_ref().map(|a| a.mode.as_str()) != Some("bearer")
                 || a.and_then(|a| a.token).as_deref() != Some(want.token_text())
@@ -1239,8 +1625,7 @@ impl Document for Collection {
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                let (found, edits) =
-                    tokens_of(f.role, &f.path, &f.bytes, f.bru.as_ref(), replacement)?;
+                let (found, edits) = tokens_of(f, replacement)?;
                 Ok(FileTokens {
                     file: i,
                     found,
@@ -1252,16 +1637,11 @@ impl Document for Collection {
 }
 
 /// The live tokens of one file of a Bruno collection, and the edits replacing them.
-fn tokens_of(
-    role: Role,
-    path: &Path,
-    bytes: &[u8],
-    parsed: Option<&bru::File>,
-    replacement: &str,
-) -> Result<(Vec<Found>, Vec<Edit>), Failure> {
-    Ok(match role {
-        Role::DotEnv => crate::scrub::find_lines(bytes, ""),
-        Role::Config => {
+fn tokens_of(f: &BruFile, replacement: &str) -> Result<(Vec<Found>, Vec<Edit>), Failure> {
+    let (path, bytes) = (&f.path, &f.bytes[..]);
+    Ok(match (f.role, &f.bru, &f.yaml) {
+        (Role::DotEnv, _, _) => crate::scrub::find_lines(bytes, ""),
+        (Role::Config, _, _) => {
             let scanned = crate::json::scan::scan(bytes, &crate::json::scan::KeepAll)
                 .map_err(|e| super::file::not_a_collection(path, bytes, e.into()))?;
             match scanned.root {
@@ -1271,17 +1651,10 @@ fn tokens_of(
                 _ => (Vec::new(), Vec::new()),
             }
         }
-        _ => {
-            let parsed_here;
-            let file = match parsed {
-                Some(f) => f,
-                None => {
-                    parsed_here = bru::read(bytes).map_err(|e| at(path, bytes, e))?;
-                    &parsed_here
-                }
-            };
-            find_bru(bytes, file, replacement)
-        }
+        (_, _, Some(doc)) => crate::scrub::find_yaml(bytes, &doc.root, replacement),
+        (_, Some(file), _) => find_bru(bytes, file, replacement),
+        // A folder without its file on disk: nothing to search.
+        (_, None, None) => (Vec::new(), Vec::new()),
     })
 }
 
@@ -1320,25 +1693,23 @@ fn find_bru(src: &[u8], file: &bru::File, replacement: &str) -> (Vec<Found>, Vec
 
 /// One file of a Bruno collection alone (as git holds it).
 struct OneBru {
-    role: Role,
-    path: PathBuf,
-    bytes: Vec<u8>,
-    parsed: Option<bru::File>,
+    file: BruFile,
 }
 
-/// The role of a file by its name and where it is.
+/// The role of a file by its name and where it is (`None`: none of Bruno's names).
 fn role_of(path: &Path) -> Option<Role> {
     let name = path.file_name()?.to_string_lossy().into_owned();
     let parent = path
         .parent()
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned());
+    let lower = name.to_ascii_lowercase();
     Some(match name.as_str() {
         CONFIG => Role::Config,
         ".env" => Role::DotEnv,
-        ROOT => Role::Root,
-        FOLDER => Role::Folder,
-        n if n.to_ascii_lowercase().ends_with(".bru") => {
+        ROOT | OPENCOLLECTION => Role::Root,
+        FOLDER | YAML_FOLDER => Role::Folder,
+        _ if lower.ends_with(".bru") || is_yaml_name(&lower) => {
             if parent.as_deref() == Some(ENVIRONMENTS) {
                 Role::Environment
             } else {
@@ -1349,14 +1720,26 @@ fn role_of(path: &Path) -> Option<Role> {
     })
 }
 
+/// Whether a YAML file is a Bruno request (`info.type` one of Bruno's request kinds).
+fn is_yaml_request(doc: &Doc) -> bool {
+    matches!(
+        doc.root
+            .get("info")
+            .and_then(|i| i.get("type"))
+            .and_then(Node::as_str),
+        Some("http" | "graphql" | "grpc" | "websocket")
+    )
+}
+
 fn one_file(path: &Path, bytes: &[u8]) -> Result<Option<Box<dyn OneFile>>, Failure> {
     let Some(role) = role_of(path) else {
         return Ok(None);
     };
-    let parsed = match role {
+    let yaml_file = is_yaml_name(&path.to_string_lossy());
+    match role {
         Role::Config => {
-            // Only a Bruno collection's bruno.json is this format's (`version` and `type:
-            // collection`); any other JSON file named so is left to the others.
+            // Only a Bruno collection's bruno.json (`type: collection`) is this format's; any
+            // other JSON file named so is left to the others.
             let v: serde_json::Value = match serde_json::from_slice(bytes) {
                 Ok(v) => v,
                 Err(_) => return Ok(None),
@@ -1364,63 +1747,40 @@ fn one_file(path: &Path, bytes: &[u8]) -> Result<Option<Box<dyn OneFile>>, Failu
             if v.get("type").and_then(|t| t.as_str()) != Some("collection") {
                 return Ok(None);
             }
-            None
         }
-        Role::DotEnv => None,
-        _ => Some(bru::read(bytes).map_err(|e| at(path, bytes, e))?),
-    };
+        // Any other YAML file is Bruno's only when it reads as a Bruno request.
+        Role::Request | Role::Environment if yaml_file => match yaml::read(bytes) {
+            Ok(doc) if role == Role::Environment || is_yaml_request(&doc) => {}
+            _ => return Ok(None),
+        },
+        _ => {}
+    }
     Ok(Some(Box::new(OneBru {
-        role,
-        path: path.to_path_buf(),
-        bytes: bytes.to_vec(),
-        parsed,
+        file: from_bytes(path, bytes, role)?,
     })))
 }
 
 impl OneFile for OneBru {
     fn live_tokens(&self, replacement: &str) -> (Vec<Found>, Vec<Edit>) {
-        tokens_of(
-            self.role,
-            &self.path,
-            &self.bytes,
-            self.parsed.as_ref(),
-            replacement,
-        )
-        .unwrap_or_default()
+        tokens_of(&self.file, replacement).unwrap_or_default()
     }
 
     fn problems(&self, c: &CheckSettings) -> Option<Vec<Problem>> {
-        if !matches!(self.role, Role::Root | Role::Folder | Role::Request) {
+        let f = &self.file;
+        if !matches!(f.role, Role::Root | Role::Folder | Role::Request) {
             return None;
         }
-        let f = BruFile {
-            file: DocFile {
-                folder: 0,
-                name: self.path.file_name().unwrap_or_default().to_os_string(),
-                path: self.path.clone(),
-                bytes: self.bytes.clone(),
-                stamp: crate::atomic::Stamp::absent(),
-                stat: None,
-            },
-            bru: self.parsed.clone(),
-            role: self.role,
-            index: vec![0],
-            names: vec![
-                self.path
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned(),
-            ],
-        };
         let mut found = Vec::new();
-        if self.role == Role::Root {
+        if f.role == Role::Root
+            && let Ok(root) = from_bytes(&f.path, &f.bytes, Role::Root)
+        {
             let alone = Collection {
-                dir: self.path.parent().unwrap_or(Path::new("")).to_path_buf(),
+                dir: f.path.parent().unwrap_or(Path::new("")).to_path_buf(),
                 name: String::new(),
-                files: vec![f],
+                files: vec![root],
                 folders: Folders { list: Vec::new() },
                 keep: Resolved::default(),
+                names: &BRU,
             };
             found.extend(alone.root_problems(c));
         }
@@ -1439,17 +1799,25 @@ impl OneFile for OneBru {
 /// The Bruno collections git tracks under `dir`: the topmost folders whose `bruno.json` it
 /// tracks.
 fn tracked(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = crate::git::tracked(dir, &[CONFIG, "*/bruno.json"])
-        .into_iter()
-        .filter_map(|c| c.parent().map(Path::to_path_buf))
-        .map(|p| {
-            if p.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                p
-            }
-        })
-        .collect();
+    let mut found: Vec<PathBuf> = crate::git::tracked(
+        dir,
+        &[
+            CONFIG,
+            "*/bruno.json",
+            OPENCOLLECTION,
+            "*/opencollection.yml",
+        ],
+    )
+    .into_iter()
+    .filter_map(|c| c.parent().map(Path::to_path_buf))
+    .map(|p| {
+        if p.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            p
+        }
+    })
+    .collect();
     found.sort();
     found.dedup();
     let all = found.clone();
@@ -1464,9 +1832,12 @@ fn open(path: &Path, options: Options) -> Result<Box<dyn Document>, Failure> {
     Ok(Box::new(load(path, options.keep, options.assign)?))
 }
 
-/// `.bru` files, and a collection's `bruno.json`.
+/// `.bru` files, a collection's `bruno.json`, and the YAML form's own file names.
 fn looks(path: &Path, bytes: &[u8]) -> bool {
     super::file::looks_by(path, bytes, &[".bru"], &[])
+        || path
+            .file_name()
+            .is_some_and(|n| n == OPENCOLLECTION || n == YAML_FOLDER)
         || (path.file_name() == Some(OsStr::new(CONFIG))
             && super::file::looks_by(path, bytes, &[], &[b"\"collection\""]))
 }
@@ -1479,7 +1850,15 @@ pub const FORMAT: Format = Format {
     file: one_file,
     looks_like: looks,
     tracked,
-    tracked_files: &["*.bru", CONFIG, "*/bruno.json"],
+    tracked_files: &[
+        "*.bru",
+        CONFIG,
+        "*/bruno.json",
+        OPENCOLLECTION,
+        "*/opencollection.yml",
+        YAML_FOLDER,
+        "*/folder.yml",
+    ],
     extensions: &["bru"],
     default_variable: Some(DEFAULT_VARIABLE),
 };

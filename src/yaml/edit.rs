@@ -127,6 +127,20 @@ pub fn set_value(
     }
 }
 
+/// Makes the value of block entry `entry` the plain scalar `text`, whatever it was (a scalar or
+/// a block collection), on the key's line.
+pub fn set_scalar(
+    src: &[u8],
+    entry: &Entry,
+    text: &str,
+    edits: &mut Edits,
+) -> Result<(), YamlError> {
+    let colon = after_colon(src, &entry.key)?;
+    let end = line_end(src, entry.end(src)).max(colon);
+    edits.replace(Span { start: colon, end }, format!(" {text}"));
+    Ok(())
+}
+
 /// Adds `lines` (each `key: value`, or a nested block with its own deeper indentation, given
 /// relative to the mapping) after the last entry of block mapping `map`.
 pub fn append_entries(

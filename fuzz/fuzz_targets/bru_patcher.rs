@@ -1,0 +1,80 @@
+//! The `.bru` reader and editor on any bytes: they answer (edits or an error with an offset
+//! inside the input), never panic, and what they write reads back with the auth asked for: the
+//! root (first byte odd) sends the reference with bearer, a request (even) inherits. Every block
+//! but the auth ones, and every line of the method block but its `auth:` line, is byte for byte
+//! what it was.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use postman_cognito::bru;
+use postman_cognito::collection::bruno;
+use postman_cognito::splice::apply;
+
+const REFERENCE: &str = "{{process.env.COGNITO_TOKEN}}";
+
+/// The blocks' text, the auth ones out and the `auth:` line of a method block out.
+fn kept(src: &[u8], file: &bru::File) -> Vec<Vec<u8>> {
+    file.blocks
+        .iter()
+        .filter(|b| b.name != "auth" && b.name != "auth:bearer")
+        .map(|b| {
+            let mut text = src[b.span.clone()].to_vec();
+            if let Some(p) = b.get("auth") {
+                let (s, e) = (p.line.start - b.span.start, p.line.end - b.span.start);
+                text.drain(s..e);
+            }
+            text.truncate(text.len() - (b.span.end - b.body.end));
+            text
+        })
+        .collect()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&first, bytes)) = data.split_first() else {
+        return;
+    };
+    let before = match bru::read(bytes) {
+        Ok(f) => f,
+        Err(e) => {
+            assert!(e.offset <= bytes.len());
+            return;
+        }
+    };
+    let root = first % 2 == 1;
+    let Ok(edits) = bruno::plan_bytes(bytes, root, REFERENCE) else {
+        return;
+    };
+    let out = apply(bytes, &edits);
+    let after = bru::read(&out).expect("what the editor writes reads back");
+    let (mode, token) = bruno::auth_of_bytes(&out, !root).expect("an auth");
+    if root {
+        assert_eq!(mode, "bearer");
+        assert_eq!(token.as_deref(), Some(REFERENCE));
+    } else if before.blocks.iter().any(|b| {
+        matches!(
+            b.name.as_str(),
+            "get"
+                | "post"
+                | "put"
+                | "delete"
+                | "patch"
+                | "options"
+                | "head"
+                | "connect"
+                | "trace"
+                | "http"
+                | "grpc"
+                | "ws"
+        )
+    }) {
+        assert_eq!(mode, "inherit");
+    }
+    assert_eq!(
+        kept(bytes, &before),
+        kept(&out, &after),
+        "a block other than auth changed"
+    );
+    // A second plan changes nothing.
+    let again = bruno::plan_bytes(&out, root, REFERENCE).expect("plans again");
+    assert!(!postman_cognito::splice::changes(&out, &again));
+});
