@@ -280,11 +280,19 @@ mod tests {
     }
 }
 
-/// A variable file read: JSON (the app's export) or YAML (Postman v12), told apart by the
-/// file's extension here and nowhere else.
+/// A variable file read: JSON (the app's export), YAML (Postman v12) or a Bruno environment
+/// (`.bru`), told apart by the file's extension here and nowhere else.
 pub enum VarFile {
     Json(EnvFile),
     Yaml(crate::yaml::Doc),
+    Bru(crate::bru::File),
+}
+
+fn bru_error(e: crate::bru::BruError) -> NotACollection {
+    NotACollection {
+        offset: Some(e.offset),
+        message: e.message,
+    }
 }
 
 fn yaml_error(e: crate::yaml::YamlError) -> NotACollection {
@@ -297,7 +305,9 @@ fn yaml_error(e: crate::yaml::YamlError) -> NotACollection {
 impl VarFile {
     /// Reads `bytes`, the content of the variable file at `path`.
     pub fn read(path: &std::path::Path, bytes: &[u8]) -> Result<VarFile, NotACollection> {
-        if yaml::is_yaml(path) {
+        if bru::is_bru(path) {
+            crate::bru::read(bytes).map(VarFile::Bru).map_err(bru_error)
+        } else if yaml::is_yaml(path) {
             yaml::read(bytes).map(VarFile::Yaml).map_err(yaml_error)
         } else {
             read(bytes).map(VarFile::Json)
@@ -321,6 +331,7 @@ impl VarFile {
                 Some(match self {
                     VarFile::Json(_) => VarFile::Json(read(&out)?),
                     VarFile::Yaml(_) => VarFile::Yaml(yaml::read(&out).map_err(yaml_error)?),
+                    VarFile::Bru(_) => VarFile::Bru(crate::bru::read(&out).map_err(bru_error)?),
                 })
             };
             let doc = now.as_ref().unwrap_or(self);
@@ -329,6 +340,7 @@ impl VarFile {
                 VarFile::Yaml(d) => {
                     yaml::with_variable(Some((&out, d)), scope, name, value).map_err(yaml_error)?
                 }
+                VarFile::Bru(f) => bru::with_variable(&out, f, name, value)?,
             };
         }
         Ok(out)
@@ -339,7 +351,9 @@ impl VarFile {
         let Some(((first, value), rest)) = vars.split_first() else {
             return Vec::new();
         };
-        let new = if yaml::is_yaml(path) {
+        let new = if bru::is_bru(path) {
+            bru::create(first, value)
+        } else if yaml::is_yaml(path) {
             yaml::create(scope, first, value)
         } else {
             with_variable(None, scope, first, value)
@@ -354,6 +368,19 @@ impl VarFile {
     /// and the rest of each entry), for an environment handed over whole.
     pub fn values(&self, bytes: &[u8]) -> (String, Vec<serde_json::Value>) {
         match self {
+            VarFile::Bru(f) => (
+                "environment".to_string(),
+                f.block("vars")
+                    .map(|b| {
+                        b.pairs
+                            .iter()
+                            .map(|p| {
+                                serde_json::json!({"key": p.key, "value": p.value, "enabled": !p.disabled})
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
             VarFile::Yaml(doc) => {
                 let title = doc
                     .root
@@ -381,6 +408,91 @@ impl VarFile {
                 (title, doc["values"].as_array().cloned().unwrap_or_default())
             }
         }
+    }
+}
+
+/// Bruno's environments (`environments/<name>.bru`): `vars { NAME: value }`, and the names of
+/// its secrets in `vars:secret [ ... ]`, whose values Bruno keeps out of the file.
+pub mod bru {
+    use super::NotACollection;
+    use crate::bru::File;
+    use crate::splice::{Edits, Span};
+
+    pub fn is_bru(path: &std::path::Path) -> bool {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("bru"))
+    }
+
+    /// A new environment holding `name`.
+    pub fn create(name: &str, value: &str) -> Vec<u8> {
+        format!("vars {{\n  {name}: {value}\n}}\n").into_bytes()
+    }
+
+    /// `src` (read as `file`) with `name` set to `value` in its `vars` block (added when it has
+    /// none). A name the environment keeps secret is refused: Bruno keeps its value out of the
+    /// file, and so does this tool.
+    pub fn with_variable(
+        src: &[u8],
+        file: &File,
+        name: &str,
+        value: &str,
+    ) -> Result<Vec<u8>, NotACollection> {
+        if let Some(secret) = file.block("vars:secret") {
+            let body = String::from_utf8_lossy(&src[secret.body.clone()]);
+            if body.split(['\n', '\r']).any(|l| l.trim() == name) {
+                return Err(NotACollection {
+                    offset: Some(secret.span.start),
+                    message: format!(
+                        "{name} is a secret of this Bruno environment (vars:secret), whose value \
+                         Bruno keeps out of the file; postman-cognito writes none there either: \
+                         hand the token to `bru run` with `postman-cognito exec`"
+                    ),
+                });
+            }
+        }
+        if value.contains(['\n', '\r']) {
+            return Err(NotACollection {
+                offset: None,
+                message: "a value of several lines cannot be written into a Bruno environment"
+                    .into(),
+            });
+        }
+        let nl = file.newline;
+        let mut edits = Edits::default();
+        match file.block("vars") {
+            Some(b) => match b.get(name) {
+                Some(p) => edits.replace(
+                    Span {
+                        start: p.value_span.start,
+                        end: p.value_span.end,
+                    },
+                    value,
+                ),
+                None => {
+                    let indent = crate::bru::indent(src, b);
+                    edits.insert(b.body.end, format!("{indent}{name}: {value}{nl}"));
+                }
+            },
+            None => {
+                let sep = if src.is_empty() || src.ends_with(b"\n") {
+                    ""
+                } else {
+                    nl
+                };
+                edits.insert(
+                    src.len(),
+                    format!(
+                        "{sep}{}vars {{{nl}  {name}: {value}{nl}}}{nl}",
+                        if src.is_empty() { "" } else { nl }
+                    ),
+                );
+            }
+        }
+        let edits = edits.sorted().map_err(|m| NotACollection {
+            offset: None,
+            message: m,
+        })?;
+        Ok(crate::splice::apply(src, &edits))
     }
 }
 
@@ -451,6 +563,11 @@ pub mod yaml {
         let Some((src, doc)) = existing else {
             return Ok(create(scope, name, value));
         };
+        if doc.root.get("values").is_none()
+            && let Some(vars) = doc.root.entry("variables")
+        {
+            return bruno_variable(src, doc, vars, name, value);
+        }
         let mut edits = Edits::default();
         let nl = doc.newline;
         let unit = yedit::indent_unit(src, &doc.root);
@@ -504,6 +621,65 @@ pub mod yaml {
                         }
                     }
                 }
+            }
+        }
+        let edits = edits.sorted().map_err(|m| YamlError {
+            offset: 0,
+            message: m,
+        })?;
+        Ok(crate::json::edit::apply(src, &edits))
+    }
+
+    /// A Bruno environment in YAML (`variables: [{name, value, secret}]`) with `name` set to
+    /// `value`; a variable it keeps secret (`secret: true`: Bruno keeps its value out of the
+    /// file) is refused.
+    fn bruno_variable(
+        src: &[u8],
+        doc: &Doc,
+        vars: &crate::yaml::Entry,
+        name: &str,
+        value: &str,
+    ) -> Result<Vec<u8>, YamlError> {
+        let mut edits = Edits::default();
+        let items = vars.value.as_seq().unwrap_or_default();
+        let item = items
+            .iter()
+            .find(|i| i.get("name").and_then(Node::as_str) == Some(name));
+        match item {
+            Some(i) if i.get("secret").and_then(Node::as_str) == Some("true") => {
+                return Err(YamlError {
+                    offset: i.span.start,
+                    message: format!(
+                        "{name} is a secret of this Bruno environment (secret: true), whose \
+                         value Bruno keeps out of the file; postman-cognito writes none there \
+                         either: hand the token to `bru run` with `postman-cognito exec`"
+                    ),
+                });
+            }
+            Some(i) => match i.entry("value") {
+                Some(e) => yedit::set_value(src, e, &scalar(value), &mut edits)?,
+                None => yedit::append_entries(
+                    src,
+                    i,
+                    &[format!("value: {}", scalar(value))],
+                    doc.newline,
+                    &mut edits,
+                )?,
+            },
+            None if items.is_empty() => {
+                let unit = yedit::indent_unit(src, &doc.root);
+                let lines = vec![
+                    format!("- name: {}", scalar(name)),
+                    format!("  value: {}", scalar(value)),
+                ];
+                yedit::replace_value(src, vars, &lines, &unit, doc.newline, &mut edits)?;
+            }
+            None => {
+                let item = vec![
+                    format!("name: {}", scalar(name)),
+                    format!("value: {}", scalar(value)),
+                ];
+                yedit::append_items(src, vars, &[item], doc.newline, &mut edits)?;
             }
         }
         let edits = edits.sorted().map_err(|m| YamlError {

@@ -17,7 +17,6 @@ use crate::collection::{self, AuthBlock, Document, Options, Planned};
 use crate::environment::{Scope, VarFile};
 use crate::error::{Exit, Failure};
 use crate::folder::Reopen;
-use crate::keys;
 use crate::redact::Shown as _;
 use crate::report::{self, FileReport, KeptItem, RunReport, Status, VariableReport};
 use crate::settings::{RefreshPlan, TokenFrom};
@@ -294,7 +293,7 @@ impl Inputs {
             if let Some((raw, doc)) = &v.existing {
                 writable(&v.path, &raw.meta, ui)?;
                 // Planned now, so that a file that cannot take the variable fails here.
-                doc.with(&raw.bytes, v.scope, &[(keys::DEFAULT_TOKEN_VAR, "x")])
+                doc.with(&raw.bytes, v.scope, &[(plan.variable(), "x")])
                     .map_err(|e| not_a_collection(&v.path, &raw.bytes, e))?;
             }
             if v.scope == Scope::Globals {

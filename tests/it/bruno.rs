@@ -685,6 +685,10 @@ fn killed_at(renamed: usize) {
         whole, renamed,
         "exactly the files renamed before the kill changed"
     );
+    // The half-done run is named by check (the root, renamed last, sends nothing yet).
+    let check = std_bin().arg("check").arg(&c).output().unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("collection auth"));
     ok(&refresh(&c, &[]));
     for (rel, bytes) in files_of(&c) {
         assert!(
@@ -1000,4 +1004,141 @@ both_forms! {
     bru_run_navikt_tokens: "navikt-helse", "tokens";
     bru_run_navikt_all: "navikt-helse", "all";
     bru_run_stockhut_all: "stockhut-recipes", "all";
+}
+
+// ---- --env-file: a Bruno environment gets the token, the root sends {{token}} ----
+
+#[test]
+fn a_bruno_environment_gets_the_token_and_the_root_sends_it() {
+    for (form, env) in [
+        ("bru", "environments/ci.bru"),
+        ("yml", "environments/ci.yml"),
+    ] {
+        let d = copy_of(&fixture(&format!("bruno/{form}")));
+        let t = live_jwt();
+        let o = std_bin()
+            .arg("refresh")
+            .arg(d.path())
+            .arg("--env-file")
+            .arg(d.path().join(env))
+            .env("POSTMAN_COGNITO_TOKEN", &t)
+            .output()
+            .unwrap();
+        ok(&o);
+        let written = std::fs::read_to_string(d.path().join(env)).unwrap();
+        assert!(written.contains(&t), "{form}: {written}");
+        assert!(
+            written.contains("baseUrl"),
+            "{form}: the other variables are kept"
+        );
+        let root = if form == "bru" {
+            auth_bru(
+                &std::fs::read_to_string(d.path().join("collection.bru")).unwrap(),
+                false,
+            )
+        } else {
+            auth_yaml(
+                &std::fs::read_to_string(d.path().join("opencollection.yml")).unwrap(),
+                false,
+            )
+        };
+        assert_eq!(root.token.as_deref(), Some("{{token}}"), "{form}");
+    }
+}
+
+#[test]
+fn a_secret_of_a_bruno_environment_gets_no_value_and_is_refused_first() {
+    let d = wild("stockhut-recipes", false);
+    let yml = d.path().join("environments/Local.yml");
+    std::fs::write(
+        &yml,
+        "name: Local\nvariables:\n  - name: jwt-value\n    value: \"\"\n    secret: true\n",
+    )
+    .unwrap();
+    for env in ["environments/Default.bru", "environments/Local.yml"] {
+        let before = files_of(d.path());
+        // A token that is not one: the refusal comes first, before any token is looked at.
+        let o = std_bin()
+            .arg("refresh")
+            .arg(d.path())
+            .args(["--token-var", "jwt-value", "--env-file"])
+            .arg(d.path().join(env))
+            .env("POSTMAN_COGNITO_TOKEN", "not-a-token")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(3), "{env}: {err}");
+        assert!(
+            err.contains("is a secret of this Bruno environment"),
+            "{err}"
+        );
+        assert!(err.contains(env), "{err}");
+        assert_eq!(files_of(d.path()), before, "{env}: something changed");
+    }
+}
+
+/// A copy of the folder `src`.
+fn copy_of(src: &Path) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (rel, bytes) in files_of(src) {
+        let to = d.path().join(&rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(&to, bytes).unwrap();
+    }
+    d
+}
+
+/// `refresh --env-file environments/ci.*` with a token from moto, then `bru run --env ci`
+/// itself (no exec): Bruno sends the token from its environment file.
+fn bru_runs_with_the_environment_file(form: &str, env: &str) {
+    let p = peers();
+    let d = copy_of(&fixture(&format!("bruno/{form}")));
+    let token = signing_in(
+        &["token", "--flow", "password"],
+        &p.idp.url,
+        &p.pool,
+        &p.client,
+        "runner",
+        PASSWORD,
+    )
+    .env("XDG_CACHE_HOME", d.path().join(".home/cache"))
+    .output()
+    .unwrap();
+    ok(&token);
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    ok(&std_bin()
+        .arg("refresh")
+        .arg(d.path())
+        .arg("--env-file")
+        .arg(d.path().join(env))
+        .env("POSTMAN_COGNITO_TOKEN", &token)
+        .output()
+        .unwrap());
+    let base = format!("baseUrl={}", p.api.base());
+    let from = p.api.verdicts.lock().unwrap().len();
+    let o = std::process::Command::new(bru())
+        .args(["run", "-r", "--env", "ci", "--env-var", &base])
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("COGNITO_TOKEN")
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    let v = p.api.verdicts.lock().unwrap()[from..].to_vec();
+    assert_eq!(v.len(), 2, "{said}");
+    assert!(v.iter().all(|(_, r)| r.is_ok()), "{v:?} {said}");
+}
+
+#[test]
+#[ignore = "needs moto and Bruno's CLI: run scripts/test"]
+fn bru_runs_with_the_token_from_its_bru_environment_file() {
+    bru_runs_with_the_environment_file("bru", "environments/ci.bru");
+}
+
+#[test]
+#[ignore = "needs moto and Bruno's CLI: run scripts/test"]
+fn bru_runs_with_the_token_from_its_yaml_environment_file() {
+    bru_runs_with_the_environment_file("yml", "environments/ci.yml");
 }
