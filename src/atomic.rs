@@ -440,28 +440,45 @@ pub fn remove_stale_temps_at(dir: &crate::fsat::Dir) {
     }
 }
 
+/// This process's id and a part of a temporary file's name that no other file of this run has:
+/// random bytes drawn once per run, then a counter (no system call per file).
+fn temp_unique() -> (u32, String) {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static RUN: OnceLock<(u32, String)> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let (pid, run) = RUN.get_or_init(|| {
+        let mut r = [0u8; 6];
+        let _ = getrandom::fill(&mut r);
+        (
+            std::process::id(),
+            r.iter().map(|b| format!("{b:02x}")).collect(),
+        )
+    });
+    (
+        *pid,
+        format!("{run}{:x}", NEXT.fetch_add(1, Ordering::Relaxed)),
+    )
+}
+
 /// Writes the new content of `name` in the open folder `dir` (folder number `folder`) with
 /// `fill` into a temporary file beside it. A file that will hold a token (`secret`) is made
 /// 0600; any other gets the original's mode and owner (`like`) at once, so that nothing more
-/// is needed after the rename.
+/// is needed after the rename. With `sync`, it is flushed to disk at once (for a few files,
+/// cheaper than flushing the whole file system once they are all staged).
 pub fn stage_at(
     dir: &crate::fsat::Dir,
     folder: usize,
     name: &std::ffi::OsStr,
     like: &crate::fsat::Stat,
     secret: bool,
+    sync: bool,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<StagedAt, Failure> {
     let shown = crate::redact::path(&dir.path.join(name));
-    let mut r = [0u8; 6];
-    let _ = getrandom::fill(&mut r);
-    let tmp: std::ffi::OsString = format!(
-        ".{}.{}.{}{TEMP_SUFFIX}",
-        name.to_string_lossy(),
-        std::process::id(),
-        r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
-    .into();
+    let (pid, unique) = temp_unique();
+    let tmp: std::ffi::OsString =
+        format!(".{}.{pid}.{unique}{TEMP_SUFFIX}", name.to_string_lossy()).into();
     let mode = if secret { 0o600 } else { like.mode & 0o7777 };
     let io = |what: &str, e: std::io::Error| write_failure(&shown, what, e);
     let file = dir.create(&tmp, mode).map_err(|e| {
@@ -471,13 +488,14 @@ pub fn stage_at(
         )
     })?;
     let mut warning = None;
-    if !secret {
+    if !secret && !dir.creates_as(like) {
         warning = keep_owner_stat(&file, like, &shown);
     }
     let written = {
         let mut w = std::io::BufWriter::with_capacity(1 << 16, &file);
         fill(&mut w).and_then(|()| w.flush())
-    };
+    }
+    .and_then(|()| if sync { file.sync_all() } else { Ok(()) });
     if let Err(e) = written {
         let _ = dir.remove(&tmp);
         return Err(io("writing the temporary file", e));
@@ -513,8 +531,18 @@ impl StagedAt {
         dir: &crate::fsat::Dir,
         expect: &Stamp,
     ) -> Result<Option<String>, WriteError> {
-        let shown = &self.shown;
         let _lock = dir.lock();
+        self.commit_locked(dir, expect)
+    }
+
+    /// [`StagedAt::commit`] with the folder's lock already held by the caller (a run that
+    /// renames several files of one folder takes it once).
+    pub fn commit_locked(
+        self,
+        dir: &crate::fsat::Dir,
+        expect: &Stamp,
+    ) -> Result<Option<String>, WriteError> {
+        let shown = &self.shown;
         let now = dir
             .stat_at(&self.name)
             .map_or_else(|_| Stamp::absent(), |st| Stamp::of_stat(&st));

@@ -185,6 +185,9 @@ pub struct Dir {
     fd: std::os::fd::OwnedFd,
     /// Its path, for messages (and the file system, elsewhere than Unix).
     pub path: PathBuf,
+    /// Its stat, once asked for.
+    #[cfg(unix)]
+    stat: std::cell::Cell<Option<Stat>>,
 }
 
 #[cfg(unix)]
@@ -221,6 +224,7 @@ mod imp {
             Ok(Dir {
                 fd,
                 path: path.to_path_buf(),
+                stat: std::cell::Cell::new(None),
             })
         }
 
@@ -244,13 +248,30 @@ mod imp {
             Ok(Dir {
                 fd,
                 path: self.path.join(name),
+                stat: std::cell::Cell::new(None),
             })
         }
 
+        /// The folder's stat (asked of the system once: an open folder stays the same folder).
         pub fn stat(&self) -> io::Result<Stat> {
-            rustix::fs::fstat(&self.fd)
+            if let Some(st) = self.stat.get() {
+                return Ok(st);
+            }
+            let st = rustix::fs::fstat(&self.fd)
                 .map(|s| stat_of(&s))
-                .map_err(err)
+                .map_err(err)?;
+            self.stat.set(Some(st));
+            Ok(st)
+        }
+
+        /// Whether a file created in this folder now gets the owner and group of `like`
+        /// already (the caller's user, and the caller's group or the folder's set-group-id
+        /// group), so that nothing needs checking or changing.
+        pub fn creates_as(&self, like: &Stat) -> bool {
+            let Ok(me) = self.stat() else { return false };
+            let (uid, gid) = ids();
+            let group = if me.mode & 0o2000 != 0 { me.gid } else { gid };
+            like.uid == uid && like.gid == group
         }
 
         /// What `name` in this folder is, not following a link.
@@ -303,15 +324,19 @@ mod imp {
         /// Creates the file `name`, which must not exist, with `mode` (before the umask is
         /// applied, then set exactly).
         pub fn create(&self, name: &OsStr, mode: u32) -> io::Result<File> {
+            let mode = mode & 0o7777;
+            // Created with the mode itself when the umask leaves it whole (no further call);
+            // else 0600, then set exactly. Never more open than `mode` at any moment.
+            let whole = mode & 0o7000 == 0 && umask().is_some_and(|u| mode & u == 0);
             let fd = rustix::fs::openat(
                 &self.fd,
                 name,
                 OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::from_raw_mode(0o600),
+                Mode::from_raw_mode(if whole { mode } else { 0o600 & mode }),
             )
             .map_err(err)?;
-            if mode & 0o7777 != 0o600 {
-                rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode & 0o7777)).map_err(err)?;
+            if !whole && mode != 0o600 {
+                rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode)).map_err(err)?;
             }
             Ok(File::from(fd))
         }
@@ -389,6 +414,28 @@ mod imp {
         fn drop(&mut self) {
             let _ = rustix::fs::flock(&self.0.fd, rustix::fs::FlockOperation::Unlock);
         }
+    }
+
+    /// The effective user and group ids, asked once.
+    pub fn ids() -> (u32, u32) {
+        static IDS: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+        *IDS.get_or_init(|| {
+            (
+                rustix::process::geteuid().as_raw(),
+                rustix::process::getegid().as_raw(),
+            )
+        })
+    }
+
+    /// The process's umask, read once from /proc/self/status (Linux); `None` when it cannot be
+    /// read (then every created file's mode is set explicitly).
+    pub fn umask() -> Option<u32> {
+        static UMASK: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+        *UMASK.get_or_init(|| {
+            let status = std::fs::read_to_string("/proc/self/status").ok()?;
+            let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+            u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
+        })
     }
 
     /// Gives `file` the owner and group `uid`/`gid`; `false` when that is not permitted.
@@ -515,6 +562,10 @@ mod imp {
             std::fs::metadata(self.path.join(name)).is_ok_and(|m| !m.permissions().readonly())
         }
 
+        pub fn creates_as(&self, _like: &Stat) -> bool {
+            false
+        }
+
         pub fn lock(&self) -> io::Result<Locked<'_>> {
             Ok(Locked(self))
         }
@@ -548,9 +599,21 @@ impl Dir {
         if st.size > max {
             return Err(ReadError::TooBig(st.size));
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(st.size).unwrap_or(0));
-        file.read_to_end(&mut bytes)
-            .map_err(|e| ReadError::Open(OpenError::Io(e)))?;
+        // Read into a buffer of the size fstat gave, with no further size probe or seek (a
+        // file that grows meanwhile is read as far as it was: its stamp, checked before it is
+        // replaced, tells the change).
+        let size = usize::try_from(st.size).unwrap_or(0);
+        let mut bytes = vec![0u8; size];
+        let mut filled = 0;
+        while filled < size {
+            match file.read(&mut bytes[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(ReadError::Open(OpenError::Io(e))),
+            }
+        }
+        bytes.truncate(filled);
         Ok((bytes, st))
     }
 }

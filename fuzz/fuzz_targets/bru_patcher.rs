@@ -46,11 +46,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let out = apply(bytes, &edits);
     let after = bru::read(&out).expect("what the editor writes reads back");
-    let (mode, token) = bruno::auth_of_bytes(&out, !root).expect("an auth");
-    if root {
-        assert_eq!(mode, "bearer");
-        assert_eq!(token.as_deref(), Some(REFERENCE));
-    } else if before.blocks.iter().any(|b| {
+    let has_method = before.blocks.iter().any(|b| {
         matches!(
             b.name.as_str(),
             "get"
@@ -66,8 +62,32 @@ fuzz_target!(|data: &[u8]| {
                 | "grpc"
                 | "ws"
         )
-    }) {
-        assert_eq!(mode, "inherit");
+    });
+    match bruno::auth_of_bytes(&out, !root) {
+        Some((mode, token)) if root => {
+            assert_eq!(mode, "bearer");
+            assert_eq!(token.as_deref(), Some(REFERENCE));
+        }
+        // A request inherits, unless it sends another variable (an identity of its own).
+        Some((mode, token)) => {
+            let identity = mode == "bearer"
+                && token.as_deref().is_some_and(|t| {
+                    let v = t.trim();
+                    v.starts_with("{{")
+                        && v.ends_with("}}")
+                        && !["token", "process.env.COGNITO_TOKEN"]
+                            .contains(&v[2..v.len() - 2].trim())
+                });
+            assert!(mode == "inherit" || identity, "{mode}");
+            if identity {
+                assert_eq!(bruno::auth_of_bytes(bytes, true).map(|a| a.1), Some(token));
+            }
+        }
+        // A request without a method block has no auth line to write (Bruno sends nothing).
+        None => {
+            assert!(!root && !has_method, "no auth read back");
+            assert!(edits.is_empty());
+        }
     }
     assert_eq!(
         kept(bytes, &before),

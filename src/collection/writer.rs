@@ -1,8 +1,10 @@
 //! Writing a document's planned edits, the same for every format: each changed file is staged
-//! beside itself in its folder (opened again through the tree's folders, never through a link),
-//! read back and checked, before any is renamed; then the files are flushed to disk together and
-//! renamed in the plan's order (a folder's children first, the root last), each only if it is
-//! still what was read, else read, planned and staged again alone.
+//! beside itself in its folder (opened again through the tree's folders, never through a link)
+//! and checked (made and checked in memory when small, read back when large), before any is
+//! renamed; then the files are flushed to disk (each as it is staged when they are few, the file
+//! system once when they are many) and renamed in the plan's order (a folder's children first,
+//! the root last, one lock per folder), each only if it is still what was read, else read,
+//! planned and staged again alone; finally the renames are made durable the same way.
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
@@ -13,6 +15,14 @@ use crate::folder::{Folders, Reopen};
 use crate::redact::Shown as _;
 use crate::splice;
 use crate::ui::Ui;
+
+/// Up to this many changed files, each is flushed to disk as it is staged; above, the file
+/// system is flushed once (`syncfs`), which also waits on other processes' writes.
+const SYNC_EACH: usize = 16;
+
+/// Files up to this size are made and checked in memory before they are written; larger ones
+/// are streamed and read back.
+const IN_MEMORY: usize = 4 << 20;
 
 /// How often a file that another run changed meanwhile is read and planned again.
 pub const MAX_REREADS: u32 = 10;
@@ -32,6 +42,8 @@ struct Item {
 pub struct Staged {
     folders: Folders,
     items: VecDeque<Item>,
+    /// Every staged file is on disk already.
+    synced: bool,
 }
 
 impl Drop for Staged {
@@ -56,9 +68,13 @@ pub fn stage(
     secret: bool,
 ) -> Result<Staged, Failure> {
     let folders = doc.folders().clone();
+    // A few files are each flushed as they are staged; many, by one flush of the file system
+    // once all are staged.
+    let sync = planned.files.len() <= SYNC_EACH;
     let mut out = Staged {
         folders: folders.clone(),
         items: VecDeque::new(),
+        synced: sync,
     };
     let mut reopen = Reopen::new(&folders);
     let mut cleaned = HashSet::new();
@@ -74,18 +90,36 @@ pub fn stage(
             .ok_or_else(|| Failure::internal("a file not read from disk"))?;
         let stamp = f.stamp.clone();
         let shown = f.path.shown();
-        let staged = atomic::stage_at(dir, f.folder, &f.name, &like, secret, |w| {
-            splice::pieces(&f.bytes, &fe.edits).try_for_each(|piece| w.write_all(piece))
-        })?;
-        doc.release(fe.file);
-        let back = staged.read_back(dir)?;
-        if let Err(m) = doc.verify(fe.file, &back, auth) {
-            staged.discard(dir);
-            return Err(Failure::internal(format!(
+        let unreadable = |m: String| {
+            Failure::internal(format!(
                 "patching {shown}: the result does not read back ({m}); nothing was written"
             ))
-            .with_hint("please report this with the collection's structure (not its tokens)"));
-        }
+            .with_hint("please report this with the collection's structure (not its tokens)")
+        };
+        let staged = if f.bytes.len() <= IN_MEMORY {
+            // A small file: its new content is made and checked in memory, then written from
+            // those very bytes (nothing to read back).
+            let new = splice::apply(&f.bytes, &fe.edits);
+            doc.verify(fe.file, &new, auth).map_err(unreadable)?;
+            let staged = atomic::stage_at(dir, f.folder, &f.name, &like, secret, sync, |w| {
+                w.write_all(&new)
+            })?;
+            doc.release(fe.file);
+            staged
+        } else {
+            // A large one is streamed to disk from the original and the edits, then read back
+            // and checked (it is never held twice).
+            let staged = atomic::stage_at(dir, f.folder, &f.name, &like, secret, sync, |w| {
+                splice::pieces(&f.bytes, &fe.edits).try_for_each(|piece| w.write_all(piece))
+            })?;
+            doc.release(fe.file);
+            let back = staged.read_back(dir)?;
+            if let Err(m) = doc.verify(fe.file, &back, auth) {
+                staged.discard(dir);
+                return Err(unreadable(m));
+            }
+            staged
+        };
         out.items.push_back(Item {
             file: fe.file,
             staged,
@@ -122,38 +156,57 @@ impl Staged {
         }
         let folders = self.folders.clone();
         let mut reopen = Reopen::new(&folders);
-        let root = reopen.get(0)?;
-        root.sync_all_files().map_err(|e| {
-            Failure::io(format!(
-                "could not flush {} to disk: {e}",
-                root.path.shown()
-            ))
-            .with_hint("the collection is unchanged; check the disk")
-        })?;
+        if !self.synced {
+            let root = reopen.get(0)?;
+            root.sync_all_files().map_err(|e| {
+                Failure::io(format!(
+                    "could not flush {} to disk: {e}",
+                    root.path.shown()
+                ))
+                .with_hint("the collection is unchanged; check the disk")
+            })?;
+        }
         let mut touched = BTreeSet::new();
         while let Some(item) = self.items.pop_front() {
-            let dir = match reopen.get(item.staged.folder) {
+            let folder = item.staged.folder;
+            let dir = match reopen.get(folder) {
                 Ok(d) => d,
                 Err(e) => {
                     self.items.push_front(item);
                     return Err(e);
                 }
             };
-            touched.insert(item.staged.folder);
-            if let Some(w) = commit_item(dir, item, doc, redo)? {
-                ui.warn(&w);
+            touched.insert(folder);
+            // The folder's lock is taken once for the files of it that come one after another.
+            let _lock = dir.lock();
+            let mut next = Some(item);
+            while let Some(item) = next {
+                if let Some(w) = commit_item(dir, item, doc, redo)? {
+                    ui.warn(&w);
+                }
+                next = match self.items.front() {
+                    Some(i) if i.staged.folder == folder => self.items.pop_front(),
+                    _ => None,
+                };
             }
         }
-        for f in touched {
-            if let Ok(dir) = reopen.get(f) {
-                let _ = dir.sync();
+        // The renames made durable: each folder flushed when they are few, else the file
+        // system once.
+        if touched.len() <= SYNC_EACH {
+            for f in touched {
+                if let Ok(dir) = reopen.get(f) {
+                    let _ = dir.sync();
+                }
             }
+        } else if let Ok(root) = reopen.get(0) {
+            let _ = root.sync_all_files();
         }
         Ok(())
     }
 }
 
-/// Renames one staged file into place in `dir`; when another run changed the target meanwhile,
+/// Renames one staged file into place in `dir` (its lock held); when another run changed the
+/// target meanwhile,
 /// it is read and planned again alone, up to [`MAX_REREADS`] times.
 fn commit_item(
     dir: &crate::fsat::Dir,
@@ -162,7 +215,7 @@ fn commit_item(
     redo: Option<(&AuthBlock, Policy)>,
 ) -> Result<Option<String>, Failure> {
     let f = doc.file(item.file);
-    let mut attempt = item.staged.commit(dir, &item.stamp);
+    let mut attempt = item.staged.commit_locked(dir, &item.stamp);
     let mut tries = 0;
     while let (Err(WriteError::Changed(_)), Some((auth, policy))) = (&attempt, redo) {
         if tries == MAX_REREADS {
@@ -175,7 +228,7 @@ fn commit_item(
         if !splice::changes(&bytes, &edits) {
             return Ok(None);
         }
-        let staged = atomic::stage_at(dir, f.folder, &f.name, &stat, item.secret, |w| {
+        let staged = atomic::stage_at(dir, f.folder, &f.name, &stat, item.secret, true, |w| {
             splice::pieces(&bytes, &edits).try_for_each(|piece| w.write_all(piece))
         })?;
         let back = staged.read_back(dir)?;
@@ -186,7 +239,7 @@ fn commit_item(
                 f.path.shown()
             )));
         }
-        attempt = staged.commit(dir, &Stamp::of_stat(&stat));
+        attempt = staged.commit_locked(dir, &Stamp::of_stat(&stat));
     }
     attempt.map_err(WriteError::failure)
 }

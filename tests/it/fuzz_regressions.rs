@@ -213,3 +213,66 @@ fn a_tab_only_line_does_not_end_a_block() {
         );
     }
 }
+
+/// fuzz/regressions/bru-request-without-method-block.bin (first byte: request): a `.bru` request
+/// with a `meta` block and no method block (`get { ... }`). It has no auth line to write, and
+/// Bruno sends it no auth: the plan leaves it as it is (the fuzz property expected an auth).
+#[test]
+fn a_bru_request_without_a_method_block_is_left_as_it_is() {
+    let data = std::fs::read(repo().join("fuzz/regressions/bru-request-without-method-block.bin"))
+        .unwrap();
+    let src = &data[1..];
+    let edits =
+        postman_cognito::collection::bruno::plan_bytes(src, false, "{{process.env.COGNITO_TOKEN}}")
+            .unwrap();
+    assert!(edits.is_empty());
+    assert!(postman_cognito::collection::bruno::auth_of_bytes(src, true).is_none());
+    // With a method block, the same request is made to inherit.
+    let mut with = src.to_vec();
+    with.extend_from_slice(b"\nget {\n  url: x\n}\n");
+    let edits = postman_cognito::collection::bruno::plan_bytes(
+        &with,
+        false,
+        "{{process.env.COGNITO_TOKEN}}",
+    )
+    .unwrap();
+    let out = postman_cognito::splice::apply(&with, &edits);
+    assert_eq!(
+        postman_cognito::collection::bruno::auth_of_bytes(&out, true)
+            .unwrap()
+            .0,
+        "inherit"
+    );
+}
+
+/// fuzz/regressions/bru-request-sending-an-identity.bin (first byte: request): a request whose
+/// bearer token is `{{passwordCredentials_access_token}}`, another identity's variable. Under
+/// `--inherit all` it is kept as it is (the fuzz property expected every request to inherit).
+#[test]
+fn a_bru_request_sending_another_identity_is_kept_under_inherit_all() {
+    let data =
+        std::fs::read(repo().join("fuzz/regressions/bru-request-sending-an-identity.bin")).unwrap();
+    let src = &data[1..];
+    let edits =
+        postman_cognito::collection::bruno::plan_bytes(src, false, "{{process.env.COGNITO_TOKEN}}")
+            .unwrap();
+    assert!(edits.is_empty());
+    // Sending the collection's own variable instead, it is a stale copy: it inherits.
+    let own = String::from_utf8(src.to_vec())
+        .unwrap()
+        .replace("{{passwordCredentials_access_token}}", "{{token}}");
+    let edits = postman_cognito::collection::bruno::plan_bytes(
+        own.as_bytes(),
+        false,
+        "{{process.env.COGNITO_TOKEN}}",
+    )
+    .unwrap();
+    let out = postman_cognito::splice::apply(own.as_bytes(), &edits);
+    assert_eq!(
+        postman_cognito::collection::bruno::auth_of_bytes(&out, true)
+            .unwrap()
+            .0,
+        "inherit"
+    );
+    assert!(!String::from_utf8(out).unwrap().contains("auth:bearer"));
+}
