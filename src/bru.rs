@@ -323,6 +323,16 @@ fn read_pair(src: &[u8], line: usize, pairs: &mut Vec<Pair>) -> Result<usize, Br
         };
         let close = from + i + 3;
         let e = line_end(src, close);
+        // After the closing ''' only a content type annotation may follow on its line.
+        let rest = String::from_utf8_lossy(&src[close..trim_cr(src, close, e)]).into_owned();
+        let rest = rest.trim_matches([' ', '\t']);
+        let annotation = rest.starts_with("@contentType(") && rest.ends_with(')');
+        if !rest.is_empty() && !annotation {
+            return Err(err(
+                close,
+                "expected nothing after the closing ''' but an @contentType(...)",
+            ));
+        }
         (v..close, next_line(src, e))
     } else if src[v..text_end].starts_with(b"[") && src[v + 1..text_end].trim_ascii().is_empty() {
         // A list value: names on lines of their own, up to a line of `]`.
@@ -416,6 +426,7 @@ mod tests {
             ("meta\n", 4),
             ("meta {\n}x\n", 8),
             ("meta {\n  a: '''\n}\n", 12),
+            ("get {\n  auth: '''x\n'''none\n}\n", 22),
             ("\u{feff}", 0),
         ] {
             let e = read(src.as_bytes()).unwrap_err();

@@ -276,3 +276,22 @@ fn a_bru_request_sending_another_identity_is_kept_under_inherit_all() {
     );
     assert!(!String::from_utf8(out).unwrap().contains("auth:bearer"));
 }
+
+/// fuzz/regressions/bru-text-after-closing-quotes.bin (first byte: request): a method block
+/// whose `auth:` value is a `'''` text with `none` after its closing quotes on the same line.
+/// Bruno refuses that file (its grammar allows only an @contentType annotation there); the
+/// reader took the text and dropped the rest, so the edit left `inheritnone`. Such a file is now
+/// refused with its place, as Bruno refuses it.
+#[test]
+fn text_after_closing_triple_quotes_is_refused_with_its_place() {
+    let data =
+        std::fs::read(repo().join("fuzz/regressions/bru-text-after-closing-quotes.bin")).unwrap();
+    let src = &data[1..];
+    let e = postman_cognito::bru::read(src).unwrap_err();
+    assert!(e.message.contains("after the closing '''"), "{e:?}");
+    assert_eq!(&src[e.offset - 3..e.offset], b"'''");
+    assert!(
+        postman_cognito::collection::bruno::plan_bytes(src, false, "{{process.env.COGNITO_TOKEN}}")
+            .is_err()
+    );
+}
