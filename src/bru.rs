@@ -192,7 +192,7 @@ fn read_block(src: &[u8], start: usize) -> Result<Block, BruError> {
     let (kind, close) = match src.get(at) {
         Some(b'{') if is_dictionary(&name) => (Kind::Dictionary, b'}'),
         Some(b'{') => (Kind::Text, b'}'),
-        Some(b'[') => (Kind::List, b']'),
+        Some(b'[') if !is_dictionary(&name) => (Kind::List, b']'),
         _ => {
             return Err(err(
                 at,
@@ -427,6 +427,7 @@ mod tests {
             ("meta {\n}x\n", 8),
             ("meta {\n  a: '''\n}\n", 12),
             ("get {\n  auth: '''x\n'''none\n}\n", 22),
+            ("delete [\n  x\n]\n", 7),
             ("\u{feff}", 0),
         ] {
             let e = read(src.as_bytes()).unwrap_err();

@@ -295,3 +295,19 @@ fn text_after_closing_triple_quotes_is_refused_with_its_place() {
             .is_err()
     );
 }
+
+/// fuzz/regressions/bru-method-block-as-list.bin (first byte: request): a block named as a
+/// method (`delete`) but written as a list (`delete [ ... ]`), which Bruno refuses. The reader
+/// took it as a method block, and the edit put an `auth:` line into the list. A dictionary
+/// block's name with `[` is now refused with its place, as Bruno refuses it.
+#[test]
+fn a_method_block_written_as_a_list_is_refused() {
+    let data = std::fs::read(repo().join("fuzz/regressions/bru-method-block-as-list.bin")).unwrap();
+    let src = &data[1..];
+    let e = postman_cognito::bru::read(src).unwrap_err();
+    assert_eq!(src[e.offset], b'[', "{e:?}");
+    assert!(
+        postman_cognito::collection::bruno::plan_bytes(src, false, "{{process.env.COGNITO_TOKEN}}")
+            .is_err()
+    );
+}
