@@ -1832,12 +1832,13 @@ fn open(path: &Path, options: Options) -> Result<Box<dyn Document>, Failure> {
     Ok(Box::new(load(path, options.keep, options.assign)?))
 }
 
-/// `.bru` files, a collection's `bruno.json`, and the YAML form's own file names.
+/// `.bru` files, a collection's `bruno.json`, the YAML form's own file names, and `.env` (which
+/// `bru run` and the Bruno app read, and scripts write).
 fn looks(path: &Path, bytes: &[u8]) -> bool {
     super::file::looks_by(path, bytes, &[".bru"], &[])
         || path
             .file_name()
-            .is_some_and(|n| n == OPENCOLLECTION || n == YAML_FOLDER)
+            .is_some_and(|n| n == OPENCOLLECTION || n == YAML_FOLDER || n == ".env")
         || (path.file_name() == Some(OsStr::new(CONFIG))
             && super::file::looks_by(path, bytes, &[], &[b"\"collection\""]))
 }

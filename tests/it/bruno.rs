@@ -612,8 +612,9 @@ fn scrub_check_and_the_hook_find_tokens_in_every_bruno_file() {
         format!("get {{\n  url: x\n  auth: bearer\n}}\n\nauth:bearer {{\n  token: {t}\n}}\n"),
     )
     .unwrap();
+    std::fs::write(root.join(".env"), format!("API_TOKEN={t}\n")).unwrap();
     assert!(
-        crate::git_safety::git(&root, &["add", "Me.bru"])
+        crate::git_safety::git(&root, &["add", "Me.bru", ".env"])
             .status
             .success()
     );
@@ -622,6 +623,10 @@ fn scrub_check_and_the_hook_find_tokens_in_every_bruno_file() {
     assert!(!commit.status.success(), "the commit went through: {said}");
     assert!(
         said.contains("Me.bru") && said.contains("auth:bearer.token"),
+        "{said}"
+    );
+    assert!(
+        said.contains(".env") && said.contains("API_TOKEN"),
         "{said}"
     );
     assert!(!said.contains(&t), "the hook printed the token");
