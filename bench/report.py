@@ -225,6 +225,12 @@ if checks:
 v3 = os.path.join(out, "v3.md")
 if os.path.exists(v3):
     print(open(v3, encoding="utf-8").read())
+shapes = os.path.join(out, "shapes.md")
+if os.path.exists(shapes):
+    print(open(shapes, encoding="utf-8").read())
+bruno = os.path.join(out, "bruno.md")
+if os.path.exists(bruno):
+    print(open(bruno, encoding="utf-8").read())
 refresh = os.path.join(out, "refresh.md")
 if os.path.exists(refresh):
     print("## 7. Refreshing a token (issue 16): GetTokensFromRefreshToken, against ministack\n")
