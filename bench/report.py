@@ -228,6 +228,9 @@ if os.path.exists(v3):
 shapes = os.path.join(out, "shapes.md")
 if os.path.exists(shapes):
     print(open(shapes, encoding="utf-8").read())
+exec_md = os.path.join(out, "exec.md")
+if os.path.exists(exec_md):
+    print(open(exec_md, encoding="utf-8").read())
 bruno = os.path.join(out, "bruno.md")
 if os.path.exists(bruno):
     print(open(bruno, encoding="utf-8").read())
