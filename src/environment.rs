@@ -474,17 +474,15 @@ pub mod bru {
                 }
             },
             None => {
-                let sep = if src.is_empty() || src.ends_with(b"\n") {
-                    ""
-                } else {
-                    nl
+                // After a blank line, when the file has anything.
+                let lead = match src {
+                    [] => String::new(),
+                    [.., b'\n'] => nl.to_string(),
+                    _ => format!("{nl}{nl}"),
                 };
                 edits.insert(
                     src.len(),
-                    format!(
-                        "{sep}{}vars {{{nl}  {name}: {value}{nl}}}{nl}",
-                        if src.is_empty() { "" } else { nl }
-                    ),
+                    format!("{lead}vars {{{nl}  {name}: {value}{nl}}}{nl}"),
                 );
             }
         }

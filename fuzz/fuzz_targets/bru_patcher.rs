@@ -46,23 +46,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let out = apply(bytes, &edits);
     let after = bru::read(&out).expect("what the editor writes reads back");
-    let has_method = before.blocks.iter().any(|b| {
-        matches!(
-            b.name.as_str(),
-            "get"
-                | "post"
-                | "put"
-                | "delete"
-                | "patch"
-                | "options"
-                | "head"
-                | "connect"
-                | "trace"
-                | "http"
-                | "grpc"
-                | "ws"
-        )
-    });
+    let has_method = before
+        .blocks
+        .iter()
+        .any(|b| bruno::METHODS.contains(&b.name.as_str()));
     match bruno::auth_of_bytes(&out, !root) {
         Some((mode, token)) if root => {
             assert_eq!(mode, "bearer");

@@ -82,7 +82,7 @@ pub const DEFAULT_VARIABLE: &str = "COGNITO_TOKEN";
 const PROCESS_ENV: &str = "process.env.";
 
 /// The method blocks of a request (Bruno's `http`, `grpc` and `ws` requests).
-const METHODS: &[&str] = &[
+pub const METHODS: &[&str] = &[
     "get", "post", "put", "delete", "patch", "options", "head", "connect", "trace", "http", "grpc",
     "ws",
 ];
@@ -421,7 +421,7 @@ pub fn load(
     let mut files = vec![root_file];
     r.counted()?;
     read_folder(&mut r, 0, &root, &[], &[], &mut files)?;
-    if files[0].stat.is_none() || !files[0].stamp.exists() {
+    if !files[0].stamp.exists() {
         // A collection.bru to be created takes the line breaks of the collection's files.
         if let Some(nl) = files[1..]
             .iter()

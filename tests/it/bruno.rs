@@ -7,32 +7,23 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
-use crate::support::api::Authorizer;
-use crate::support::idp::Idp;
+use crate::runners::{PASSWORD, Pool, pool};
 use crate::support::*;
 
 /// What `refresh` makes the root send by default.
 const SENT: &str = "{{process.env.COGNITO_TOKEN}}";
 
-/// A copy of `fixtures/bruno-wild/<name>` (with CRLF line breaks when `crlf`).
+/// A copy of `fixtures/bruno-wild/<name>` (with CRLF line breaks in its `.bru` files when
+/// `crlf`).
 fn wild(name: &str, crlf: bool) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let src = fixture(&format!("bruno-wild/{name}"));
-    for (rel, bytes) in files_of(&src) {
-        let to = d.path().join(&rel);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        let bytes = if crlf && rel.extension().is_some_and(|e| e == "bru") {
-            String::from_utf8(bytes)
-                .unwrap()
-                .replace("\r\n", "\n")
-                .replace('\n', "\r\n")
-                .into_bytes()
-        } else {
-            bytes
-        };
-        std::fs::write(&to, bytes).unwrap();
+    let d = copy_of(&fixture(&format!("bruno-wild/{name}")));
+    if crlf {
+        for (rel, bytes) in files_of(d.path()) {
+            if rel.extension().is_some_and(|e| e == "bru") {
+                let text = String::from_utf8(bytes).unwrap().replace("\r\n", "\n");
+                std::fs::write(d.path().join(rel), text.replace('\n', "\r\n")).unwrap();
+            }
+        }
     }
     d
 }
@@ -40,9 +31,13 @@ fn wild(name: &str, crlf: bool) -> tempfile::TempDir {
 /// A copy of `fixtures/bruno-wild-yml/<name>`: the collection as Bruno's own writer puts it in
 /// YAML (tests/it/support/bru_to_yml.js).
 fn wild_yaml(name: &str) -> tempfile::TempDir {
+    copy_of(&fixture(&format!("bruno-wild-yml/{name}")))
+}
+
+/// A copy of the folder `src`.
+pub(crate) fn copy_of(src: &Path) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
-    let src = fixture(&format!("bruno-wild-yml/{name}"));
-    for (rel, bytes) in files_of(&src) {
+    for (rel, bytes) in files_of(src) {
         let to = d.path().join(&rel);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::write(&to, bytes).unwrap();
@@ -475,10 +470,74 @@ fn a_token_is_never_written_into_a_bruno_collection() {
     assert!(err.contains("writes no token into it"), "{err}");
     assert!(err.contains("exec -- bru run"), "{err}");
     assert_eq!(files_of(d.path()), before);
+    // Alone, with a token at hand: the collection gets the reference, and no file the token.
+    std::fs::remove_file(&export).unwrap();
+    let t = live_jwt();
+    let o = std_bin()
+        .arg("refresh")
+        .arg(d.path())
+        .env("POSTMAN_COGNITO_TOKEN", &t)
+        .output()
+        .unwrap();
+    ok(&o);
+    let root = std::fs::read_to_string(d.path().join("collection.bru")).unwrap();
+    assert_eq!(auth_bru(&root, false).token.as_deref(), Some(SENT));
+    for (rel, bytes) in files_of(d.path()) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&t),
+            "{} holds the token",
+            rel.display()
+        );
+    }
 }
 
 #[test]
-fn token_var_names_the_process_variable_and_an_env_file_the_bruno_variable() {
+fn a_folder_swapped_for_a_link_during_the_sign_in_gets_nothing_written() {
+    use std::io::Write;
+    let d = wild("stockhut-recipes", false);
+    let outside = tempfile::tempdir().unwrap();
+    let recipe = d.path().join("recipe");
+    for (rel, bytes) in files_of(&recipe) {
+        std::fs::write(outside.path().join(rel), bytes).unwrap();
+    }
+    let before = files_of(outside.path());
+    // With an environment file the run needs a token: the folder (whose requests all change
+    // under --inherit all) is read and every edit planned before the token is read from
+    // standard input; the folder is swapped meanwhile.
+    let mut child = std_bin()
+        .args(["refresh", "--inherit", "all", "--token-stdin", "--env-file"])
+        .arg(d.path().join("environments/Default.bru"))
+        .arg(d.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    std::fs::rename(&recipe, d.path().join("recipe.moved")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &recipe).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(live_jwt().as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("changed while postman-cognito was running"),
+        "{err}"
+    );
+    assert_eq!(
+        files_of(outside.path()),
+        before,
+        "a file outside was written"
+    );
+}
+
+#[test]
+fn token_var_names_the_process_variable() {
     let d = wild("navikt-helse", false);
     ok(&refresh(d.path(), &["--token-var", "API_TOKEN"]));
     let root = std::fs::read_to_string(d.path().join("collection.bru")).unwrap();
@@ -719,8 +778,6 @@ fn bruno_a_kill_between_two_renames_leaves_every_file_whole() {
 
 // ---- with the real `bru` CLI ----
 
-const PASSWORD: &str = "Bruno-Passw0rd!";
-
 /// A loopback copy of `name` for `bru run`: every request's URL is `{{baseUrl}}/r/<n>`, scripts,
 /// tests and post-response variables are dropped, OAuth 2.0 URLs point at a closed port, and
 /// gRPC and WebSocket requests are removed. Returns the requests' paths by file.
@@ -876,58 +933,21 @@ fn sends_the_token(dir: &Path, rel: &Path) -> bool {
             && value(&source, "auth:bearer", "token").as_deref() == Some(SENT)
 }
 
-/// A moto pool with user `runner`, and an API that accepts its id tokens only.
-struct Peers {
-    idp: Idp,
-    pool: String,
-    client: String,
-    api: Authorizer,
-}
-
-fn peers() -> Peers {
-    let idp = Idp::moto();
-    let pool = idp.pool("bruno", json!({}));
-    let (client, _) = idp.client(&pool, false, &["ALLOW_USER_PASSWORD_AUTH"]);
-    idp.user(&pool, "runner", PASSWORD);
-    let moto = idp.url.trim_end_matches('/').to_string();
-    let api = Authorizer::start(
-        &format!("{moto}/{pool}/.well-known/jwks.json"),
-        &client,
-        &format!("https://cognito-idp.us-east-1.amazonaws.com/{pool}"),
-    );
-    Peers {
-        idp,
-        pool,
-        client,
-        api,
-    }
-}
-
-impl Peers {
-    /// `exec -- bru run -r` in `dir`: the paths the API saw from then on, and those it accepted.
+impl Pool {
+    /// `exec -- bru run -r` in `dir`: the paths the API saw from then on, those it accepted,
+    /// and what was said.
     fn bru_run(&self, dir: &Path) -> (Vec<String>, BTreeSet<String>, String) {
-        let from = self.api.verdicts.lock().unwrap().len();
-        let home = dir.join(".home");
-        std::fs::create_dir_all(&home).unwrap();
+        let from = self.seen();
         let base = format!("baseUrl={}", self.api.base());
-        let o = std_bin()
-            .arg("exec")
-            .args(["--flow", "password", "--endpoint-url", &self.idp.url])
-            .arg("--")
-            .arg(bru())
-            .args(["run", "-r", "--env-var", &base])
-            .env("COGNITO_USER_POOL_ID", &self.pool)
-            .env("COGNITO_CLIENT_ID", &self.client)
-            .env("COGNITO_USERNAME", "runner")
-            .env("COGNITO_PASSWORD", PASSWORD)
-            .env("HOME", &home)
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("HTTPS_PROXY", "http://127.0.0.1:9")
-            .env("HTTP_PROXY", "http://127.0.0.1:9")
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .current_dir(dir)
-            .output()
-            .unwrap();
+        let bru = bru();
+        let command: Vec<&std::ffi::OsStr> = vec![
+            bru.as_os_str(),
+            "run".as_ref(),
+            "-r".as_ref(),
+            "--env-var".as_ref(),
+            base.as_ref(),
+        ];
+        let o = self.exec(dir, &[], &command);
         let said = format!(
             "{}{}",
             String::from_utf8_lossy(&o.stdout),
@@ -948,7 +968,7 @@ impl Peers {
 /// `policy`: `bru run` sends the token where the oracle says in the `.bru` form, and to the same
 /// requests in the YAML form.
 fn both_forms_send_the_token_alike(name: &str, policy: &str) {
-    let p = peers();
+    let p = pool();
     let bru_form = wild(name, false);
     let yml_form = wild_yaml(name);
     let bru_requests = loopback(bru_form.path());
@@ -1082,25 +1102,14 @@ fn a_secret_of_a_bruno_environment_gets_no_value_and_is_refused_first() {
     }
 }
 
-/// A copy of the folder `src`.
-fn copy_of(src: &Path) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    for (rel, bytes) in files_of(src) {
-        let to = d.path().join(&rel);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::write(&to, bytes).unwrap();
-    }
-    d
-}
-
 /// `refresh --env-file environments/ci.*` with a token from moto, then `bru run --env ci`
 /// itself (no exec): Bruno sends the token from its environment file.
 fn bru_runs_with_the_environment_file(form: &str, env: &str) {
-    let p = peers();
+    let p = pool();
     let d = copy_of(&fixture(&format!("bruno/{form}")));
     let token = signing_in(
         &["token", "--flow", "password"],
-        &p.idp.url,
+        &p.url,
         &p.pool,
         &p.client,
         "runner",

@@ -11,17 +11,17 @@ use crate::support::api::Authorizer;
 use crate::support::idp::Idp;
 use crate::support::*;
 
-const PASSWORD: &str = "Runner-Passw0rd!";
+pub(crate) const PASSWORD: &str = "Runner-Passw0rd!";
 
-struct Pool {
-    url: String,
-    pool: String,
-    client: String,
-    api: Authorizer,
+pub(crate) struct Pool {
+    pub(crate) url: String,
+    pub(crate) pool: String,
+    pub(crate) client: String,
+    pub(crate) api: Authorizer,
 }
 
 /// A moto pool with user `runner`, and an API that accepts its id tokens only.
-fn pool() -> Pool {
+pub(crate) fn pool() -> Pool {
     let idp = Idp::moto();
     let pool = idp.pool("runners", json!({}));
     let (client, _) = idp.client(&pool, false, &["ALLOW_USER_PASSWORD_AUTH"]);
@@ -42,7 +42,7 @@ fn pool() -> Pool {
 
 impl Pool {
     /// `postman-cognito exec ARGS -- COMMAND` signing in as `runner`, in `dir`.
-    fn exec(
+    pub(crate) fn exec(
         &self,
         dir: &Path,
         args: &[&str],
@@ -77,7 +77,7 @@ impl Pool {
         v.len()
     }
 
-    fn seen(&self) -> usize {
+    pub(crate) fn seen(&self) -> usize {
         self.api.verdicts.lock().unwrap().len()
     }
 
@@ -110,23 +110,7 @@ fn ok(out: &std::process::Output) {
 
 /// A copy of the Bruno collection `fixtures/bruno/<form>` in a fresh folder.
 fn bruno_collection(form: &str) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let src = fixture(&format!("bruno/{form}"));
-    let mut stack = vec![src.clone()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            let to = d.path().join(p.strip_prefix(&src).unwrap());
-            if p.is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-                stack.push(p);
-            } else {
-                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-                std::fs::copy(&p, &to).unwrap();
-            }
-        }
-    }
-    d
+    crate::bruno::copy_of(&fixture(&format!("bruno/{form}")))
 }
 
 fn bru_run(p: &Pool, dir: &Path, extra: &[&str]) -> std::process::Output {
