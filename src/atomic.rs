@@ -512,17 +512,6 @@ pub fn stage_at(
 }
 
 impl StagedAt {
-    /// The temporary file's content, read back through the folder (for the check that what was
-    /// written reads back).
-    pub fn read_back(&self, dir: &crate::fsat::Dir) -> Result<Vec<u8>, Failure> {
-        dir.read(&self.tmp, u64::MAX).map(|(b, _)| b).map_err(|_| {
-            Failure::io(format!(
-                "cannot read back what was written for {}; the file is unchanged",
-                self.shown
-            ))
-        })
-    }
-
     /// Renames the new content over the target in the open folder `dir`, under a lock on the
     /// folder, if the target is still what was read (`expect`). Returns a warning to show when
     /// the target's owner could not be kept.

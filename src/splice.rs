@@ -97,6 +97,40 @@ pub fn apply(src: &[u8], edits: &[Edit]) -> Vec<u8> {
     out
 }
 
+/// Applies sorted, non-overlapping edits to `buf` itself, so that a large file is never held
+/// twice: when the edits before some point grow the text, the bytes are first moved up by the
+/// largest such growth (one move), then every run is copied down to its place.
+pub fn apply_in_place(buf: &mut Vec<u8>, edits: &[Edit]) {
+    let new_len = edited_len(buf, edits);
+    // The largest growth of the text before any point: how far the writing may run ahead.
+    let (mut delta, mut ahead) = (0isize, 0isize);
+    for e in edits {
+        delta += e.text.len() as isize - (e.span.end - e.span.start) as isize;
+        ahead = ahead.max(delta);
+    }
+    let shift = ahead.unsigned_abs();
+    if shift > 0 {
+        let old = buf.len();
+        buf.resize(old + shift, 0);
+        buf.copy_within(0..old, shift);
+    }
+    // Writing at `w` never passes the unread text at `r`: w - r <= the growth so far - shift.
+    let (mut w, mut r) = (0, shift);
+    for e in edits {
+        let run = e.span.start + shift - r;
+        buf.copy_within(r..r + run, w);
+        w += run;
+        buf[w..w + e.text.len()].copy_from_slice(e.text.as_bytes());
+        w += e.text.len();
+        r = e.span.end + shift;
+    }
+    let end = buf.len();
+    buf.copy_within(r..end, w);
+    w += end - r;
+    debug_assert_eq!(w, new_len);
+    buf.truncate(new_len);
+}
+
 /// 1-based line and column (in characters) of a byte offset, for messages.
 pub fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let offset = offset.min(bytes.len());
@@ -110,4 +144,55 @@ pub fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
         .chars()
         .count();
     (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every mix of growing, shrinking, inserting and deleting edits, at the start, in the
+    /// middle and at the end, gives in place what the copying [`apply`] gives.
+    #[test]
+    fn in_place_equals_the_copy_for_every_mix_of_growth_and_shrink() {
+        let src: Vec<u8> = (0..64u8).map(|i| b'a' + i % 26).collect();
+        // A small linear congruential generator: the same cases on every run.
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize % n
+        };
+        let mut cases = 0;
+        for _ in 0..2_000 {
+            let mut at = 0;
+            let mut edits = Vec::new();
+            while at < src.len() && edits.len() < 6 {
+                let start = at + next(12);
+                if start > src.len() {
+                    break;
+                }
+                let end = (start + next(6)).min(src.len());
+                let text = "XYZ0123456789"[..next(14)].repeat(1 + next(3));
+                edits.push(Edit {
+                    span: Span { start, end },
+                    text,
+                });
+                at = end + usize::from(start == end);
+            }
+            let mut buf = src.clone();
+            apply_in_place(&mut buf, &edits);
+            assert_eq!(buf, apply(&src, &edits), "edits {edits:?}");
+            cases += 1;
+        }
+        assert_eq!(cases, 2_000);
+        let mut empty = Vec::new();
+        apply_in_place(&mut empty, &[]);
+        assert!(empty.is_empty());
+        let mut grown = b"{}".to_vec();
+        let growth = [Edit {
+            span: Span { start: 1, end: 1 },
+            text: "\"a\":1".into(),
+        }];
+        apply_in_place(&mut grown, &growth);
+        assert_eq!(grown, b"{\"a\":1}");
+    }
 }

@@ -220,8 +220,11 @@ pub trait Document {
     fn token_auth_kind(&self) -> &'static str {
         "oauth2"
     }
-    /// Frees file `file`'s bytes once its new content is staged (a large export is held once).
-    fn release(&mut self, _file: usize) {}
+    /// File `file`'s bytes, to be edited in place and staged; the document no longer needs
+    /// them (nor, for a large export, its tree). Formats of small files hand a copy.
+    fn take_bytes(&mut self, file: usize) -> Vec<u8> {
+        self.file(file).bytes.clone()
+    }
 }
 
 /// What `check` and the pre-push hook judge a file against.

@@ -1,7 +1,7 @@
 //! Writing a document's planned edits, the same for every format: each changed file is staged
-//! beside itself in its folder (opened again through the tree's folders, never through a link)
-//! and checked (made and checked in memory when small, read back when large), before any is
-//! renamed; then the files are flushed to disk (each as it is staged when they are few, the file
+//! beside itself in its folder (opened again through the tree's folders, never through a link),
+//! made in place of the file's old bytes and checked in memory before it is written, before any
+//! is renamed; then the files are flushed to disk (each as it is staged when they are few, the file
 //! system once when they are many) and renamed in the plan's order (a folder's children first,
 //! the root last, one lock per folder), each only if it is still what was read, else read,
 //! planned and staged again alone; finally the renames are made durable the same way.
@@ -19,10 +19,6 @@ use crate::ui::Ui;
 /// Up to this many changed files, each is flushed to disk as it is staged; above, the file
 /// system is flushed once (`syncfs`), which also waits on other processes' writes.
 const SYNC_EACH: usize = 16;
-
-/// Files up to this size are made and checked in memory before they are written; larger ones
-/// are streamed and read back.
-const IN_MEMORY: usize = 4 << 20;
 
 /// How often a file that another run changed meanwhile is read and planned again.
 pub const MAX_REREADS: u32 = 10;
@@ -59,7 +55,7 @@ impl Drop for Staged {
 
 /// Stages every file `planned` changes; `secret`: the root gets the token itself (not a
 /// `{{variable}}`), so its staged file is private until it is in place. Each file's bytes are
-/// released by the document once staged, before the staged file is read back and checked: it
+/// taken from the document and edited in place, then checked before they are written: they
 /// must read as the same kind of file, and (with `auth`) the root must hold it.
 pub fn stage(
     doc: &mut dyn Document,
@@ -96,30 +92,15 @@ pub fn stage(
             ))
             .with_hint("please report this with the collection's structure (not its tokens)")
         };
-        let staged = if f.bytes.len() <= IN_MEMORY {
-            // A small file: its new content is made and checked in memory, then written from
-            // those very bytes (nothing to read back).
-            let new = splice::apply(&f.bytes, &fe.edits);
-            doc.verify(fe.file, &new, auth).map_err(unreadable)?;
-            let staged = atomic::stage_at(dir, f.folder, &f.name, &like, secret, sync, |w| {
-                w.write_all(&new)
-            })?;
-            doc.release(fe.file);
-            staged
-        } else {
-            // A large one is streamed to disk from the original and the edits, then read back
-            // and checked (it is never held twice).
-            let staged = atomic::stage_at(dir, f.folder, &f.name, &like, secret, sync, |w| {
-                splice::pieces(&f.bytes, &fe.edits).try_for_each(|piece| w.write_all(piece))
-            })?;
-            doc.release(fe.file);
-            let back = staged.read_back(dir)?;
-            if let Err(m) = doc.verify(fe.file, &back, auth) {
-                staged.discard(dir);
-                return Err(unreadable(m));
-            }
-            staged
-        };
+        let (folder, name) = (f.folder, f.name.clone());
+        // The new content is made in place of the old (a large file is never held twice),
+        // checked in memory, and written from those very bytes.
+        let mut new = doc.take_bytes(fe.file);
+        splice::apply_in_place(&mut new, &fe.edits);
+        doc.verify(fe.file, &new, auth).map_err(unreadable)?;
+        let staged = atomic::stage_at(dir, folder, &name, &like, secret, sync, |w| {
+            w.write_all(&new)
+        })?;
         out.items.push_back(Item {
             file: fe.file,
             staged,
@@ -228,17 +209,17 @@ fn commit_item(
         if !splice::changes(&bytes, &edits) {
             return Ok(None);
         }
-        let staged = atomic::stage_at(dir, f.folder, &f.name, &stat, item.secret, true, |w| {
-            splice::pieces(&bytes, &edits).try_for_each(|piece| w.write_all(piece))
-        })?;
-        let back = staged.read_back(dir)?;
-        if let Err(m) = doc.verify(item.file, &back, Some(auth)) {
-            staged.discard(dir);
+        let mut new = bytes;
+        splice::apply_in_place(&mut new, &edits);
+        if let Err(m) = doc.verify(item.file, &new, Some(auth)) {
             return Err(Failure::internal(format!(
                 "patching {}: the result does not read back ({m}); nothing was written",
                 f.path.shown()
             )));
         }
+        let staged = atomic::stage_at(dir, f.folder, &f.name, &stat, item.secret, true, |w| {
+            w.write_all(&new)
+        })?;
         attempt = staged.commit_locked(dir, &Stamp::of_stat(&stat));
     }
     attempt.map_err(WriteError::failure)

@@ -105,7 +105,7 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
                 staged.push(Pending::Stdout(splice::apply(&f.bytes, edits)));
             }
             Some(out) => {
-                if let Some(s) = stage_output(doc.as_ref(), &planned, out)? {
+                if let Some(s) = stage_output(doc.as_mut(), &planned, out)? {
                     staged.push(Pending::Output(s));
                 }
             }
@@ -443,9 +443,10 @@ enum Pending {
 }
 
 /// `-o FILE`: the one file of `doc` with its planned edits, staged to `out` (mode and owner of
-/// the collection read) unless `out` already holds exactly that. Read back and checked.
+/// the collection read) unless `out` already holds exactly that. Made in place of the
+/// collection's bytes (taken from `doc`) and checked before it is written.
 fn stage_output(
-    doc: &dyn Document,
+    doc: &mut dyn Document,
     planned: &Planned,
     out: &Path,
 ) -> Result<Option<(Staged, Option<Stamp>)>, Failure> {
@@ -455,23 +456,17 @@ fn stage_output(
         return Ok(None);
     }
     let like = fs::metadata(&f.path).ok();
-    let staged = atomic::stage(out, like.as_ref(), |w| {
-        splice::pieces(&f.bytes, edits).try_for_each(|piece| w.write_all(piece))
-    })?;
-    let written = fs::read(staged.path()).map_err(|e| {
-        Failure::io(format!(
-            "cannot read back what was written for {}: {e}; the file is unchanged",
-            out.shown()
-        ))
-    })?;
+    let shown = f.path.shown();
+    let mut new = doc.take_bytes(0);
+    splice::apply_in_place(&mut new, edits);
     let auth = AuthBlock::token("", None, &[]);
-    doc.verify(0, &written, Some(&auth)).map_err(|m| {
+    doc.verify(0, &new, Some(&auth)).map_err(|m| {
         Failure::internal(format!(
-            "patching {}: the result does not read back ({m}); nothing was written",
-            f.path.shown()
+            "patching {shown}: the result does not read back ({m}); nothing was written"
         ))
         .with_hint("please report this with the collection's structure (not its tokens)")
     })?;
+    let staged = atomic::stage(out, like.as_ref(), |w| w.write_all(&new))?;
     Ok(Some((staged, None)))
 }
 

@@ -201,6 +201,8 @@ pub fn scan<P: Plan>(bytes: &[u8], plan: &P) -> Result<Scanned, ScanError> {
         pos: if bom { BOM.len() } else { 0 },
         stack: Vec::new(),
         names: Vec::new(),
+        members: Vec::new(),
+        elements: Vec::new(),
     };
     s.ws();
     if s.pos >= s.b.len() {
@@ -236,6 +238,10 @@ struct Scanner<'a> {
     stack: Vec<bool>,
     /// Names (and offsets) of the members of the sparse objects being scanned, innermost last.
     names: Vec<(CompactString, usize)>,
+    /// The kept members and elements of the containers being scanned, innermost last: each
+    /// container then gets one allocation of the exact size (no growth, no shrinking).
+    members: Vec<Member>,
+    elements: Vec<Node>,
 }
 
 impl Scanner<'_> {
@@ -363,7 +369,7 @@ impl Scanner<'_> {
         }
         let start = self.pos;
         self.pos += 1;
-        let mut members: Vec<Member> = Vec::new();
+        let first = self.members.len();
         let sparse = plan.sparse(ctx);
         let mark = self.names.len();
         self.ws();
@@ -390,7 +396,7 @@ impl Scanner<'_> {
                 }
                 let value = self.value(member_ctx, plan, depth)?;
                 if !sparse || member_ctx.is_some() {
-                    members.push(Member {
+                    self.members.push(Member {
                         key,
                         key_span,
                         value,
@@ -411,9 +417,13 @@ impl Scanner<'_> {
             check_unique(self.names[mark..].iter().map(|(k, at)| (k.as_str(), *at)))?;
             self.names.truncate(mark);
         } else {
-            check_unique(members.iter().map(|m| (m.key.as_str(), m.key_span.start)))?;
+            check_unique(
+                self.members[first..]
+                    .iter()
+                    .map(|m| (m.key.as_str(), m.key_span.start)),
+            )?;
         }
-        members.shrink_to_fit();
+        let members: Vec<Member> = self.members.drain(first..).collect();
         Ok(Node::Object(Box::new(Object {
             span: Span {
                 start,
@@ -429,7 +439,7 @@ impl Scanner<'_> {
         }
         let start = self.pos;
         self.pos += 1;
-        let mut elements = Vec::new();
+        let first = self.elements.len();
         self.ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
@@ -437,7 +447,8 @@ impl Scanner<'_> {
             let child = plan.element(ctx);
             loop {
                 self.ws();
-                elements.push(self.value(child, plan, depth)?);
+                let value = self.value(child, plan, depth)?;
+                self.elements.push(value);
                 self.ws();
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -449,7 +460,7 @@ impl Scanner<'_> {
                 }
             }
         }
-        elements.shrink_to_fit();
+        let elements: Vec<Node> = self.elements.drain(first..).collect();
         Ok(Node::Array(Box::new(Array {
             span: Span {
                 start,

@@ -108,7 +108,7 @@ fn sigkill_at_any_moment_leaves_the_whole_old_or_the_whole_new_file() {
     let original = big_collection(dir.path(), 1);
     let old = std::fs::read(&original).unwrap();
     let expected = dir.path().join("expected.json");
-    // How long one writing run takes here (read, patch, write, flush, read back, rename), to
+    // How long one writing run takes here (read, patch, check, write, flush, rename), to
     // spread the kills over its whole life.
     let t = std::time::Instant::now();
     bin()
