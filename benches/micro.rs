@@ -78,7 +78,7 @@ fn patch(c: &mut Criterion) {
             black_box(planned.edits.len())
         })
     });
-    group.bench_function("patch (plan, apply, read back)", |bench| {
+    group.bench_function("patch (plan, apply, check the result)", |bench| {
         bench.iter(|| {
             let patched = collection::patch(&src, &coll, &want, Policy::Tokens, &keep).unwrap();
             black_box(patched.bytes.len())
