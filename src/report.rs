@@ -175,6 +175,10 @@ pub fn emit_refresh(
     Ok(())
 }
 
+/// How many of the children left with their own auth a person is shown (`--json` has them all):
+/// a 100,000-request collection can keep tens of thousands.
+pub const KEPT_SHOWN: usize = 50;
+
 impl FileReport {
     /// A few lines for a person.
     pub fn human(&self) -> String {
@@ -207,12 +211,18 @@ impl FileReport {
                 )
             }
         };
-        for k in &self.kept {
+        for k in self.kept.iter().take(KEPT_SHOWN) {
             s.push_str(&format!(
                 "\n  kept {} ({}): {}",
                 shown(&k.path),
                 k.kind,
                 shown(&k.reason)
+            ));
+        }
+        if self.kept.len() > KEPT_SHOWN {
+            s.push_str(&format!(
+                "\n  ... and {} more kept with their own auth (--json lists them all)",
+                self.kept.len() - KEPT_SHOWN
             ));
         }
         s

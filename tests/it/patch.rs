@@ -232,3 +232,38 @@ fn the_locality_check_itself_catches_changes_outside_auth() {
             .is_err()
     );
 }
+
+/// A person is shown the first 50 children left with their own auth and how many more there
+/// are; `--json` lists every one.
+#[test]
+fn a_long_list_of_kept_children_is_cut_for_people_and_whole_in_json() {
+    let items: Vec<Value> = (0..60)
+        .map(|i| {
+            serde_json::json!({
+                "name": format!("R{i}"),
+                "request": {"method": "GET", "url": "http://127.0.0.1/",
+                            "auth": {"type": "basic", "basic": []}}
+            })
+        })
+        .collect();
+    let coll = serde_json::json!({
+        "info": {"name": "many", "schema":
+            "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": items
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&coll).unwrap()).unwrap();
+    let o = refresh(&file, &["--check"]).code(1);
+    let err = String::from_utf8_lossy(&o.get_output().stderr).into_owned();
+    assert_eq!(err.matches("\n  kept R").count(), 50, "{err}");
+    assert!(err.contains("kept R49 (request)"), "{err}");
+    assert!(!err.contains("kept R50 "), "{err}");
+    assert!(
+        err.contains("... and 10 more kept with their own auth (--json lists them all)"),
+        "{err}"
+    );
+    let o = refresh(&file, &["--check", "--json"]).code(1);
+    let report: Value = serde_json::from_slice(&o.get_output().stdout).unwrap();
+    assert_eq!(report["files"][0]["kept"].as_array().unwrap().len(), 60);
+}
