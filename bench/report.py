@@ -122,6 +122,8 @@ for path in sorted(glob.glob(os.path.join(out, "patch-*MB.json")), key=size_of):
         key = {"postman-cognito": "postman-cognito", "jq": "jq", "node postman-collection": "node"}.get(name)
         if name.startswith("parse only"):
             key = "floor"
+        if name.startswith("postman-cognito refresh --check"):
+            key = "check"
         mem = memory.get((mb, key)) if key else None
         memtext = "%.1f MiB (%.2fx the file)" % (mem / 1024, mem * 1024 / real) if mem and real else ""
         print("| %s | %s | %s to %s | %.2fx | %s | %s |" % (name, ms(r["median"]), ms(min(r["times"])),
