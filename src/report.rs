@@ -35,12 +35,12 @@ pub struct KeptItem {
     pub reason: String,
 }
 
-impl From<&Kept> for KeptItem {
-    fn from(k: &Kept) -> Self {
+impl From<Kept> for KeptItem {
+    fn from(k: Kept) -> Self {
         KeptItem {
-            path: k.path.clone(),
+            path: k.path,
             kind: if k.folder { "folder" } else { "request" },
-            reason: k.reason.clone(),
+            reason: k.reason,
         }
     }
 }

@@ -72,7 +72,7 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
     let mut staged = Vec::new();
     for (i, doc) in inputs.collections.iter_mut().enumerate() {
         let (reference, auth) = (&references[i], &auths[i]);
-        let planned = doc.plan(auth, plan.collections.policy, false)?;
+        let mut planned = doc.plan(auth, plan.collections.policy, false)?;
         let status = if planned.files.is_empty() {
             Status::Unchanged
         } else if plan.check {
@@ -80,7 +80,7 @@ pub fn run(plan: &RefreshPlan, stdout: &mut dyn Write, ui: &Ui) -> Result<Exit, 
         } else {
             Status::Updated
         };
-        let mut report = file_report(doc.as_ref(), status, &planned, plan);
+        let mut report = file_report(doc.as_ref(), status, &mut planned, plan);
         if plan.diff && status != Status::Unchanged {
             // The diff is made with a stand-in where the token goes, so no encoding of the
             // token (JSON escapes, a short one) can reach the output.
@@ -391,14 +391,16 @@ fn names(docs: &[Box<dyn Document>]) -> String {
 }
 
 /// The report of one collection, from its plan.
+/// The report of one collection; the plan's list of the children kept is moved into it (a
+/// large collection keeps tens of thousands).
 fn file_report(
     doc: &dyn Document,
     status: Status,
-    planned: &Planned,
+    planned: &mut Planned,
     plan: &RefreshPlan,
 ) -> FileReport {
     let before = planned.root_auth_before.clone();
-    let outcome = &planned.outcome;
+    let outcome = &mut planned.outcome;
     FileReport {
         file: doc.path().display().to_string(),
         output: plan.output.as_ref().map(|p| p.display().to_string()),
@@ -417,12 +419,13 @@ fn file_report(
         },
         folders_inheriting: outcome.folders,
         requests_inheriting: outcome.requests,
-        kept: outcome
-            .kept
-            .iter()
+        kept: std::mem::take(&mut outcome.kept)
+            .into_iter()
             .map(KeptItem::from)
             .map(|mut k| {
-                k.reason = k.reason.replace("--keep", &plan.collections.keep_source);
+                if k.reason.contains("--keep") {
+                    k.reason = k.reason.replace("--keep", &plan.collections.keep_source);
+                }
                 k
             })
             .collect(),
