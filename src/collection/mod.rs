@@ -220,10 +220,11 @@ pub trait Document {
     fn token_auth_kind(&self) -> &'static str {
         "oauth2"
     }
-    /// File `file`'s bytes, to be edited in place and staged; the document no longer needs
-    /// them (nor, for a large export, its tree). Formats of small files hand a copy.
-    fn take_bytes(&mut self, file: usize) -> Vec<u8> {
-        self.file(file).bytes.clone()
+    /// File `file` with `edits` applied, to be staged; the document needs its old bytes no
+    /// more. Formats of small files make a new copy; a large export is edited in place of its
+    /// bytes (never held twice), its tree left behind.
+    fn edited(&mut self, file: usize, edits: &[crate::splice::Edit]) -> Vec<u8> {
+        crate::splice::apply(&self.file(file).bytes, edits)
     }
 }
 

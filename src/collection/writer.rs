@@ -54,8 +54,8 @@ impl Drop for Staged {
 }
 
 /// Stages every file `planned` changes; `secret`: the root gets the token itself (not a
-/// `{{variable}}`), so its staged file is private until it is in place. Each file's bytes are
-/// taken from the document and edited in place, then checked before they are written: they
+/// `{{variable}}`), so its staged file is private until it is in place. Each file's new bytes
+/// are made by the document ([`Document::edited`]), then checked before they are written: they
 /// must read as the same kind of file, and (with `auth`) the root must hold it.
 pub fn stage(
     doc: &mut dyn Document,
@@ -93,10 +93,9 @@ pub fn stage(
             .with_hint("please report this with the collection's structure (not its tokens)")
         };
         let (folder, name) = (f.folder, f.name.clone());
-        // The new content is made in place of the old (a large file is never held twice),
-        // checked in memory, and written from those very bytes.
-        let mut new = doc.take_bytes(fe.file);
-        splice::apply_in_place(&mut new, &fe.edits);
+        // The new content is made (in place of the old for a large file), checked in memory,
+        // and written from those very bytes.
+        let new = doc.edited(fe.file, &fe.edits);
         doc.verify(fe.file, &new, auth).map_err(unreadable)?;
         let staged = atomic::stage_at(dir, folder, &name, &like, secret, sync, |w| {
             w.write_all(&new)

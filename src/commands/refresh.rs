@@ -446,8 +446,8 @@ enum Pending {
 }
 
 /// `-o FILE`: the one file of `doc` with its planned edits, staged to `out` (mode and owner of
-/// the collection read) unless `out` already holds exactly that. Made in place of the
-/// collection's bytes (taken from `doc`) and checked before it is written.
+/// the collection read) unless `out` already holds exactly that. Made by `doc` (in place of
+/// its bytes) and checked before it is written.
 fn stage_output(
     doc: &mut dyn Document,
     planned: &Planned,
@@ -460,8 +460,7 @@ fn stage_output(
     }
     let like = fs::metadata(&f.path).ok();
     let shown = f.path.shown();
-    let mut new = doc.take_bytes(0);
-    splice::apply_in_place(&mut new, edits);
+    let new = doc.edited(0, edits);
     let auth = AuthBlock::token("", None, &[]);
     doc.verify(0, &new, Some(&auth)).map_err(|m| {
         Failure::internal(format!(

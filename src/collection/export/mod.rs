@@ -703,11 +703,13 @@ impl Document for Export {
     /// allocations for a large file) is deliberately not freed: freeing would not lower the peak
     /// memory, which the re-read of the written file reaches anyway, and takes a fifth of a
     /// large run's time; the process ends soon after.
-    fn take_bytes(&mut self, _file: usize) -> Vec<u8> {
+    fn edited(&mut self, _file: usize, edits: &[Edit]) -> Vec<u8> {
         // The tree is not needed any more, and freeing hundreds of thousands of nodes costs
         // more than the process's end does.
         std::mem::forget(std::mem::take(&mut self.collection.root.members));
-        std::mem::take(&mut self.files[0].bytes)
+        let mut bytes = std::mem::take(&mut self.files[0].bytes);
+        crate::splice::apply_in_place(&mut bytes, edits);
+        bytes
     }
 }
 
