@@ -76,8 +76,7 @@ impl Stat {
     pub fn distrust(&self) -> Option<String> {
         #[cfg(unix)]
         {
-            let me = rustix::process::geteuid().as_raw();
-            let my_group = rustix::process::getegid().as_raw();
+            let (me, my_group) = imp::ids();
             if self.uid != me {
                 return Some(format!(
                     "it is owned by user id {}, not by you (user id {me})",
