@@ -5,6 +5,11 @@ use crate::support;
 use crate::support::*;
 use postman_cognito::json::scan::{KeepAll, scan};
 
+/// A kept fuzz finding, `fuzz/regressions/<name>`, as bytes.
+fn regression(name: &str) -> Vec<u8> {
+    std::fs::read(repo().join("fuzz/regressions").join(name)).unwrap()
+}
+
 /// The v3 edits of `src` (a root definition when `root`, else a request) applied, with
 /// [`TOKEN`]; the planning error when refused.
 fn v3_patched(src: &[u8], root: bool) -> Result<Vec<u8>, postman_cognito::error::Failure> {
@@ -22,7 +27,7 @@ fn v3_patched(src: &[u8], root: bool) -> Result<Vec<u8>, postman_cognito::error:
 /// patch keeps its spelling byte for byte (the fuzz property was wrong, not the reader).
 #[test]
 fn a_number_beyond_f64_is_valid_json_and_kept_verbatim() {
-    let huge = std::fs::read(repo().join("fuzz/regressions/reader-huge-exponent.json")).unwrap();
+    let huge = regression("reader-huge-exponent.json");
     assert!(scan(&huge, &KeepAll).is_ok());
     let number = String::from_utf8(huge).unwrap();
     let (dir, file) = temp_copy(&fixture("collections/v21-tabs-oauth2.json"));
@@ -52,8 +57,7 @@ fn a_number_beyond_f64_is_valid_json_and_kept_verbatim() {
 /// replacing it wrote `oauth2#x`, one plain scalar; the value now goes right after the colon.
 #[test]
 fn an_empty_yaml_type_before_a_comment_becomes_oauth2() {
-    let src =
-        std::fs::read(repo().join("fuzz/regressions/yaml-empty-type-before-comment.yaml")).unwrap();
+    let src = regression("yaml-empty-type-before-comment.yaml");
     let out = v3_patched(&src, true).unwrap();
     let doc = postman_cognito::yaml::read(&out).unwrap();
     assert_eq!(
@@ -69,7 +73,7 @@ fn an_empty_yaml_type_before_a_comment_becomes_oauth2() {
 /// of the result caught it). Such a file is now refused with its place.
 #[test]
 fn a_lone_carriage_return_in_yaml_is_refused_with_its_place() {
-    let data = std::fs::read(repo().join("fuzz/regressions/yaml-lone-cr.bin")).unwrap();
+    let data = regression("yaml-lone-cr.bin");
     let e = postman_cognito::yaml::read(&data[1..]).unwrap_err();
     assert!(
         e.message.contains("carriage return without a line feed"),
@@ -84,7 +88,7 @@ fn a_lone_carriage_return_in_yaml_is_refused_with_its_place() {
 /// ends at its key.
 #[test]
 fn entries_after_an_empty_block_scalar_stay_in_their_mapping() {
-    let data = std::fs::read(repo().join("fuzz/regressions/yaml-empty-block-scalar.bin")).unwrap();
+    let data = regression("yaml-empty-block-scalar.bin");
     let src = &data[1..];
     let out = v3_patched(src, true).unwrap();
     let doc = postman_cognito::yaml::read(&out).unwrap();
@@ -103,7 +107,7 @@ fn entries_after_an_empty_block_scalar_stay_in_their_mapping() {
 /// anchored null instead of a mapping; it is now refused with the place.
 #[test]
 fn removing_the_only_key_of_a_yaml_file_is_refused() {
-    let data = std::fs::read(repo().join("fuzz/regressions/yaml-auth-only-key.bin")).unwrap();
+    let data = regression("yaml-auth-only-key.bin");
     // That file is now refused earlier (its document carries an anchor); the rule itself:
     let e = v3_patched(&data[1..], false).unwrap_err();
     assert_eq!(e.exit, postman_cognito::error::Exit::BadInput);
@@ -122,8 +126,8 @@ fn removing_the_only_key_of_a_yaml_file_is_refused() {
 /// saphyr-parser read differently; keys with anchors or tags are refused too.
 #[test]
 fn explicit_empty_and_anchored_yaml_keys_are_refused() {
-    let data = std::fs::read(repo().join("fuzz/regressions/yaml-explicit-key.bin")).unwrap();
-    let anchored = std::fs::read(repo().join("fuzz/regressions/yaml-anchored-key.bin")).unwrap();
+    let data = regression("yaml-explicit-key.bin");
+    let anchored = regression("yaml-anchored-key.bin");
     for text in [
         &data[1..],
         &anchored[1..],
@@ -146,7 +150,7 @@ fn explicit_empty_and_anchored_yaml_keys_are_refused() {
 /// between the key and its item. Entries now end where their block of lines ends.
 #[test]
 fn entries_end_where_their_block_of_lines_ends() {
-    let data = std::fs::read(repo().join("fuzz/regressions/yaml-compact-empty-item.bin")).unwrap();
+    let data = regression("yaml-compact-empty-item.bin");
     let src = &data[1..];
     let out = v3_patched(src, true).unwrap();
     let doc = postman_cognito::yaml::read(&out).unwrap();
@@ -166,8 +170,7 @@ fn entries_end_where_their_block_of_lines_ends() {
 /// `[` or `{` the span ends with.
 #[test]
 fn a_tagged_block_sequence_is_not_flow() {
-    let data =
-        std::fs::read(repo().join("fuzz/regressions/yaml-tagged-block-sequence.bin")).unwrap();
+    let data = regression("yaml-tagged-block-sequence.bin");
     let src = &data[1..];
     let doc = postman_cognito::yaml::read(src).unwrap();
     let value = &doc.root.as_map().unwrap()[0].value;
@@ -185,7 +188,7 @@ fn a_tagged_block_sequence_is_not_flow() {
 /// only its first line was deleted. Flow collections and scalars now end where their span ends.
 #[test]
 fn a_multiline_flow_auth_is_removed_whole() {
-    let data = std::fs::read(repo().join("fuzz/regressions/yaml-multiline-flow-auth.bin")).unwrap();
+    let data = regression("yaml-multiline-flow-auth.bin");
     let src = &data[1..];
     let out = v3_patched(src, false).unwrap();
     let mut before: serde_yaml::Value = serde_yaml::from_slice(src).unwrap();
@@ -199,7 +202,7 @@ fn a_multiline_flow_auth_is_removed_whole() {
 /// space only lines are blank.
 #[test]
 fn a_tab_only_line_does_not_end_a_block() {
-    let data = std::fs::read(repo().join("fuzz/regressions/yaml-tab-only-line.bin")).unwrap();
+    let data = regression("yaml-tab-only-line.bin");
     let src = &data[1..];
     let out = v3_patched(src, false).unwrap();
     // libyaml refuses this file (a tab in a scalar); the tool's reader reads both.
@@ -219,8 +222,7 @@ fn a_tab_only_line_does_not_end_a_block() {
 /// Bruno sends it no auth: the plan leaves it as it is (the fuzz property expected an auth).
 #[test]
 fn a_bru_request_without_a_method_block_is_left_as_it_is() {
-    let data = std::fs::read(repo().join("fuzz/regressions/bru-request-without-method-block.bin"))
-        .unwrap();
+    let data = regression("bru-request-without-method-block.bin");
     let src = &data[1..];
     let edits =
         postman_cognito::collection::bruno::plan_bytes(src, false, "{{process.env.COGNITO_TOKEN}}")
@@ -250,8 +252,7 @@ fn a_bru_request_without_a_method_block_is_left_as_it_is() {
 /// `--inherit all` it is kept as it is (the fuzz property expected every request to inherit).
 #[test]
 fn a_bru_request_sending_another_identity_is_kept_under_inherit_all() {
-    let data =
-        std::fs::read(repo().join("fuzz/regressions/bru-request-sending-an-identity.bin")).unwrap();
+    let data = regression("bru-request-sending-an-identity.bin");
     let src = &data[1..];
     let edits =
         postman_cognito::collection::bruno::plan_bytes(src, false, "{{process.env.COGNITO_TOKEN}}")
@@ -284,8 +285,7 @@ fn a_bru_request_sending_another_identity_is_kept_under_inherit_all() {
 /// refused with its place, as Bruno refuses it.
 #[test]
 fn text_after_closing_triple_quotes_is_refused_with_its_place() {
-    let data =
-        std::fs::read(repo().join("fuzz/regressions/bru-text-after-closing-quotes.bin")).unwrap();
+    let data = regression("bru-text-after-closing-quotes.bin");
     let src = &data[1..];
     let e = postman_cognito::bru::read(src).unwrap_err();
     assert!(e.message.contains("after the closing '''"), "{e:?}");
@@ -302,7 +302,7 @@ fn text_after_closing_triple_quotes_is_refused_with_its_place() {
 /// block's name with `[` is now refused with its place, as Bruno refuses it.
 #[test]
 fn a_method_block_written_as_a_list_is_refused() {
-    let data = std::fs::read(repo().join("fuzz/regressions/bru-method-block-as-list.bin")).unwrap();
+    let data = regression("bru-method-block-as-list.bin");
     let src = &data[1..];
     let e = postman_cognito::bru::read(src).unwrap_err();
     assert_eq!(src[e.offset], b'[', "{e:?}");
