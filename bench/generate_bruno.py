@@ -5,14 +5,13 @@ every request file changes (the worst case)."""
 import os
 import sys
 
+import genfiles
+
 root, n = sys.argv[1], int(sys.argv[2])
 
 
 def write(rel, text):
-    path = os.path.join(root, rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    genfiles.write(os.path.join(root, rel), text)
 
 
 write("bruno.json", '{\n  "version": "1",\n  "name": "Bench API",\n  "type": "collection"\n}\n')

@@ -4,13 +4,9 @@ the folders side by side, `deep` nests each in the one before."""
 import os
 import sys
 
+from genfiles import write
+
 root, n, shape = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-
-
-def write(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
 
 
 STALE = "auth:\n  type: bearer\n  credentials:\n    token: \"{{token}}\"\n"

@@ -65,8 +65,6 @@ def fragment(name):
 def cpu(r):
     """The CPU time (user + system) of a hyperfine result: the mean of its runs (hyperfine
     exports the means)."""
-    if isinstance(r["user"], list):
-        return sum(r["user"]) / len(r["user"]) + sum(r["system"]) / len(r["system"])
     return r["user"] + r["system"]
 
 
