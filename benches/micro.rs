@@ -17,15 +17,19 @@ fn input_10mb() -> Vec<u8> {
     let path = root.join("bench/out/input-10MB.json");
     if !path.exists() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // Made under a name of this process's own, then renamed: nextest lists the benchmarks
+        // in more than one process at once, and none may read the file half written.
+        let part = path.with_extension(format!("json.{}.part", std::process::id()));
         let status = Command::new("python3")
             .arg(root.join("bench/generate.py"))
-            .arg(&path)
+            .arg(&part)
             .arg((10 * 1048576).to_string())
             // Standard output is the benchmark list's (cargo-nextest reads it).
             .stdout(std::io::stderr())
             .status()
             .expect("python3 runs bench/generate.py");
         assert!(status.success(), "bench/generate.py failed");
+        std::fs::rename(&part, &path).unwrap();
     }
     std::fs::read(&path).unwrap()
 }
